@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {DefaultHashes} from "./DefaultHashes.sol";
+
+/// @title SparseMerkle
+/// @notice Verification of the depth-64 sparse Merkle proofs of PROTOCOL.md §3.
+/// @dev Proof = 8-byte big-endian bitmap, then the non-default siblings in order of increasing height.
+/// Bit d of the bitmap is set iff the sibling at height d is present in the proof; a clear bit means the
+/// sibling is default[d]. Bit d of the slot says whether the node at height d is a right child.
+library SparseMerkle {
+    uint256 internal constant DEPTH = 64;
+    uint256 internal constant BITMAP_LENGTH = 8;
+    uint256 internal constant MAX_PROOF_LENGTH = BITMAP_LENGTH + 32 * DEPTH; // 2,056 bytes
+
+    /// @notice The proof is not exactly 8 + 32 × popcount(bitmap) bytes long.
+    error InvalidProofLength(uint256 length, uint256 expected);
+
+    /// @notice The root of the tree in which leaf `slot` holds `leaf`, given the siblings in `proof`.
+    /// @dev Reverts on a malformed proof; a well-formed proof of the wrong leaf just yields another root.
+    function computeRoot(bytes32 leaf, uint64 slot, bytes calldata proof) internal pure returns (bytes32 node) {
+        uint256 length = proof.length;
+        if (length < BITMAP_LENGTH) revert InvalidProofLength(length, BITMAP_LENGTH);
+        uint256 bitmap = uint64(bytes8(proof[:BITMAP_LENGTH]));
+        uint256 expected = BITMAP_LENGTH + 32 * popcount64(bitmap);
+        if (length != expected) revert InvalidProofLength(length, expected);
+
+        node = leaf;
+        // The default hashes go to 64 words past the free memory pointer: scratch, never allocated.
+        uint256 table;
+        assembly ("memory-safe") {
+            table := mload(0x40)
+        }
+        DefaultHashes.writeTable(table);
+        assembly ("memory-safe") {
+            let sibling := 0
+            let cursor := add(proof.offset, BITMAP_LENGTH)
+            for { let height := 0 } lt(height, DEPTH) { height := add(height, 1) } {
+                switch and(shr(height, bitmap), 1)
+                case 1 {
+                    sibling := calldataload(cursor)
+                    cursor := add(cursor, 32)
+                }
+                default { sibling := mload(add(table, shl(5, height))) }
+                switch and(shr(height, slot), 1)
+                case 1 {
+                    mstore(0x00, sibling)
+                    mstore(0x20, node)
+                }
+                default {
+                    mstore(0x00, node)
+                    mstore(0x20, sibling)
+                }
+                node := keccak256(0x00, 0x40)
+            }
+        }
+    }
+
+    /// @notice Whether `proof` shows that leaf `slot` holds `leaf` in the tree with root `root`.
+    function verify(bytes32 root, bytes32 leaf, uint64 slot, bytes calldata proof) internal pure returns (bool) {
+        return computeRoot(leaf, slot, proof) == root;
+    }
+
+    /// @notice The number of set bits of a 64-bit value (SWAR, branch-free).
+    function popcount64(uint256 x) internal pure returns (uint256 count) {
+        unchecked {
+            x = x - ((x >> 1) & 0x5555555555555555);
+            x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333);
+            x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f;
+            count = ((x * 0x0101010101010101) >> 56) & 0xff;
+        }
+    }
+}
