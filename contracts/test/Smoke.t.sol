@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {PlasmaCashTestBase} from "./utils/PlasmaCashTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {Transaction} from "../src/Transaction.sol";
+import {PlasmaCash} from "../src/PlasmaCash.sol";
 
 contract SmokeTest is PlasmaCashTestBase {
     function test_FullLifecycle() public {
@@ -24,5 +25,27 @@ contract SmokeTest is PlasmaCashTestBase {
         vm.prank(carol);
         plasma.withdrawBonds();
         assertEq(carol.balance - before, 1.1 ether);
+    }
+}
+
+contract PlasmaCash_Deploy_Test is PlasmaCashTestBase {
+    /// @dev EIP-170: a runtime larger than 24,576 bytes cannot be deployed on Ethereum (forge's test EVM allows it).
+    function test_Deploy_FitsCodeSizeLimit() public view {
+        assertLe(address(plasma).code.length, 24_576);
+    }
+
+    function test_Deploy_RecordsParameters() public view {
+        assertEq(plasma.OPERATOR(), operator);
+        assertEq(plasma.EXIT_PERIOD(), EXIT_PERIOD);
+        assertEq(plasma.RESPONSE_PERIOD(), RESPONSE_PERIOD);
+        assertEq(plasma.EXIT_BOND(), EXIT_BOND);
+        assertEq(plasma.CHALLENGE_BOND(), CHALLENGE_BOND);
+        assertEq(plasma.nextChildBlock(), 1000);
+        assertEq(plasma.nextDepositBlock(), 1);
+    }
+
+    function test_RevertWhen_Deploy_ZeroOperator() public {
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NotOperator.selector, address(0)));
+        new PlasmaCash(address(0), EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
     }
 }
