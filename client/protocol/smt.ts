@@ -1,0 +1,398 @@
+/**
+ * The depth-64 sparse Merkle tree of PROTOCOL.md §3: leaf index = slot, leaf = 32 bytes (zero = coin did not
+ * move), default[0] = 0, default[d+1] = keccak(default[d] ‖ default[d]), node = keccak(left ‖ right), bit d of
+ * the slot (LSB first) says whether the node at height d is a right child.
+ *
+ * Proof = 8-byte big-endian bitmap (bit d set iff the sibling at height d is not default[d]) followed by the
+ * non-default siblings in increasing d. Producers always emit the canonical form.
+ *
+ * Layout: a level is a sorted array of node indices plus one Uint8Array of their hashes. Indices are uint64
+ * held as two Uint32Array halves (hi, lo): every node costs a few integer operations instead of allocating
+ * BigInts, which matters because 100,000 random leaves mean ~4.8M nodes (the ~17 shared top levels plus a
+ * private path of ~47 single-child nodes per leaf). bigint appears only at the API.
+ *
+ * Only the nodes a proof can ask for are kept after the build: every leaf, every node whose sibling is
+ * non-empty ("paired") and every node with two non-empty children ("branch"), about 4 per leaf instead of ~48.
+ * The only other sibling a proof can need is the one unpaired node next to an empty subtree (exclusion
+ * proofs); it is recomputed from the branch or leaf below it (at most 63 hashes).
+ */
+import { ProofError, TreeError, type ProofErrorCode } from './errors.ts';
+import { bytesToHex, equalBytes, toBytes, UINT64_MAX, type Hash, type Hex } from './hex.ts';
+import { keccak256Into } from './keccak.ts';
+
+export const TREE_DEPTH = 64;
+/** 8-byte bitmap + at most 64 siblings. */
+export const MAX_PROOF_LENGTH = 8 + 32 * TREE_DEPTH;
+
+/** default[0..64]; default[64] is the root of the empty tree. */
+export const DEFAULT_HASHES: readonly Uint8Array[] = (() => {
+  const defaults = [new Uint8Array(32)];
+  const pair = new Uint8Array(64);
+  for (let d = 0; d < TREE_DEPTH; d++) {
+    const child = defaults[d]!;
+    pair.set(child, 0);
+    pair.set(child, 32);
+    const parent = new Uint8Array(32);
+    keccak256Into(pair, 0, parent, 0);
+    defaults.push(parent);
+  }
+  return Object.freeze(defaults);
+})();
+export const DEFAULT_HASHES_HEX: readonly Hash[] = Object.freeze(DEFAULT_HASHES.map(bytesToHex));
+export const EMPTY_ROOT: Hash = DEFAULT_HASHES_HEX[TREE_DEPTH]!;
+const ZERO_LEAF = DEFAULT_HASHES[0]!;
+
+export interface TreeLeaf {
+  readonly slot: bigint;
+  /** The EIP-712 digest of the transaction spending the coin in this block; never zero. */
+  readonly leaf: Uint8Array | Hex;
+}
+
+/** Nodes of one height, sorted by index. */
+interface Level {
+  readonly count: number;
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  readonly hashes: Uint8Array;
+}
+
+export class SparseMerkleTree {
+  readonly rootBytes: Uint8Array;
+  readonly root: Hash;
+  /** kept[d] holds the leaves (d = 0) or the paired and branch nodes (d ≥ 1) at height d. */
+  readonly #kept: readonly Level[];
+
+  private constructor(rootBytes: Uint8Array, kept: readonly Level[]) {
+    this.rootBytes = rootBytes;
+    this.root = bytesToHex(rootBytes);
+    this.#kept = kept;
+  }
+
+  /** Number of non-zero leaves. */
+  get size(): number {
+    return this.#kept[0]!.count;
+  }
+
+  /**
+   * Builds the tree of one block. Rejects a slot outside uint64, a duplicate slot (the operator accepts at most
+   * one transaction per slot per block, §4) and a zero leaf (zero means "no transaction", so it cannot be
+   * included explicitly).
+   */
+  static build(leaves: Iterable<TreeLeaf>): SparseMerkleTree {
+    const positionOfSlot = new Map<bigint, number>();
+    const leafBytes: Uint8Array[] = [];
+    for (const { slot, leaf } of leaves) {
+      if (typeof slot !== 'bigint' || slot < 0n || slot > UINT64_MAX) {
+        throw new TreeError('invalid_slot', `slot ${String(slot)} is not a uint64`);
+      }
+      if (positionOfSlot.has(slot)) {
+        throw new TreeError('duplicate_slot', `slot ${slot} appears twice in one block`, { slot });
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = toBytes(leaf, 32, `leaf of slot ${slot}`);
+      } catch (cause) {
+        throw new TreeError('invalid_leaf', `leaf of slot ${slot} must be 32 bytes`, { slot, cause });
+      }
+      if (equalBytes(bytes, ZERO_LEAF)) {
+        throw new TreeError('zero_leaf', `leaf of slot ${slot} is zero, which means "no transaction"`, { slot });
+      }
+      positionOfSlot.set(slot, leafBytes.length);
+      leafBytes.push(bytes);
+    }
+
+    const count = leafBytes.length;
+    const sorted = new BigUint64Array(count);
+    let i = 0;
+    for (const slot of positionOfSlot.keys()) sorted[i++] = slot;
+    sorted.sort();
+    const leafLevel: Level = { count, hi: new Uint32Array(count), lo: new Uint32Array(count), hashes: new Uint8Array(32 * count) };
+    for (let k = 0; k < count; k++) {
+      const slot = sorted[k]!;
+      leafLevel.hi[k] = Number(slot >> 32n);
+      leafLevel.lo[k] = Number(slot & 0xffffffffn);
+      leafLevel.hashes.set(leafBytes[positionOfSlot.get(slot)!]!, 32 * k);
+    }
+    return SparseMerkleTree.#fromLeafLevel(leafLevel);
+  }
+
+  static #fromLeafLevel(leafLevel: Level): SparseMerkleTree {
+    if (leafLevel.count === 0) {
+      return new SparseMerkleTree(DEFAULT_HASHES[TREE_DEPTH]!, Array.from({ length: TREE_DEPTH }, () => leafLevel));
+    }
+    const kept: Level[] = [leafLevel];
+    const scratch = new Uint8Array(64);
+    let level = leafLevel;
+    // isBranch[k]: node k of `level` has two non-empty children (always kept). Leaves are kept regardless.
+    let isBranch = new Uint8Array(level.count).fill(1);
+    for (let d = 0; d < TREE_DEPTH; d++) {
+      const { count, hi, lo, hashes } = level;
+      const keep = isBranch;
+      const parentHi = new Uint32Array(count);
+      const parentLo = new Uint32Array(count);
+      const parentHashes = new Uint8Array(32 * count);
+      const parentIsBranch = new Uint8Array(count);
+      const sibling = DEFAULT_HASHES[d]!;
+      let parents = 0;
+      for (let i = 0; i < count; ) {
+        const h = hi[i]!;
+        const l = lo[i]!;
+        // Children of one parent are adjacent in the sorted level: index 2p and 2p+1.
+        if (i + 1 < count && (l & 1) === 0 && hi[i + 1] === h && lo[i + 1] === l + 1) {
+          keccak256Into(hashes, 32 * i, parentHashes, 32 * parents);
+          keep[i] = 1;
+          keep[i + 1] = 1;
+          parentIsBranch[parents] = 1;
+          i += 2;
+        } else {
+          const isRight = (l & 1) === 1;
+          scratch.set(isRight ? sibling : hashes.subarray(32 * i, 32 * i + 32), 0);
+          scratch.set(isRight ? hashes.subarray(32 * i, 32 * i + 32) : sibling, 32);
+          keccak256Into(scratch, 0, parentHashes, 32 * parents);
+          i += 1;
+        }
+        parentHi[parents] = h >>> 1;
+        parentLo[parents] = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+        parents++;
+      }
+      if (d > 0) kept.push(compact(level, keep));
+      level = {
+        count: parents,
+        hi: parentHi.subarray(0, parents),
+        lo: parentLo.subarray(0, parents),
+        hashes: parentHashes.subarray(0, 32 * parents),
+      };
+      isBranch = parentIsBranch.subarray(0, parents);
+    }
+    return new SparseMerkleTree(level.hashes.slice(0, 32), kept);
+  }
+
+  has(slot: bigint): boolean {
+    const [hi, lo] = splitSlot(slot);
+    return find(this.#kept[0]!, hi, lo) >= 0;
+  }
+
+  /** The leaf at `slot`: the digest of the transaction of that coin in this block, or zero. */
+  leaf(slot: bigint): Hash {
+    const [hi, lo] = splitSlot(slot);
+    const leaves = this.#kept[0]!;
+    const at = find(leaves, hi, lo);
+    return bytesToHex(at < 0 ? ZERO_LEAF : leaves.hashes.subarray(32 * at, 32 * at + 32));
+  }
+
+  /** All slots with a non-zero leaf, ascending. */
+  slots(): bigint[] {
+    const leaves = this.#kept[0]!;
+    return Array.from({ length: leaves.count }, (_, k) => (BigInt(leaves.hi[k]!) << 32n) | BigInt(leaves.lo[k]!));
+  }
+
+  /** Canonical proof for any slot: inclusion if it has a leaf, exclusion (of leaf zero) otherwise. */
+  proof(slot: bigint): Hex {
+    return bytesToHex(this.proofBytes(slot));
+  }
+
+  proofBytes(slot: bigint): Uint8Array {
+    const [slotHi, slotLo] = splitSlot(slot);
+    const leaves = this.#kept[0]!;
+    const siblings: Uint8Array[] = [];
+    let bitmap = 0n;
+    if (leaves.count === 0) return new Uint8Array(8);
+
+    // Height from which the node on the path of `slot` is non-empty: 0 when the slot has a leaf, otherwise the
+    // height where its path meets the path of the nearest leaf.
+    let firstNonEmpty = 0;
+    const position = lowerBound(leaves, slotHi, slotLo);
+    const present = position < leaves.count && leaves.hi[position] === slotHi && leaves.lo[position] === slotLo;
+    if (!present) {
+      firstNonEmpty = TREE_DEPTH;
+      for (const neighbour of [position - 1, position]) {
+        if (neighbour < 0 || neighbour >= leaves.count) continue;
+        const meet = commonHeight(slotHi, slotLo, leaves.hi[neighbour]!, leaves.lo[neighbour]!);
+        firstNonEmpty = Math.min(firstNonEmpty, meet);
+      }
+      // Below that height every sibling is empty; at height firstNonEmpty-1 the sibling holds the neighbour's
+      // subtree and, since our side is empty, it is unpaired: recompute it.
+      const height = firstNonEmpty - 1;
+      siblings.push(this.#unpairedNode(height, siblingIndex(slot, height)));
+      bitmap |= 1n << BigInt(height);
+    }
+    for (let d = firstNonEmpty; d < TREE_DEPTH; d++) {
+      const index = siblingIndex(slot, d);
+      const level = this.#kept[d]!;
+      const at = find(level, Number(index >> 32n), Number(index & 0xffffffffn));
+      if (at < 0) continue;
+      siblings.push(level.hashes.subarray(32 * at, 32 * at + 32));
+      bitmap |= 1n << BigInt(d);
+    }
+    const proof = new Uint8Array(8 + 32 * siblings.length);
+    new DataView(proof.buffer).setBigUint64(0, bitmap);
+    siblings.forEach((hash, k) => proof.set(hash, 8 + 32 * k));
+    return proof;
+  }
+
+  /** Hash of a non-empty node at `height` whose sibling is empty: lift the branch or leaf below it. */
+  #unpairedNode(height: number, index: bigint): Uint8Array {
+    const leaves = this.#kept[0]!;
+    const firstSlot = index << BigInt(height);
+    const endSlot = (index + 1n) << BigInt(height);
+    const from = lowerBound(leaves, ...splitSlot(firstSlot));
+    const to = endSlot > UINT64_MAX ? leaves.count : lowerBound(leaves, ...splitSlot(endSlot));
+    const bottomHeight = commonHeight(leaves.hi[from]!, leaves.lo[from]!, leaves.hi[to - 1]!, leaves.lo[to - 1]!);
+    const first = (BigInt(leaves.hi[from]!) << 32n) | BigInt(leaves.lo[from]!);
+    const bottomIndex = first >> BigInt(bottomHeight);
+    const bottomLevel = this.#kept[bottomHeight]!;
+    const at = find(bottomLevel, Number(bottomIndex >> 32n), Number(bottomIndex & 0xffffffffn));
+    if (at < 0) throw new Error(`internal: node ${bottomIndex} at height ${bottomHeight} was not kept`);
+    const node = bottomLevel.hashes.slice(32 * at, 32 * at + 32);
+    const scratch = new Uint8Array(64);
+    for (let d = bottomHeight; d < height; d++) {
+      const isRight = ((first >> BigInt(d)) & 1n) === 1n;
+      scratch.set(isRight ? DEFAULT_HASHES[d]! : node, 0);
+      scratch.set(isRight ? node : DEFAULT_HASHES[d]!, 32);
+      keccak256Into(scratch, 0, node, 0);
+    }
+    return node;
+  }
+}
+
+/**
+ * Root implied by `proof` for `leaf` at `slot`. Throws `ProofError` when the proof is not exactly
+ * 8 + 32 × popcount(bitmap) bytes (the contract's only structural rule, §3).
+ *
+ * A provided sibling equal to default[d] is accepted: the contract accepts it too (it checks the length only),
+ * it yields the same root as the canonical proof, and nothing in the protocol identifies a proof by its bytes.
+ */
+export function computeRootFromProof(slot: bigint, leaf: Uint8Array | Hex, proof: Uint8Array | Hex): Uint8Array {
+  if (typeof slot !== 'bigint' || slot < 0n || slot > UINT64_MAX) {
+    throw new ProofError('invalid_slot', `slot ${String(slot)} is not a uint64`);
+  }
+  const leafBytes = asBytes(leaf, 'invalid_leaf', 'leaf');
+  if (leafBytes.length !== 32) throw new ProofError('invalid_leaf', `leaf must be 32 bytes, got ${leafBytes.length}`);
+  const proofBytes = asBytes(proof, 'invalid_proof_hex', 'proof');
+  checkProofLength(proofBytes);
+
+  const view = new DataView(proofBytes.buffer, proofBytes.byteOffset, proofBytes.byteLength);
+  const bitmapHi = view.getUint32(0);
+  const bitmapLo = view.getUint32(4);
+  const [slotHi, slotLo] = splitSlot(slot);
+  const scratch = new Uint8Array(64);
+  const node = new Uint8Array(32);
+  node.set(leafBytes);
+  // While the running node is still default[d] and the sibling is default too, the parent is default[d+1]:
+  // exclusion proofs of sparse trees skip most of their hashes.
+  let nodeIsDefault = equalBytes(leafBytes, ZERO_LEAF);
+  let next = 8;
+  for (let d = 0; d < TREE_DEPTH; d++) {
+    const hasSibling = ((d < 32 ? bitmapLo >>> d : bitmapHi >>> (d - 32)) & 1) === 1;
+    if (!hasSibling && nodeIsDefault) continue; // node stays default[d+1]
+    if (nodeIsDefault) node.set(DEFAULT_HASHES[d]!);
+    nodeIsDefault = false;
+    const sibling = hasSibling ? proofBytes.subarray(next, next + 32) : DEFAULT_HASHES[d]!;
+    if (hasSibling) next += 32;
+    const isRight = ((d < 32 ? slotLo >>> d : slotHi >>> (d - 32)) & 1) === 1;
+    scratch.set(isRight ? sibling : node, 0);
+    scratch.set(isRight ? node : sibling, 32);
+    keccak256Into(scratch, 0, node, 0);
+  }
+  return nodeIsDefault ? DEFAULT_HASHES[TREE_DEPTH]!.slice() : node;
+}
+
+/**
+ * True iff `proof` proves `leaf` at `slot` under `root` (an exclusion proof is a proof of a zero leaf).
+ * Untrusted proof bytes never throw: a malformed proof is simply not valid.
+ */
+export function verifyProof(root: Uint8Array | Hex, slot: bigint, leaf: Uint8Array | Hex, proof: Uint8Array | Hex): boolean {
+  const rootBytes = asBytes(root, 'invalid_root', 'root');
+  if (rootBytes.length !== 32) throw new ProofError('invalid_root', `root must be 32 bytes, got ${rootBytes.length}`);
+  try {
+    return equalBytes(computeRootFromProof(slot, leaf, proof), rootBytes);
+  } catch (error) {
+    if (error instanceof ProofError && (error.code === 'invalid_proof_length' || error.code === 'invalid_proof_hex')) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/** Throws `ProofError('invalid_proof_length')` unless the proof is exactly 8 + 32 × popcount(bitmap) bytes. */
+export function checkProofLength(proof: Uint8Array): void {
+  if (proof.length < 8) {
+    throw new ProofError('invalid_proof_length', `proof must start with an 8-byte bitmap, got ${proof.length} bytes`);
+  }
+  const view = new DataView(proof.buffer, proof.byteOffset, proof.byteLength);
+  const siblings = popcount32(view.getUint32(0)) + popcount32(view.getUint32(4));
+  if (proof.length !== 8 + 32 * siblings) {
+    throw new ProofError(
+      'invalid_proof_length',
+      `proof length must be 8 + 32 × popcount(bitmap) = ${8 + 32 * siblings} bytes, got ${proof.length}`,
+    );
+  }
+}
+
+// ---- helpers over (hi, lo) uint64 halves
+
+function splitSlot(slot: bigint): [number, number] {
+  if (typeof slot !== 'bigint' || slot < 0n || slot > UINT64_MAX) {
+    throw new TreeError('invalid_slot', `slot ${String(slot)} is not a uint64`);
+  }
+  return [Number(slot >> 32n), Number(slot & 0xffffffffn)];
+}
+
+function siblingIndex(slot: bigint, height: number): bigint {
+  return (slot >> BigInt(height)) ^ 1n;
+}
+
+/** Lowest height at which the paths of two distinct slots share a node (= bit length of a xor b). */
+function commonHeight(aHi: number, aLo: number, bHi: number, bLo: number): number {
+  const xorHi = (aHi ^ bHi) >>> 0;
+  if (xorHi !== 0) return 64 - Math.clz32(xorHi);
+  return 32 - Math.clz32((aLo ^ bLo) >>> 0);
+}
+
+/** First position whose index is ≥ (hi, lo). */
+function lowerBound(level: Level, hi: number, lo: number): number {
+  let low = 0;
+  let high = level.count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const midHi = level.hi[mid]!;
+    if (midHi < hi || (midHi === hi && level.lo[mid]! < lo)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function find(level: Level, hi: number, lo: number): number {
+  const at = lowerBound(level, hi, lo);
+  return at < level.count && level.hi[at] === hi && level.lo[at] === lo ? at : -1;
+}
+
+function compact(level: Level, keep: Uint8Array): Level {
+  let count = 0;
+  for (let i = 0; i < level.count; i++) count += keep[i]!;
+  const out: Level = { count, hi: new Uint32Array(count), lo: new Uint32Array(count), hashes: new Uint8Array(32 * count) };
+  let k = 0;
+  for (let i = 0; i < level.count; i++) {
+    if (keep[i] === 0) continue;
+    out.hi[k] = level.hi[i]!;
+    out.lo[k] = level.lo[i]!;
+    out.hashes.set(level.hashes.subarray(32 * i, 32 * i + 32), 32 * k);
+    k++;
+  }
+  return out;
+}
+
+function popcount32(value: number): number {
+  let v = value - ((value >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function asBytes(value: Uint8Array | Hex, code: ProofErrorCode, name: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  try {
+    return toBytes(value, undefined, name);
+  } catch (cause) {
+    throw new ProofError(code, `${name} is not valid hex`, { cause });
+  }
+}

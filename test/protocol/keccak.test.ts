@@ -1,0 +1,32 @@
+import t from 'tap';
+import { concat, keccak256 as ethersKeccak } from 'ethers';
+import { bytesToHex, keccak256, keccak256Pair } from '../../client/protocol/index.ts';
+import { keccak256Into } from '../../client/protocol/keccak.ts';
+import { rng } from './fixtures/helpers.ts';
+
+t.test('keccak256 equals ethers for inputs of every length 0..300', async (t) => {
+  const random = rng(1);
+  for (let length = 0; length <= 300; length++) {
+    const data = random.bytes(length);
+    if (bytesToHex(keccak256(data)) !== ethersKeccak(data)) t.fail(`mismatch at length ${length}`);
+  }
+  t.equal(bytesToHex(keccak256(new Uint8Array())), '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
+});
+
+t.test('keccak256Pair hashes left ‖ right', async (t) => {
+  const random = rng(2);
+  for (let i = 0; i < 100; i++) {
+    const left = random.bytes(32);
+    const right = random.bytes(32);
+    t.equal(bytesToHex(keccak256Pair(left, right)), ethersKeccak(concat([left, right])));
+  }
+});
+
+t.test('keccak256Into hashes 64 bytes at an offset and writes at an offset', async (t) => {
+  const source = rng(3).bytes(200);
+  const target = new Uint8Array(100).fill(7);
+  keccak256Into(source, 37, target, 50);
+  t.equal(bytesToHex(target.subarray(50, 82)), ethersKeccak(source.subarray(37, 101)));
+  t.ok(target.subarray(0, 50).every((byte) => byte === 7), 'bytes before the output are untouched');
+  t.ok(target.subarray(82).every((byte) => byte === 7), 'bytes after the output are untouched');
+});
