@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
+import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ChildChain} from "./base/ChildChain.sol";
 import {ExitGame} from "./base/ExitGame.sol";
@@ -39,6 +40,8 @@ contract PlasmaCash is ExitGame, ReentrancyGuardTransient {
     /// @inheritdoc IPlasmaCash
     function depositERC20(address token, uint256 amount) external nonReentrant returns (uint64 slot) {
         if (amount == 0) revert ZeroValueDeposit();
+        // ERC-721 shares transferFrom and balanceOf with ERC-20: an NFT "deposited" here would be locked for good.
+        if (ERC165Checker.supportsInterface(token, type(IERC721).interfaceId)) revert NotAnErc20(token);
         uint256 balanceBefore = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         // A coin's denomination must be exactly what the contract holds for it, or a later withdrawal fails.

@@ -361,3 +361,16 @@ contract PlasmaCash_OnERC721Received_Test is DepositTestBase {
         plasma.onERC721Received(address(this), address(0), 13, "");
     }
 }
+
+contract PlasmaCash_DepositERC20_WrongKind_Test is PlasmaCashTestBase {
+    /// @dev ERC-721 shares transferFrom/balanceOf with ERC-20; without the ERC-165 check this NFT would be locked.
+    function test_RevertWhen_DepositERC20_TokenIsAnNft() public {
+        nft.mint(alice, 1);
+        vm.startPrank(alice);
+        nft.approve(address(plasma), 1);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NotAnErc20.selector, address(nft)));
+        plasma.depositERC20(address(nft), 1);
+        vm.stopPrank();
+        assertEq(nft.ownerOf(1), alice);
+    }
+}

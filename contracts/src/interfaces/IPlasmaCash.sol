@@ -158,6 +158,7 @@ interface IPlasmaCash {
     error SlotCollision(uint64 slot);
     error DepositBlocksExhausted(uint256 nextChildBlock);
     error TokenTransferMismatch(address token, uint256 expected, uint256 received);
+    error NotAnErc20(address token);
     error NftAlreadyDeposited(address token, uint256 tokenId);
     error NftNotReceived(address token, uint256 tokenId);
     error NotOperator(address caller);
