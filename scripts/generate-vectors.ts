@@ -6,6 +6,9 @@
  *   npx tsx scripts/generate-vectors.ts
  *
  * All protocol uints are decimal strings (JSON numbers lose precision above 2^53); counts are plain numbers.
+ * contracts/test/Vectors.t.sol rebuilds the leaves from the same labels ("plasma-cash/vectors/<label>") and knows
+ * the cases by name and position: change a label, a name or the order only together with that test.
+ *
  * verifyingContract is the fixed address 0x…0c0ffe: the Foundry test deploys PlasmaCash there with
  * deployCodeTo so that its domain separator equals the one below.
  */

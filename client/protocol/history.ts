@@ -75,18 +75,19 @@ export class CoinHistoryVerifier {
   readonly #chainBlocks = new Set<bigint>();
 
   constructor(options: CoinHistoryVerifierOptions) {
-    this.deposit = options.deposit;
+    // Addresses compare with ===, so the depositor is held in the same lowercase form recovery returns.
+    this.deposit = { ...options.deposit, owner: options.deposit.owner.toLowerCase() as Address };
     this.#roots = options.roots;
     this.#domain = options.domain;
     this.#interval = options.childBlockInterval ?? CHILD_BLOCK_INTERVAL;
     if (this.#interval <= 0n) throw new RangeError('childBlockInterval must be positive');
     this.#state = {
-      owner: options.deposit.owner,
-      lastBlock: options.deposit.block,
-      lastTransaction: depositTransaction(options.deposit),
-      coveredThrough: options.deposit.block,
+      owner: this.deposit.owner,
+      lastBlock: this.deposit.block,
+      lastTransaction: depositTransaction(this.deposit),
+      coveredThrough: this.deposit.block,
     };
-    this.#chainBlocks.add(options.deposit.block);
+    this.#chainBlocks.add(this.deposit.block);
   }
 
   get state(): CoinState {

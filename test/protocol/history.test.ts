@@ -222,6 +222,12 @@ t.test('final owner other than the expected receiver → wrong_owner', async (t)
   t.equal(verifyCoinHistory(input(honest, { expectedOwner: upper })).owner, addressOf(alice), 'address case does not matter');
 });
 
+t.test('a checksummed depositor address is the same owner as its lowercase form', async (t) => {
+  const upper = ('0x' + deposit.owner.slice(2).toUpperCase()) as Address;
+  const state = verifyCoinHistory(input(honest, { deposit: { ...deposit, owner: upper } }));
+  t.equal(state.owner, addressOf(alice));
+});
+
 t.test('errors name the rule that failed', async (t) => {
   try {
     verifyCoinHistory(input(withSpend(6000n, spend(5000n, carol, bob))));
