@@ -78,3 +78,4 @@ export {
   type VerifyCoinHistoryInput,
 } from './history.ts';
 export * from './wire.ts';
+export { commonHeight, deriveExclusionProof, EMPTY_BLOCK_EXCLUSION_PROOF, pickNeighbour, type ProofNeighbour } from './derive.ts';

@@ -1,0 +1,215 @@
+/**
+ * The operator's storage behind one class. postgres.js tagged templates only; every block is written inside
+ * one `sql.begin`, with its transactions sent as a few column arrays (unnest) rather than a statement per row.
+ *
+ * A coin's history is served from stored rows alone: per committed block either the coin's own transaction
+ * (with its stored inclusion proof) or the two leaves around its slot, from one of which the exclusion proof
+ * is derived (client/protocol/derive.ts). One query per page of blocks, whatever the block sizes.
+ */
+import postgres, { type Sql } from 'postgres';
+import {
+  deriveExclusionProof,
+  pickNeighbour,
+  type Hash,
+  type Hex,
+  type HistoryEntry,
+  type Transaction,
+} from '../../client/protocol/index.ts';
+import { hexBody, hexOf, slotFromDb, slotToDb, toBuffer } from './codec.ts';
+import { migrate } from './migrate.ts';
+
+export type BlockStatus = 'built' | 'persisted' | 'signed' | 'broadcast' | 'confirmed';
+
+export interface BlockTransaction {
+  readonly tx: Transaction;
+  readonly signature: Uint8Array | Hex;
+  /** EIP-712 digest of `tx`: its leaf in the block's tree. */
+  readonly digest: Uint8Array | Hex;
+  /** Canonical inclusion proof of `digest` at `tx.slot` under the block's root. */
+  readonly proof: Uint8Array | Hex;
+}
+
+export interface NewBlock {
+  readonly number: bigint;
+  readonly root: Uint8Array | Hash;
+  readonly transactions: readonly BlockTransaction[];
+}
+
+export interface StoredBlock {
+  readonly number: bigint;
+  readonly root: Hash;
+  readonly txCount: number;
+  readonly status: BlockStatus;
+}
+
+export interface CoinHistoryPage {
+  /** One entry per committed child block in range, ascending. */
+  readonly entries: HistoryEntry[];
+  /** Set when `limit` cut the page short: the block to continue from. */
+  readonly next?: bigint;
+}
+
+export interface StorageFigures {
+  /** Heap, TOAST and indexes of the transactions table. */
+  readonly bytes: number;
+  readonly rows: number;
+  readonly bytesPerTransfer: number;
+}
+
+/** Rows per INSERT … SELECT FROM unnest: bounds one statement's parameter size (~15 MB) on 100k-tx blocks. */
+const INSERT_CHUNK = 20_000;
+
+export class Store {
+  readonly sql: Sql;
+
+  constructor(sql: Sql) {
+    this.sql = sql;
+  }
+
+  static connect(url: string, options: { readonly max?: number } = {}): Store {
+    return new Store(postgres(url, { max: options.max ?? 4, onnotice: () => {} }));
+  }
+
+  migrate(): Promise<number[]> {
+    return migrate(this.sql);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+
+  /**
+   * Writes a built block and its transactions atomically (status `persisted` unless told otherwise), removes
+   * the pending transfers it includes, and moves each coin's owner and last block. A second transaction of one
+   * slot, or a block number already stored, fails the whole block.
+   */
+  async insertBlock(block: NewBlock, status: BlockStatus = 'persisted'): Promise<void> {
+    const number = block.number.toString();
+    await this.sql.begin(async (tx) => {
+      await tx`
+        insert into blocks (number, root, tx_count, status)
+        values (${number}, ${toBuffer(block.root)}, ${block.transactions.length}, ${status})`;
+      for (let start = 0; start < block.transactions.length; start += INSERT_CHUNK) {
+        const chunk = block.transactions.slice(start, start + INSERT_CHUNK);
+        const slots = chunk.map((item) => slotToDb(item.tx.slot));
+        await tx`
+          with rows as (
+            select * from unnest(
+              ${slots}::int8[],
+              ${chunk.map((item) => item.tx.prevBlock.toString())}::int8[],
+              ${chunk.map((item) => item.tx.denomination.toString())}::numeric[],
+              ${chunk.map((item) => hexBody(item.tx.newOwner))}::text[],
+              ${chunk.map((item) => hexBody(item.signature))}::text[],
+              ${chunk.map((item) => hexBody(item.digest))}::text[],
+              ${chunk.map((item) => hexBody(item.proof))}::text[]
+            ) as r (slot, prev_block, denomination, new_owner, signature, digest, proof)
+          ), moved as (
+            delete from pending_transactions p using rows r
+            where p.slot = r.slot and p.digest = decode(r.digest, 'hex')
+            returning p.slot, p.accepted_at
+          )
+          insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
+          select ${number}::int8, r.slot, r.prev_block, r.denomination, decode(r.new_owner, 'hex'),
+                 decode(r.signature, 'hex'), decode(r.digest, 'hex'), decode(r.proof, 'hex'), coalesce(m.accepted_at, now())
+          from rows r left join moved m on m.slot = r.slot`;
+      }
+      await tx`
+        update coins c set owner = t.new_owner, last_block = t.block
+        from transactions t where t.block = ${number}::int8 and t.slot = c.slot`;
+    });
+  }
+
+  async setBlockStatus(number: bigint, status: BlockStatus, l1: { readonly rawTx?: Uint8Array; readonly txHash?: Uint8Array } = {}): Promise<void> {
+    const rawTx = l1.rawTx === undefined ? null : toBuffer(l1.rawTx);
+    const txHash = l1.txHash === undefined ? null : toBuffer(l1.txHash);
+    const rows = await this.sql`
+      update blocks set status = ${status},
+        raw_l1_tx = coalesce(${rawTx}::bytea, raw_l1_tx),
+        l1_tx_hash = coalesce(${txHash}::bytea, l1_tx_hash)
+      where number = ${number.toString()}::int8
+      returning number`;
+    if (rows.length !== 1) throw new Error(`block ${number} is not stored`);
+  }
+
+  /** Child blocks whose root is confirmed on L1, in `[from, to]`, ascending. */
+  async committedChildBlocks(from: bigint, to: bigint): Promise<StoredBlock[]> {
+    const rows = await this.sql<{ number: string; root: Buffer; tx_count: number; status: BlockStatus }[]>`
+      select number, root, tx_count, status from blocks
+      where status = 'confirmed' and number between ${from.toString()}::int8 and ${to.toString()}::int8
+      order by number`;
+    return rows.map((row) => ({ number: BigInt(row.number), root: hexOf(row.root), txCount: row.tx_count, status: row.status }));
+  }
+
+  /**
+   * The §5 entries of one coin for the committed child blocks in `[from, to]` (at most `limit` of them), in one
+   * query: per block, a LATERAL index probe for the coin's own transaction, and only when it has none, one probe
+   * each for the nearest present slot below and above it (primary key (block, slot)).
+   */
+  async coinHistory(slot: bigint, from: bigint, to: bigint, limit = 10_000): Promise<CoinHistoryPage> {
+    const s = slotToDb(slot);
+    const rows = await this.sql<HistoryRow[]>`
+      select b.number, t.prev_block, t.denomination, t.new_owner, t.signature, t.proof,
+             lo.slot as lo_slot, lo.digest as lo_digest, lo.proof as lo_proof,
+             hi.slot as hi_slot, hi.digest as hi_digest, hi.proof as hi_proof
+      from blocks b
+      left join transactions t on t.block = b.number and t.slot = ${s}::int8
+      left join lateral (
+        select x.slot, x.digest, x.proof from transactions x
+        where t.slot is null and x.block = b.number and x.slot < ${s}::int8
+        order by x.slot desc limit 1
+      ) lo on true
+      left join lateral (
+        select x.slot, x.digest, x.proof from transactions x
+        where t.slot is null and x.block = b.number and x.slot > ${s}::int8
+        order by x.slot limit 1
+      ) hi on true
+      where b.status = 'confirmed' and b.number between ${from.toString()}::int8 and ${to.toString()}::int8
+      order by b.number
+      limit ${limit + 1}`;
+    const entries: HistoryEntry[] = [];
+    for (const row of rows.slice(0, limit)) entries.push(toEntry(slot, row));
+    const extra = rows[limit];
+    return extra === undefined ? { entries } : { entries, next: BigInt(extra.number) };
+  }
+
+  /** Storage cost of committed transfers: the transactions table with its TOAST and indexes, per row. */
+  async bytesPerTransfer(): Promise<StorageFigures> {
+    const [row] = await this.sql<{ bytes: string; rows: string }[]>`
+      select pg_total_relation_size('transactions') as bytes, (select count(*) from transactions) as rows`;
+    const bytes = Number(row!.bytes);
+    const rows = Number(row!.rows);
+    return { bytes, rows, bytesPerTransfer: rows === 0 ? 0 : bytes / rows };
+  }
+}
+
+interface HistoryRow {
+  number: string;
+  prev_block: string | null;
+  denomination: string | null;
+  new_owner: Buffer | null;
+  signature: Buffer | null;
+  proof: Buffer | null;
+  lo_slot: string | null;
+  lo_digest: Buffer | null;
+  lo_proof: Buffer | null;
+  hi_slot: string | null;
+  hi_digest: Buffer | null;
+  hi_proof: Buffer | null;
+}
+
+function toEntry(slot: bigint, row: HistoryRow): HistoryEntry {
+  const block = BigInt(row.number);
+  if (row.prev_block !== null && row.denomination !== null && row.new_owner && row.signature && row.proof) {
+    return {
+      block,
+      kind: 'inclusion',
+      transaction: { slot, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) },
+      signature: hexOf(row.signature),
+      proof: hexOf(row.proof),
+    };
+  }
+  const neighbour = (at: string | null, leaf: Buffer | null, proof: Buffer | null) =>
+    at === null || leaf === null || proof === null ? undefined : { slot: slotFromDb(at), leaf, proof };
+  const nearest = pickNeighbour(slot, neighbour(row.lo_slot, row.lo_digest, row.lo_proof), neighbour(row.hi_slot, row.hi_digest, row.hi_proof));
+  return { block, kind: 'exclusion', proof: deriveExclusionProof(slot, nearest) };
+}

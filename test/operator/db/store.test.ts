@@ -1,0 +1,175 @@
+import t from 'tap';
+import {
+  EMPTY_BLOCK_EXCLUSION_PROOF,
+  signDigest,
+  SparseMerkleTree,
+  transactionDigestBytes,
+  UINT64_MAX,
+  verifyCoinHistory,
+  type Address,
+  type Hash,
+  type Hex,
+  type Transaction,
+} from '../../../client/protocol/index.ts';
+import { slotToDb } from '../../../operator/db/codec.ts';
+import type { BlockTransaction, NewBlock } from '../../../operator/db/store.ts';
+import { addressOf, DOMAIN, privateKey, rng } from '../../protocol/fixtures/helpers.ts';
+import { createTestStore } from './helpers.ts';
+
+const KEYS = Array.from({ length: 4 }, (_, i) => privateKey(i));
+const OWNERS = KEYS.map(addressOf);
+const DEPOSIT_BLOCK = 1n;
+const DENOMINATION = 10n ** 18n;
+
+/** Coins whose history is checked: the uint64 edges, neighbours of crowded slots, and random ones. */
+const TRACKED = [0n, UINT64_MAX, 1n << 63n, (1n << 63n) - 1n, 0x1234_5678_9abc_def0n, 77n];
+
+interface Coin {
+  ownerIndex: number;
+  lastBlock: bigint;
+}
+
+function signed(tx: Transaction, key: Hex, proofOf: (slot: bigint) => Uint8Array): BlockTransaction {
+  const digest = transactionDigestBytes(tx, DOMAIN);
+  return { tx, signature: signDigest(digest, key), digest, proof: proofOf(tx.slot) };
+}
+
+/**
+ * Builds `count` child blocks: each has `size` transfers of random other coins, plus a transfer of each
+ * tracked coin with probability 1/3 (a chain of owners), and block 7000 is empty.
+ */
+function buildChain(count: number, size: number): { blocks: NewBlock[]; trees: Map<bigint, SparseMerkleTree>; coins: Map<bigint, Coin> } {
+  const random = rng(2024);
+  const coins = new Map<bigint, Coin>(TRACKED.map((slot) => [slot, { ownerIndex: 0, lastBlock: DEPOSIT_BLOCK }]));
+  const blocks: NewBlock[] = [];
+  const trees = new Map<bigint, SparseMerkleTree>();
+  for (let k = 1; k <= count; k++) {
+    const number = BigInt(k) * 1000n;
+    const txs: Transaction[] = [];
+    const keys: Hex[] = [];
+    if (number !== 7000n) {
+      const used = new Set<bigint>(TRACKED);
+      for (let i = 0; i < size; i++) {
+        // a third of the others sit right next to tracked slots, so exclusions derive from adjacent leaves
+        const near = TRACKED[random.int(TRACKED.length)]! + BigInt(random.int(5)) - 2n;
+        const slot = i % 3 === 0 && near >= 0n && near <= UINT64_MAX ? near : random.uint64();
+        if (used.has(slot)) continue;
+        used.add(slot);
+        txs.push({ slot, prevBlock: number - 1000n, denomination: 5n, newOwner: OWNERS[1]! });
+        keys.push(KEYS[0]!);
+      }
+      for (const [slot, coin] of coins) {
+        if (random.int(3) !== 0) continue;
+        const next = (coin.ownerIndex + 1) % OWNERS.length;
+        txs.push({ slot, prevBlock: coin.lastBlock, denomination: DENOMINATION, newOwner: OWNERS[next]! });
+        keys.push(KEYS[coin.ownerIndex]!);
+        coins.set(slot, { ownerIndex: next, lastBlock: number });
+      }
+    }
+    const digests = txs.map((tx) => transactionDigestBytes(tx, DOMAIN));
+    const tree = SparseMerkleTree.build(txs.map((tx, i) => ({ slot: tx.slot, leaf: digests[i]! })));
+    trees.set(number, tree);
+    blocks.push({ number, root: tree.rootBytes, transactions: txs.map((tx, i) => signed(tx, keys[i]!, (slot) => tree.proofBytes(slot))) });
+  }
+  return { blocks, trees, coins };
+}
+
+t.test('every served history entry verifies against the roots, over 20 blocks of ~2,000 transfers', async (t) => {
+  const store = await createTestStore(t, 'history');
+  const { blocks, trees, coins } = buildChain(20, 2000);
+  for (const block of blocks) {
+    await store.insertBlock(block);
+    await store.setBlockStatus(block.number, 'confirmed');
+  }
+  const committed = await store.committedChildBlocks(1000n, 20_000n);
+  t.equal(committed.length, 20);
+  const roots = new Map<bigint, Hash>(committed.map((block) => [block.number, block.root]));
+
+  for (const slot of TRACKED) {
+    const { entries, next } = await store.coinHistory(slot, 1000n, 20_000n);
+    t.equal(next, undefined, `slot ${slot}: whole history in one page`);
+    let sameBytes = true;
+    for (const entry of entries) if (entry.proof !== trees.get(entry.block)!.proof(slot)) sameBytes = false;
+    t.ok(sameBytes, `slot ${slot}: every proof equals the tree's, byte for byte`);
+    t.ok(entries.some((entry) => entry.kind === 'inclusion') && entries.some((entry) => entry.kind === 'exclusion'));
+    t.equal(entries.find((entry) => entry.block === 7000n)?.proof, EMPTY_BLOCK_EXCLUSION_PROOF, 'empty block');
+    const coin = coins.get(slot)!;
+    const state = verifyCoinHistory({
+      deposit: { slot, block: DEPOSIT_BLOCK, owner: OWNERS[0] as Address, denomination: DENOMINATION },
+      entries,
+      roots: (block) => roots.get(block),
+      committedChildBlocks: { to: 20_000n },
+      domain: DOMAIN,
+      expectedOwner: OWNERS[coin.ownerIndex]!,
+    });
+    t.equal(state.lastBlock, coin.lastBlock, `slot ${slot}: verified, last moved at ${coin.lastBlock}`);
+  }
+
+  const present = blocks[3]!.transactions[10]!.tx.slot;
+  const { entries } = await store.coinHistory(present, 4000n, 4000n);
+  t.equal(entries[0]?.kind, 'inclusion', 'a synthetic coin is included where it moved');
+  t.ok(((await store.bytesPerTransfer()).bytesPerTransfer) < 1024, 'under 1 KB per stored transfer');
+});
+
+t.test('paging: limit cuts the range and next continues it', async (t) => {
+  const store = await createTestStore(t, 'paging');
+  const { blocks } = buildChain(5, 50);
+  for (const block of blocks) {
+    await store.insertBlock(block);
+    if (block.number !== 5000n) await store.setBlockStatus(block.number, 'confirmed');
+  }
+  const first = await store.coinHistory(77n, 1000n, 5000n, 2);
+  t.same(first.entries.map((entry) => entry.block), [1000n, 2000n]);
+  t.equal(first.next, 3000n);
+  const rest = await store.coinHistory(77n, first.next!, 5000n, 2);
+  t.same(rest.entries.map((entry) => entry.block), [3000n, 4000n], 'block 5000 is persisted but not confirmed: not served');
+  t.equal(rest.next, undefined);
+});
+
+t.test('uint64 edge slots round-trip and keep their order', async (t) => {
+  const store = await createTestStore(t, 'edges');
+  const slots = [0n, 1n, (1n << 63n) - 1n, 1n << 63n, UINT64_MAX - 1n, UINT64_MAX];
+  const owner = Buffer.from(OWNERS[0]!.slice(2), 'hex');
+  for (const slot of [...slots].reverse()) {
+    await store.sql`
+      insert into coins (slot, kind, token, denomination, depositor, deposit_block, owner, last_block)
+      values (${slotToDb(slot)}::int8, 'eth', ${Buffer.alloc(20)}, 1, ${owner}, 1, ${owner}, 1)`;
+  }
+  const rows = await store.sql<{ slot: string }[]>`select slot::text from coins order by coins.slot`;
+  const { slotFromDb } = await import('../../../operator/db/codec.ts');
+  t.same(rows.map((row) => slotFromDb(row.slot)), slots, 'ascending uint64 order is ascending int8 order');
+  t.throws(() => slotToDb(UINT64_MAX + 1n), RangeError);
+  t.throws(() => slotToDb(-1n), RangeError);
+
+  const tx: Transaction = { slot: UINT64_MAX, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! };
+  const digest = transactionDigestBytes(tx, DOMAIN);
+  const tree = SparseMerkleTree.build([{ slot: UINT64_MAX, leaf: digest }]);
+  await store.insertBlock({ number: 1000n, root: tree.rootBytes, transactions: [signed(tx, KEYS[0]!, (s) => tree.proofBytes(s))] });
+  await store.setBlockStatus(1000n, 'confirmed');
+  const [top] = (await store.coinHistory(UINT64_MAX, 1000n, 1000n)).entries;
+  t.equal(top?.kind === 'inclusion' ? top.transaction.slot : undefined, UINT64_MAX);
+  const [bottom] = (await store.coinHistory(0n, 1000n, 1000n)).entries;
+  t.equal(bottom?.proof, tree.proof(0n), 'slot 0 excluded by a proof derived from slot 2^64-1');
+  const [owned] = await store.sql<{ last_block: string }[]>`
+    select last_block::text from coins where slot = ${slotToDb(UINT64_MAX)}::int8`;
+  t.equal(owned?.last_block, '1000', 'the coin moved to the block');
+});
+
+t.test('a slot twice in one block rolls back the whole block, pending transfers included', async (t) => {
+  const store = await createTestStore(t, 'unique');
+  const tx: Transaction = { slot: 5n, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! };
+  const item = signed(tx, KEYS[0]!, () => new Uint8Array(8));
+  await store.sql`
+    insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest)
+    values (${slotToDb(5n)}::int8, 1, 1, ${Buffer.from(OWNERS[1]!.slice(2), 'hex')},
+            ${Buffer.from((item.signature as string).slice(2), 'hex')}, ${Buffer.from(item.digest as Uint8Array)})`;
+  await t.rejects(store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [item, item] }), { code: '23505' });
+  const [counts] = await store.sql<{ blocks: number; transactions: number; pending: number }[]>`
+    select (select count(*)::int from blocks) as blocks, (select count(*)::int from transactions) as transactions,
+           (select count(*)::int from pending_transactions) as pending`;
+  t.same(counts, { blocks: 0, transactions: 0, pending: 1 });
+  await store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [item] });
+  const [after] = await store.sql<{ pending: number }[]>`select count(*)::int as pending from pending_transactions`;
+  t.equal(after?.pending, 0, 'the block that includes it takes the pending transfer');
+  await t.rejects(store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [] }), { code: '23505' }, 'a block number is stored once');
+});
