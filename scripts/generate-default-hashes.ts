@@ -24,7 +24,7 @@ library DefaultHashes {
     bytes32 internal constant EMPTY_ROOT = ${defaults[64]};
 
     /// @notice Writes default[0..63] as 64 consecutive words at \`table\` in memory.
-    /// @dev The caller owns the 2,048 bytes at \`table\` (scratch past the free memory pointer is fine).
+    /// @dev The caller allocates the 2,048 bytes at \`table\`.
     function writeTable(uint256 table) internal pure {
         assembly ("memory-safe") {
 ${stores}

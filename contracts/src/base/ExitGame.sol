@@ -128,6 +128,7 @@ abstract contract ExitGame is ChildChain {
         // forge-lint: disable-next-line(unsafe-typecast)
         challenge.claimBlock = uint48(blockNumber);
         challenge.status = ChallengeStatus.Open;
+        challenge.openedAt = SafeCast.toUint40(block.timestamp);
         challenge.claimOwner = claim.newOwner;
         _appendChallenge(exit_, _challenges[slot][nonce], challengeId, challenge);
         uint256 finalizableAt = _extendForResponse(exit_);
@@ -175,13 +176,12 @@ abstract contract ExitGame is ChildChain {
     /// @inheritdoc IPlasmaCash
     function finalizeExit(uint64 slot) external {
         (Coin storage coin, Exit storage exit_, uint256 nonce) = _liveExit(slot);
-        uint256 finalizableAt = exit_.finalizableAt;
-        // Periods are days long: the seconds a proposer can shift a timestamp do not matter.
-        // forge-lint: disable-next-line(block-timestamp)
-        if (block.timestamp < finalizableAt) revert ExitNotMatured(slot, finalizableAt);
-
         bytes32 oldestOpen = exit_.firstChallenge;
         if (oldestOpen == bytes32(0)) {
+            uint256 finalizableAt = exit_.finalizableAt;
+            // Periods are days long: the seconds a proposer can shift a timestamp do not matter.
+            // forge-lint: disable-next-line(block-timestamp)
+            if (block.timestamp < finalizableAt) revert ExitNotMatured(slot, finalizableAt);
             exit_.status = ExitStatus.Finalized;
             coin.state = CoinState.Exited;
             _credit(exit_.exitor, EXIT_BOND);
@@ -189,9 +189,17 @@ abstract contract ExitGame is ChildChain {
             return;
         }
 
-        // An unanswered challengeBefore wins: its challenger takes the slash and its own bond back at once;
-        // the other open challengers take theirs with settleChallenge, so this stays O(1) however many there are.
+        // An unanswered challengeBefore wins once the exitor has had a full response period for it. Waiting
+        // for finalizableAt instead would let a thief keep its exit alive for ever by answering challenges it
+        // opens against itself (each answer extends, and the bond comes back to it as the exitor).
         Challenge storage challenge = _challenges[slot][nonce][oldestOpen];
+        uint256 cancellableAt = challenge.openedAt + RESPONSE_PERIOD;
+        if (cancellableAt < exit_.maturesAt) cancellableAt = exit_.maturesAt;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < cancellableAt) revert ExitNotMatured(slot, cancellableAt);
+
+        // Its challenger takes the slash and its own bond back at once; the other open challengers take theirs
+        // with settleChallenge, so this stays O(1) however many there are.
         address challenger = challenge.challenger;
         _settle(challenge, slot, nonce, oldestOpen);
         _cancelExit(coin, exit_, slot, nonce, challenger, CancelReason.UnansweredChallenge);
@@ -277,6 +285,7 @@ abstract contract ExitGame is ChildChain {
         exit_.exitBlock = uint48(exitBlock);
         exit_.finalizableAt = finalizableAt;
         exit_.status = ExitStatus.Live;
+        exit_.maturesAt = finalizableAt;
         if (parentOwner != address(0)) {
             exit_.parentOwner = parentOwner;
             // casting to 'uint48' is safe because parentBlock < exitBlock, itself a uint48

@@ -66,6 +66,7 @@ interface IPlasmaCash {
         ExitStatus status;
         address parentOwner; // zero for a deposit exit, which has no parent
         uint48 parentBlock; // zero for a deposit exit
+        uint40 maturesAt; // start + EXIT_PERIOD: the earliest end of the exit, whatever extensions follow
         bytes32 firstChallenge; // oldest open challengeBefore, zero when none is open
         bytes32 lastChallenge; // newest open challengeBefore
     }
@@ -74,6 +75,7 @@ interface IPlasmaCash {
         address challenger;
         uint48 claimBlock;
         ChallengeStatus status;
+        uint40 openedAt;
         address claimOwner; // the owner the claim names: only it can have signed the answer
         bytes32 previous; // neighbours in the exit's list of open challenges, oldest first
         bytes32 next;
@@ -186,7 +188,8 @@ interface IPlasmaCash {
     error ChallengeExists(bytes32 challengeId);
     error ChallengeNotOpen(bytes32 challengeId, ChallengeStatus status);
     error ResponseOutOfRange(uint256 blockNumber, uint256 claimBlock, uint256 parentBlock);
-    error ExitNotMatured(uint64 slot, uint256 finalizableAt);
+    /// @notice finalizeExit is early; `readyAt` is when it can run (finalization or cancellation).
+    error ExitNotMatured(uint64 slot, uint256 readyAt);
     error ExitStillLive(uint64 slot, uint256 nonce);
     error CoinNotExited(uint64 slot, CoinState state);
     error AlreadyWithdrawn(uint64 slot);
@@ -266,8 +269,10 @@ interface IPlasmaCash {
         uint256 blockNumber
     ) external;
 
-    /// @notice Ends the live exit once matured: Exited for the exitor when no challengeBefore is open,
-    /// otherwise cancelled with the bond slashed to the oldest open challenger.
+    /// @notice Ends the live exit. With no challengeBefore open: Exited for the exitor, from finalizableAt on
+    /// (start + EXIT_PERIOD, pushed by every challengeBefore and response). With one open: cancelled, the bond
+    /// slashed to the oldest open challenger, as soon as the exit period is over and that challenge has stood
+    /// unanswered for a full RESPONSE_PERIOD: extensions won by answering other challenges cannot delay it.
     function finalizeExit(uint64 slot) external;
 
     /// @notice Pays the bond back to the challenger of a challenge left open when its exit was cancelled.

@@ -11,7 +11,7 @@ library DefaultHashes {
     bytes32 internal constant EMPTY_ROOT = 0xe2c3ed4052eeb1d60514b4c38ece8d73a27f37fa5b36dcbf338e70de95798caa;
 
     /// @notice Writes default[0..63] as 64 consecutive words at `table` in memory.
-    /// @dev The caller owns the 2,048 bytes at `table` (scratch past the free memory pointer is fine).
+    /// @dev The caller allocates the 2,048 bytes at `table`.
     function writeTable(uint256 table) internal pure {
         assembly ("memory-safe") {
             mstore(add(table, 0), 0x0000000000000000000000000000000000000000000000000000000000000000)

@@ -26,10 +26,11 @@ library SparseMerkle {
         if (length != expected) revert InvalidProofLength(length, expected);
 
         node = leaf;
-        // The default hashes go to 64 words past the free memory pointer: scratch, never allocated.
+        // The default hashes get 64 words of freshly allocated memory (2 KB, paid once per call).
         uint256 table;
         assembly ("memory-safe") {
             table := mload(0x40)
+            mstore(0x40, add(table, 0x800))
         }
         DefaultHashes.writeTable(table);
         assembly ("memory-safe") {
