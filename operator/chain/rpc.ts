@@ -1,0 +1,50 @@
+// A minimal JSON-RPC client over fetch: the follower and committer need a handful of methods, raw answers and
+// the node's error messages ("already known", "nonce too low"), which a provider library would wrap away.
+
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(method: string, code: number, message: string, data: unknown) {
+    super(`${method}: ${message} (code ${code})`);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+interface RpcAnswer {
+  readonly result?: unknown;
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
+}
+
+export class JsonRpc {
+  readonly url: string;
+  #id = 0;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.#id, method, params }),
+    });
+    if (!response.ok) throw new RpcError(method, response.status, `HTTP ${response.status} from ${this.url}`, undefined);
+    const answer = (await response.json()) as RpcAnswer;
+    if (answer.error) throw new RpcError(method, answer.error.code, answer.error.message, answer.error.data);
+    return answer.result as T;
+  }
+
+  async blockNumber(): Promise<bigint> {
+    return BigInt(await this.request<string>('eth_blockNumber'));
+  }
+
+  async chainId(): Promise<bigint> {
+    return BigInt(await this.request<string>('eth_chainId'));
+  }
+}
+
+export const quantity = (value: bigint): `0x${string}` => `0x${value.toString(16)}`;

@@ -1,0 +1,80 @@
+// One anvil per test file (automine), with PlasmaCash deployed by the operator key and short exit periods.
+import { createServer } from 'node:net';
+import type { Test } from 'tap';
+import { Contract, JsonRpcProvider, NonceManager, parseEther, Wallet, type InterfaceAbi } from 'ethers';
+import { ANVIL_KEYS, startAnvil } from '../../devnet/anvil.ts';
+import { loadArtifact } from '../../operator/chain/artifacts.ts';
+import { deployPlasmaCash } from '../../operator/chain/deploy.ts';
+import { JsonRpc } from '../../operator/chain/rpc.ts';
+import type { Address, TransactionDomain } from '../../client/protocol/index.ts';
+
+export const EXIT_PERIOD_SECONDS = 60n;
+export const RESPONSE_PERIOD_SECONDS = 30n;
+export const EXIT_BOND = parseEther('0.1');
+
+export interface TestChain {
+  readonly rpcUrl: string;
+  readonly rpc: JsonRpc;
+  readonly provider: JsonRpcProvider;
+  readonly operatorKey: `0x${string}`;
+  readonly operator: Wallet;
+  /** Users (anvil accounts 1..3), each wrapped in a NonceManager-free Wallet: automine makes nonces exact. */
+  readonly users: readonly Wallet[];
+  readonly address: Address;
+  readonly domain: TransactionDomain;
+  /** The contract as seen by `signer` (default: the operator). */
+  contract(signer?: Wallet): Contract;
+  mine(blocks: number): Promise<void>;
+  snapshot(): Promise<string>;
+  revert(id: string): Promise<void>;
+  increaseTime(seconds: bigint): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestChain(t: Test): Promise<TestChain> {
+  const anvil = await startAnvil({ port: await freePort(), blockTimeSeconds: 0 });
+  t.teardown(() => anvil.stop());
+  const provider = new JsonRpcProvider(anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
+  provider.pollingInterval = 20;
+  t.teardown(() => provider.destroy());
+  const operatorKey = ANVIL_KEYS[0];
+  const operator = new Wallet(operatorKey, provider);
+  const users = ANVIL_KEYS.slice(1).map((key) => new Wallet(key, provider));
+  const address = (await deployPlasmaCash(new NonceManager(operator) as never, {
+    operator: operator.address,
+    exitPeriodSeconds: EXIT_PERIOD_SECONDS,
+    responsePeriodSeconds: RESPONSE_PERIOD_SECONDS,
+    exitBondWei: EXIT_BOND,
+    challengeBondWei: EXIT_BOND,
+  })).toLowerCase() as Address;
+  const abi = loadArtifact('PlasmaCash.sol', 'PlasmaCash').abi as InterfaceAbi;
+  const rpc = new JsonRpc(anvil.rpcUrl);
+  return {
+    rpcUrl: anvil.rpcUrl,
+    rpc,
+    provider,
+    operatorKey,
+    operator,
+    users,
+    address,
+    domain: { chainId: 31337n, verifyingContract: address },
+    contract: (signer = operator) => new Contract(address, abi, signer),
+    mine: async (blocks) => void (await rpc.request('anvil_mine', [`0x${blocks.toString(16)}`])),
+    snapshot: () => rpc.request<string>('evm_snapshot'),
+    revert: async (id) => {
+      if (!(await rpc.request<boolean>('evm_revert', [id]))) throw new Error(`evm_revert ${id} failed`);
+    },
+    increaseTime: async (seconds) => void (await rpc.request('evm_increaseTime', [Number(seconds)])),
+  };
+}
