@@ -1,0 +1,65 @@
+/**
+ * The operator's HTTP API (PROTOCOL.md §9) as a Koa app. `createApp` wires the route groups, the error mapping
+ * and the metrics; the caller owns listening and shutdown.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { TransactionDomain } from '../../client/protocol/index.ts';
+import type { Store } from '../db/store.ts';
+import { blocksRoutes } from './blocks.ts';
+import { coinsRoutes } from './coins.ts';
+import { DEFAULT_LIMITS, type Deps, type L1Health, type Limits } from './deps.ts';
+import { errorMiddleware, jsonLogger, type Logger } from './errors.ts';
+import { createMetrics, metricsMiddleware, type Metrics } from './metrics.ts';
+import { ownersRoutes } from './owners.ts';
+import { statusRoutes } from './status.ts';
+import { transactionsRoutes } from './transactions.ts';
+
+export { DEFAULT_LIMITS, type L1Health, type Limits } from './deps.ts';
+
+export interface AppOptions {
+  readonly store: Store;
+  readonly domain: TransactionDomain;
+  readonly limits?: Partial<Limits>;
+  readonly l1Status?: () => Promise<L1Health>;
+  readonly log?: Logger;
+}
+
+export interface OperatorApp {
+  readonly app: Koa;
+  readonly metrics: Metrics;
+}
+
+export function createApp(options: AppOptions): OperatorApp {
+  const limits = validateLimits({ ...DEFAULT_LIMITS, ...options.limits });
+  const metrics = createMetrics();
+  const deps: Deps = {
+    store: options.store,
+    domain: options.domain,
+    limits,
+    l1Status: options.l1Status,
+    metrics,
+    log: options.log ?? jsonLogger,
+  };
+  const app = new Koa();
+  app.silent = true; // errors are logged once, by errorMiddleware
+  app.use(metricsMiddleware(metrics));
+  app.use(errorMiddleware(deps.log));
+  const root = new Router();
+  root.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  for (const router of [root, transactionsRoutes(deps), coinsRoutes(deps), ownersRoutes(deps), blocksRoutes(deps), statusRoutes(deps)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return { app, metrics };
+}
+
+function validateLimits(limits: Limits): Limits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`limits.${name} must be a positive integer, got ${String(value)}`);
+  }
+  return Object.freeze(limits);
+}

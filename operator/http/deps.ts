@@ -1,0 +1,41 @@
+/** What every route group is built from: the app's dependencies and its validated limits. */
+import type { TransactionDomain } from '../../client/protocol/index.ts';
+import type { Store } from '../db/store.ts';
+import type { Logger } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface Limits {
+  /** Largest accepted request body in bytes (default 1 MiB: about 4,000 transfers of ~250 bytes). */
+  readonly maxBodyBytes: number;
+  /** Most transfers in one POST /v1/transactions (default 1,000). */
+  readonly maxBatchItems: number;
+  /** Blocks fetched per query while streaming a history (default 1,000: bounds the memory of one request). */
+  readonly historyPageBlocks: number;
+  /** Most entries in one history response before it stops with `next` (default 100,000). */
+  readonly maxHistoryEntries: number;
+  /** Most rows of a list (an owner's coins, a block's transactions) per response (default 1,000). */
+  readonly maxListItems: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 1024 * 1024,
+  maxBatchItems: 1000,
+  historyPageBlocks: 1000,
+  maxHistoryEntries: 100_000,
+  maxListItems: 1000,
+};
+
+export interface L1Health {
+  readonly head: bigint;
+  readonly healthy: boolean;
+}
+
+export interface Deps {
+  readonly store: Store;
+  readonly domain: TransactionDomain;
+  readonly limits: Limits;
+  readonly l1Status: (() => Promise<L1Health>) | undefined;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+

@@ -1,0 +1,62 @@
+/**
+ * Every error leaves the API as `{"error":{"code","message"}}`. Protocol input errors are 400 with the parser's
+ * stable code; `HttpError` carries its own status; anything else is a 500 whose details stay in the log.
+ */
+import type { Middleware } from 'koa';
+import { InputError, PlasmaError } from '../../client/protocol/index.ts';
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export class HttpError extends PlasmaError {
+  override name = 'HttpError';
+  readonly status: number;
+  constructor(status: number, code: string, shortMessage: string, options: { cause?: unknown } = {}) {
+    super(code, shortMessage, options);
+    this.status = status;
+  }
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Structured log sink; the default writes one JSON line to stderr. */
+export type Logger = (entry: Record<string, unknown>) => void;
+
+export const jsonLogger: Logger = (entry) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+};
+
+export function errorMiddleware(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if ((ctx.body === undefined || ctx.body === null) && (ctx.status === 404 || ctx.status === 405)) {
+        const status = ctx.status;
+        ctx.body = status === 404
+          ? errorBody('not_found', `no route for ${ctx.method} ${ctx.path}`)
+          : errorBody('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+        ctx.status = status; // assigning a body to an implicit 404 would turn it into 200
+      }
+    } catch (error) {
+      if (error instanceof HttpError) {
+        ctx.status = error.status;
+        ctx.body = errorBody(error.code, error.shortMessage);
+      } else if (error instanceof InputError) {
+        ctx.status = 400;
+        ctx.body = errorBody(error.code, error.shortMessage);
+      } else {
+        log({ level: 'error', msg: 'request failed', method: ctx.method, path: ctx.path, error: describe(error) });
+        ctx.status = 500;
+        ctx.body = errorBody('internal_error', 'the operator failed to answer this request');
+      }
+    }
+  };
+}
+
+function describe(error: unknown): unknown {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack, code: (error as { code?: unknown }).code };
+  return String(error);
+}

@@ -1,0 +1,38 @@
+/**
+ * GET /v1/status: last committed block, pending count, and the health of Postgres and L1. Answers 503 when a
+ * dependency is down, so a load balancer can use it as is.
+ */
+import Router from '@koa/router';
+import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
+import type { Deps } from './deps.ts';
+
+export function statusRoutes(deps: Deps): Router {
+  const router = new Router();
+  router.get('/v1/status', async (ctx) => {
+    let postgres: { healthy: boolean; error?: string } = { healthy: true };
+    let lastCommittedBlock: string | null = null;
+    let pending: number | null = null;
+    try {
+      const [latest, count] = await Promise.all([latestCommittedBlock(deps.store.sql), pendingCount(deps.store.sql)]);
+      lastCommittedBlock = latest === undefined ? '0' : latest.number.toString();
+      pending = count;
+    } catch (error) {
+      deps.log({ level: 'warn', msg: 'status: Postgres unreachable', error: String(error) });
+      postgres = { healthy: false, error: 'postgres_unreachable' };
+    }
+    let l1: { healthy: boolean; head: string | null; error?: string } | null = null;
+    if (deps.l1Status !== undefined) {
+      try {
+        const status = await deps.l1Status();
+        l1 = { healthy: status.healthy, head: status.head.toString() };
+      } catch (error) {
+        deps.log({ level: 'warn', msg: 'status: L1 unreachable', error: String(error) });
+        l1 = { healthy: false, head: null, error: 'l1_unreachable' };
+      }
+    }
+    const healthy = postgres.healthy && (l1 === null || l1.healthy);
+    ctx.status = healthy ? 200 : 503;
+    ctx.body = { healthy, lastCommittedBlock, pendingCount: pending, postgres, l1 };
+  });
+  return router;
+}
