@@ -1,0 +1,61 @@
+/**
+ * Builds the next child block from pending transfers: oldest first, up to a size, only for coins still
+ * `deposited` (an exiting or exited coin takes no transfer; its pending row waits for a cancelled exit). The
+ * tree's leaves are the stored digests, each transfer gets its inclusion proof, and the block is persisted with
+ * Store.insertBlock, which removes the pending rows in the same transaction. One builder runs at a time.
+ */
+import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, SparseMerkleTree, type Address, type Hash } from '../../client/protocol/index.ts';
+import { hexOf, slotFromDb } from '../db/codec.ts';
+import type { BlockTransaction, Store } from '../db/store.ts';
+
+export interface BuildOptions {
+  readonly maxTransactions: number;
+  /** Build a block even with no pending transfer (root EMPTY_ROOT). Default false. */
+  readonly allowEmpty?: boolean;
+}
+
+export interface BuiltBlock {
+  readonly number: bigint;
+  readonly root: Hash;
+  readonly txCount: number;
+}
+
+interface PendingRow {
+  slot: string;
+  prev_block: string;
+  denomination: string;
+  new_owner: Buffer;
+  signature: Buffer;
+  digest: Buffer;
+}
+
+/** The number the contract will accept next, as the database knows it: last stored child block + 1000. */
+export async function nextBlockNumber(store: Store): Promise<bigint> {
+  const [row] = await store.sql<{ last: string | null }[]>`select max(number) as last from blocks`;
+  return row?.last == null ? CHILD_BLOCK_INTERVAL : BigInt(row.last) + CHILD_BLOCK_INTERVAL;
+}
+
+/** Builds and persists one block; undefined when there is nothing to include and no empty block was asked. */
+export async function buildBlock(store: Store, options: BuildOptions): Promise<BuiltBlock | undefined> {
+  if (!Number.isInteger(options.maxTransactions) || options.maxTransactions < 0) throw new RangeError('maxTransactions must be an integer ≥ 0');
+  const rows = await store.sql<PendingRow[]>`
+    select p.slot, p.prev_block, p.denomination, p.new_owner, p.signature, p.digest
+    from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
+    order by p.accepted_at, p.slot
+    limit ${options.maxTransactions}`;
+  if (rows.length === 0 && !options.allowEmpty) return undefined;
+  const number = await nextBlockNumber(store);
+  const tree = SparseMerkleTree.build(rows.map((row) => ({ slot: slotFromDb(row.slot), leaf: row.digest })));
+  const transactions: BlockTransaction[] = rows.map((row) => {
+    const slot = slotFromDb(row.slot);
+    return {
+      tx: { slot, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) as Address },
+      signature: row.signature,
+      digest: row.digest,
+      proof: tree.proofBytes(slot),
+    };
+  });
+  const root = rows.length === 0 ? EMPTY_ROOT : tree.root;
+  await store.insertBlock({ number, root, transactions }, 'persisted');
+  return { number, root, txCount: rows.length };
+}

@@ -1,0 +1,231 @@
+/**
+ * Commits persisted blocks to L1 with `submitBlock(root, number)`, crash-safe by bookkeeping:
+ *
+ *   persisted ─sign→ signed (raw EIP-1559 bytes + hash stored) ─send→ broadcast ─receipt at depth→ confirmed
+ *
+ * The raw transaction is stored before it leaves, so after a crash the SAME bytes are re-broadcast (same nonce,
+ * same hash): at most one of them can ever be mined, and the contract rejects a repeated number besides. Before
+ * every step the contract's `childBlockRoot(number)` is read: equal to ours means committed; a different
+ * non-zero root means L1 and the database disagree, and the committer stops rather than overwrite anything.
+ * Blocks are driven one at a time in ascending order, so nonces follow block numbers.
+ */
+import { createCustomCommon, Mainnet } from '@ethereumjs/common'; // transitive dependency of @ethereumjs/tx, same version
+import { createFeeMarket1559Tx, createFeeMarket1559TxFromRLP } from '@ethereumjs/tx';
+import { computeAddress } from 'ethers';
+import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
+import { hexOf } from '../db/codec.ts';
+import type { BlockStatus, Store } from '../db/store.ts';
+import { childBlockRoot, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
+import { quantity, RpcError, type JsonRpc } from '../chain/rpc.ts';
+
+export interface BlockCommitterOptions {
+  readonly rpc: JsonRpc;
+  readonly store: Store;
+  readonly contract: Address;
+  readonly operatorKey: Hex;
+  /** L1 blocks on top of the receipt's block before a block counts as confirmed. Default 2. */
+  readonly confirmations?: number;
+  readonly pollIntervalMs?: number;
+  /** Gas limit of submitBlock (about 50k used: one new storage slot and an event). Default 150,000. */
+  readonly gasLimit?: bigint;
+  /** Give up waiting for one block's confirmation after this long (the block stays resumable). Default 10 min. */
+  readonly timeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** L1 holds a different root for a number the operator persisted: never overwritten, needs a human. */
+export class L1RootConflictError extends Error {
+  readonly block: bigint;
+  readonly l1Root: Hash;
+  readonly storedRoot: Hash;
+
+  constructor(block: bigint, l1Root: Hash, storedRoot: Hash) {
+    super(`L1 holds root ${l1Root} for child block ${block}, the database ${storedRoot}: refusing to continue`);
+    this.name = 'L1RootConflictError';
+    this.block = block;
+    this.l1Root = l1Root;
+    this.storedRoot = storedRoot;
+  }
+}
+
+interface BlockRow {
+  readonly number: bigint;
+  readonly root: Hash;
+  readonly status: BlockStatus;
+  readonly rawTx?: Uint8Array;
+  readonly txHash?: Hash;
+}
+
+function commonFor(chainId: bigint) {
+  return createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: 'prague' });
+}
+
+const HARMLESS_RESEND = /already known|known transaction|already imported|nonce too low|nonce.*already been used/i;
+
+export class BlockCommitter {
+  readonly #o: BlockCommitterOptions;
+  readonly #key: Uint8Array;
+  readonly address: Address;
+  readonly #confirmations: bigint;
+  #chainId: bigint | undefined;
+
+  constructor(options: BlockCommitterOptions) {
+    this.#o = options;
+    this.#key = hexToBytes(options.operatorKey, 'operatorKey');
+    this.address = computeAddress(options.operatorKey).toLowerCase() as Address;
+    this.#confirmations = BigInt(options.confirmations ?? 2);
+  }
+
+  /** Drives every block that is not confirmed yet, ascending; resolves with their numbers. */
+  async resume(): Promise<bigint[]> {
+    const rows = await this.#o.store.sql<{ number: string }[]>`
+      select number from blocks where status <> 'confirmed' order by number`;
+    const numbers = rows.map((row) => BigInt(row.number));
+    for (const number of numbers) await this.commit(number);
+    return numbers;
+  }
+
+  /** Takes one block from wherever it stands to confirmed. */
+  async commit(number: bigint): Promise<void> {
+    const deadline = Date.now() + (this.#o.timeoutMs ?? 600_000);
+    for (;;) {
+      const block = await this.#load(number);
+      if (block.status === 'confirmed') return;
+      const onL1 = await this.#checkL1(block);
+      if (block.status === 'persisted' || block.status === 'built') {
+        if (onL1) {
+          // Committed already (a crash after the receipt, before our bookkeeping had the bytes): nothing to send.
+          await this.#o.store.setBlockStatus(number, 'confirmed');
+          return;
+        }
+        await this.sign(number);
+        continue;
+      }
+      await this.broadcast(number);
+      const outcome = await this.awaitConfirmation(number, deadline);
+      if (outcome === 'confirmed') return;
+      // Our nonce went to another transaction and the block is not on L1: sign again with a fresh nonce.
+      this.#log(`block ${number}: stored L1 transaction can no longer be mined, signing it again`);
+      await this.#o.store.setBlockStatus(number, 'persisted');
+    }
+  }
+
+  /** persisted → signed: the raw transaction and its hash are durable before anything is sent. */
+  async sign(number: bigint): Promise<Hash> {
+    const block = await this.#load(number);
+    if (block.status !== 'persisted' && block.status !== 'built') throw new Error(`block ${number} is ${block.status}, not persisted`);
+    const { rpc } = this.#o;
+    const chainId = await this.#chain();
+    const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
+    const { maxFeePerGas, maxPriorityFeePerGas } = await this.#fees();
+    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, number]);
+    const common = commonFor(chainId);
+    const tx = createFeeMarket1559Tx(
+      { chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: this.#o.gasLimit ?? 150_000n, to: this.#o.contract, value: 0n, data: hexToBytes(data as Hex, 'data') },
+      { common },
+    ).sign(this.#key);
+    const hash = bytesToHex(tx.hash());
+    await this.#o.store.setBlockStatus(number, 'signed', { rawTx: tx.serialize(), txHash: tx.hash() });
+    this.#log(`block ${number}: signed ${hash} (nonce ${nonce})`);
+    return hash;
+  }
+
+  /** signed|broadcast → broadcast: sends the stored bytes; a node that already has them is fine. */
+  async broadcast(number: bigint): Promise<void> {
+    const block = await this.#load(number);
+    if (block.rawTx === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
+    try {
+      await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(block.rawTx)]);
+    } catch (error) {
+      if (!(error instanceof RpcError && HARMLESS_RESEND.test(error.message))) throw error;
+    }
+    if (block.status === 'signed') await this.#o.store.setBlockStatus(number, 'broadcast');
+  }
+
+  /**
+   * Waits for the stored transaction's receipt at the confirmation depth, then marks the block confirmed.
+   * 'resign' when the transaction's nonce was consumed by something else while the block is not on L1.
+   */
+  async awaitConfirmation(number: bigint, deadline = Date.now() + (this.#o.timeoutMs ?? 600_000)): Promise<'confirmed' | 'resign'> {
+    const { rpc } = this.#o;
+    const block = await this.#load(number);
+    if (block.rawTx === undefined || block.txHash === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
+    const nonce = createFeeMarket1559TxFromRLP(block.rawTx, { common: commonFor(await this.#chain()) }).nonce;
+    for (let round = 1; ; round++) {
+      const receipt = await rpc.request<{ status: string; blockNumber: string; blockHash: string } | null>('eth_getTransactionReceipt', [block.txHash]);
+      if (receipt !== null) {
+        if (receipt.status !== '0x1') {
+          if (await this.#checkL1(block)) return this.#confirm(number);
+          throw new Error(`block ${number}: submitBlock transaction ${block.txHash} reverted and L1 has no root for it`);
+        }
+        const head = await rpc.blockNumber();
+        if (head - BigInt(receipt.blockNumber) >= this.#confirmations && (await this.#checkL1(block))) return this.#confirm(number);
+      } else {
+        const mined = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'latest']));
+        if (mined > nonce) {
+          if (await this.#checkL1(block)) return this.#confirm(number);
+          // The receipt may just have landed between the two reads: look once more before giving the nonce up.
+          const again = await rpc.request<unknown>('eth_getTransactionReceipt', [block.txHash]);
+          if (again === null) return 'resign';
+          continue;
+        }
+        if (round % 25 === 0) await this.broadcast(number); // dropped from a mempool: send the same bytes again
+      }
+      if (Date.now() > deadline) throw new Error(`block ${number}: no confirmation of ${block.txHash} in time; it stays resumable`);
+      await new Promise((resolve) => setTimeout(resolve, this.#o.pollIntervalMs ?? 200));
+    }
+  }
+
+  async #chain(): Promise<bigint> {
+    return (this.#chainId ??= await this.#o.rpc.chainId());
+  }
+
+  async #confirm(number: bigint): Promise<'confirmed'> {
+    await this.#o.store.setBlockStatus(number, 'confirmed');
+    this.#log(`block ${number}: confirmed on L1`);
+    return 'confirmed';
+  }
+
+  /** True when L1 holds our root for the block; throws when it holds another one. */
+  async #checkL1(block: BlockRow): Promise<boolean> {
+    const root = (await childBlockRoot(this.#o.rpc, this.#o.contract, block.number)).toLowerCase() as Hash;
+    if (root === ZERO_ROOT) return false;
+    if (root !== block.root) {
+      const error = new L1RootConflictError(block.number, root, block.root);
+      this.#log(`FATAL ${error.message}`);
+      throw error;
+    }
+    return true;
+  }
+
+  async #fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const { rpc } = this.#o;
+    const history = await rpc.request<{ baseFeePerGas: string[] }>('eth_feeHistory', [quantity(1n), 'latest', []]);
+    const next = history.baseFeePerGas[history.baseFeePerGas.length - 1];
+    const baseFee = next === undefined ? BigInt(await rpc.request<string>('eth_gasPrice')) : BigInt(next);
+    let tip: bigint;
+    try {
+      tip = BigInt(await rpc.request<string>('eth_maxPriorityFeePerGas'));
+    } catch {
+      tip = 1_000_000_000n;
+    }
+    return { maxFeePerGas: 2n * baseFee + tip, maxPriorityFeePerGas: tip };
+  }
+
+  async #load(number: bigint): Promise<BlockRow> {
+    const [row] = await this.#o.store.sql<{ root: Buffer; status: BlockStatus; raw_l1_tx: Buffer | null; l1_tx_hash: Buffer | null }[]>`
+      select root, status, raw_l1_tx, l1_tx_hash from blocks where number = ${number.toString()}::int8`;
+    if (row === undefined) throw new Error(`block ${number} is not stored`);
+    return {
+      number,
+      root: hexOf(row.root),
+      status: row.status,
+      ...(row.raw_l1_tx === null ? {} : { rawTx: new Uint8Array(row.raw_l1_tx) }),
+      ...(row.l1_tx_hash === null ? {} : { txHash: hexOf(row.l1_tx_hash) }),
+    };
+  }
+
+  #log(line: string): void {
+    (this.#o.log ?? console.error)(line);
+  }
+}
