@@ -1,0 +1,121 @@
+import t from 'tap';
+import { parseEther, type LogDescription } from 'ethers';
+import {
+  EMPTY_ROOT, signTransaction, transactionDigest, verifyCoinHistory, verifyProof,
+  type Address, type Hash, type Transaction, type TransactionDomain,
+} from '../../../client/protocol/index.ts';
+import { buildBlock } from '../../../operator/block/builder.ts';
+import { BlockCommitter } from '../../../operator/block/committer.ts';
+import { childBlockRoot, nextChildBlock } from '../../../operator/chain/contract.ts';
+import { L1Follower } from '../../../operator/chain/follower.ts';
+import { readCoin } from '../../../operator/db/chain-state.ts';
+import { slotToDb, toBuffer } from '../../../operator/db/codec.ts';
+import type { Store } from '../../../operator/db/store.ts';
+import { createTestStore } from '../db/helpers.ts';
+import { startTestChain, type TestChain } from '../../support/anvil.ts';
+
+const DOMAIN: TransactionDomain = { chainId: 31337n, verifyingContract: `0x${'cc'.repeat(20)}` };
+const KEY = `0x${'01'.repeat(32)}` as const;
+
+async function addCoin(store: Store, slot: bigint, state = 'deposited'): Promise<void> {
+  await store.sql`
+    insert into coins (slot, kind, token, denomination, depositor, deposit_block, owner, last_block, state)
+    values (${slotToDb(slot)}::int8, 'eth', ${Buffer.alloc(20)}, 1, ${Buffer.alloc(20, 1)}, 1, ${Buffer.alloc(20, 1)}, 1, ${state})`;
+}
+
+async function addPending(store: Store, tx: Transaction, domain: TransactionDomain, key: `0x${string}`, acceptedAt?: Date): Promise<Hash> {
+  const digest = transactionDigest(tx, domain);
+  const signature = await signTransaction(tx, domain, key);
+  await store.sql`
+    insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest, accepted_at)
+    values (${slotToDb(tx.slot)}::int8, ${tx.prevBlock.toString()}::int8, ${tx.denomination.toString()}::numeric,
+            ${toBuffer(tx.newOwner)}, ${toBuffer(signature)}, ${toBuffer(digest)}, ${acceptedAt ?? new Date()})`;
+  return digest;
+}
+
+const transfer = (slot: bigint): Transaction => ({ slot, prevBlock: 1n, denomination: 1n, newOwner: `0x${'22'.repeat(20)}` });
+
+t.test('buildBlock takes the oldest pending transfers up to the size, with proofs, and numbers blocks by 1000', async (t) => {
+  const store = await createTestStore(t, 'build');
+  const slots = [5n, 2n ** 64n - 1n, 0n, 77n];
+  for (const slot of slots) await addCoin(store, slot);
+  await addCoin(store, 9n, 'exiting');
+  const digests = new Map<bigint, Hash>();
+  for (const [i, slot] of slots.entries()) digests.set(slot, await addPending(store, transfer(slot), DOMAIN, KEY, new Date(Date.UTC(2024, 0, 1, 0, 0, i))));
+  await addPending(store, transfer(9n), DOMAIN, KEY);
+
+  const first = await buildBlock(store, { maxTransactions: 3 });
+  t.match(first, { number: 1000n, txCount: 3 });
+  const rows = await store.sql`select slot, digest, proof from transactions where block = 1000 order by slot`;
+  t.equal(rows.length, 3);
+  for (const slot of slots.slice(0, 3)) {
+    const row = rows.find((r) => r['slot'] === slotToDb(slot))!;
+    t.ok(verifyProof(first!.root, slot, row['digest'] as Buffer, row['proof'] as Buffer), `inclusion proof of slot ${slot}`);
+  }
+  const [pending] = await store.sql`select count(*)::int as n from pending_transactions`;
+  t.equal(pending!['n'], 2, 'the included transfers left pending, the newest and the exiting coin stay');
+
+  const second = await buildBlock(store, { maxTransactions: 10 });
+  t.match(second, { number: 2000n, txCount: 1 }, 'the exiting coin takes no transfer');
+  t.equal(await buildBlock(store, { maxTransactions: 10 }), undefined, 'no empty block unless asked');
+  t.same(await buildBlock(store, { maxTransactions: 10, allowEmpty: true }), { number: 3000n, root: EMPTY_ROOT, txCount: 0 });
+  t.match(await readCoin(store.sql, 5n), { owner: `0x${'22'.repeat(20)}`, lastBlock: 1000n });
+});
+
+async function deposit(chain: TestChain, user: number): Promise<{ slot: bigint; block: bigint }> {
+  const receipt = await (await chain.contract(chain.users[user]!).getFunction('deposit')({ value: parseEther('1') })).wait();
+  const log = receipt!.logs.map((l: { topics: string[]; data: string }) => chain.contract().interface.parseLog(l)).find((p: LogDescription | null) => p?.name === 'Deposit');
+  return { slot: log!.args.getValue('slot') as bigint, block: log!.args.getValue('blockNumber') as bigint };
+}
+
+t.test('end to end: deposit on L1 → coin → transfer → block committed → history verifies against L1 roots', async (t) => {
+  const chain = await startTestChain(t);
+  const store = await createTestStore(t, 'build_e2e');
+  const follower = new L1Follower({ rpc: chain.rpc, store, contract: chain.address, confirmations: 1 });
+  const committer = new BlockCommitter({ rpc: chain.rpc, store, contract: chain.address, operatorKey: chain.operatorKey, confirmations: 1, pollIntervalMs: 20, log: () => {} });
+  const [alice, bob, carol] = chain.users as [typeof chain.users[0], typeof chain.users[0], typeof chain.users[0]];
+  const coin = await deposit(chain, 0);
+  const other = await deposit(chain, 1);
+  await chain.mine(1);
+  await follower.catchUp();
+  t.ok(await readCoin(store.sql, coin.slot), 'the follower made the coin');
+
+  // alice → bob in block 1000 (with another coin's transfer beside it), bob → carol in 2000, an empty 3000.
+  const first: Transaction = { slot: coin.slot, prevBlock: coin.block, denomination: parseEther('1'), newOwner: bob.address.toLowerCase() as Address };
+  await addPending(store, first, chain.domain, alice.privateKey as `0x${string}`);
+  await addPending(store, { slot: other.slot, prevBlock: other.block, denomination: parseEther('1'), newOwner: carol.address.toLowerCase() as Address }, chain.domain, bob.privateKey as `0x${string}`);
+  t.match(await buildBlock(store, { maxTransactions: 100 }), { number: 1000n, txCount: 2 });
+  const commit = async (): Promise<void> => {
+    const miner = setInterval(() => void chain.mine(1), 50); // confirmations: 1
+    try {
+      await committer.resume();
+    } finally {
+      clearInterval(miner);
+    }
+  };
+  await commit();
+  const second: Transaction = { slot: coin.slot, prevBlock: 1000n, denomination: parseEther('1'), newOwner: carol.address.toLowerCase() as Address };
+  await addPending(store, second, chain.domain, bob.privateKey as `0x${string}`);
+  t.match(await buildBlock(store, { maxTransactions: 100 }), { number: 2000n, txCount: 1 });
+  await commit();
+  await buildBlock(store, { maxTransactions: 100, allowEmpty: true });
+  await commit();
+  t.equal(await nextChildBlock(chain.rpc, chain.address), 4000n);
+  await chain.mine(1);
+  await follower.catchUp(); // BlockSubmitted events match the stored roots: no mismatch
+
+  const roots = new Map<bigint, Hash>();
+  for (const n of [1000n, 2000n, 3000n]) roots.set(n, await childBlockRoot(chain.rpc, chain.address, n));
+  const page = await store.coinHistory(coin.slot, 1000n, 3000n);
+  t.same(page.entries.map((e) => [e.block, e.kind]), [[1000n, 'inclusion'], [2000n, 'inclusion'], [3000n, 'exclusion']]);
+  const state = verifyCoinHistory({
+    deposit: { slot: coin.slot, block: coin.block, owner: alice.address.toLowerCase() as Address, denomination: parseEther('1') },
+    entries: page.entries,
+    roots: (block) => roots.get(block),
+    committedChildBlocks: { to: 3000n },
+    domain: chain.domain,
+    expectedOwner: carol.address.toLowerCase() as Address,
+  });
+  t.equal(state.lastBlock, 2000n);
+  t.match(await readCoin(store.sql, coin.slot), { owner: carol.address.toLowerCase(), lastBlock: 2000n });
+});
