@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IPlasmaCash} from "../../../src/interfaces/IPlasmaCash.sol";
-import {Transaction} from "../../../src/Transaction.sol";
 import {Ghost, Entry, ChallengeRef} from "./Ghost.sol";
 import {HandlerBase} from "./HandlerBase.sol";
 
