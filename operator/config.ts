@@ -1,0 +1,362 @@
+/**
+ * The operator's configuration: command-line flags and environment variables parsed ONCE into a frozen object.
+ * A flag wins over its variable. Every problem is reported at once, each naming the flag/variable and what to
+ * do. Nothing else in the operator reads process.env: the entry passes it in here.
+ *
+ * The operator key is held as a non-enumerable property, so logging or JSON-encoding the config never shows it.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Address, Hex } from '../client/protocol/index.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export type DatabaseConfig =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string };
+
+export interface OperatorConfig {
+  readonly l1Rpc: string;
+  readonly contract: Address;
+  /** Never printed: non-enumerable on the parsed object. */
+  readonly operatorKey: Hex;
+  readonly database: DatabaseConfig;
+  readonly l1StartBlock: number;
+  readonly blockIntervalMs: number;
+  readonly blockSize: number;
+  readonly confirmations: number;
+  readonly l1PollIntervalMs: number;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly limits: { readonly maxBodyBytes: number; readonly maxBatchItems: number };
+  readonly logLevel: LogLevel;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Bad flags or variables; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+interface Option {
+  readonly flag: string;
+  readonly env?: string;
+  readonly help: string;
+  readonly default?: string;
+  readonly boolean?: boolean;
+}
+
+/** Every option of `plasma operator`, in the order --help lists them. */
+export const OPERATOR_OPTIONS: readonly Option[] = [
+  { flag: 'l1-rpc', env: 'PLASMA_L1_RPC', help: 'JSON-RPC URL of the L1 node (required)' },
+  { flag: 'contract', env: 'PLASMA_CONTRACT', help: 'address of the PlasmaCash contract (required)' },
+  { flag: 'operator-key', env: 'PLASMA_OPERATOR_KEY', help: 'private key (0x + 64 hex) that signs submitBlock; prefer the variable or the file' },
+  { flag: 'operator-key-file', env: 'PLASMA_OPERATOR_KEY_FILE', help: 'file holding the operator key (instead of --operator-key)' },
+  { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres:// URL; without it an embedded Postgres runs in --data-dir' },
+  { flag: 'data-dir', env: 'PLASMA_DATA_DIR', default: './data/postgres', help: 'directory of the embedded Postgres (used only without --database-url)' },
+  { flag: 'l1-start-block', env: 'PLASMA_L1_START_BLOCK', default: '0', help: 'first L1 block to read events from on a fresh database (the deployment block)' },
+  { flag: 'block-interval-ms', env: 'PLASMA_BLOCK_INTERVAL_MS', default: '1000', help: 'how often a child block is built from pending transfers' },
+  { flag: 'block-size', env: 'PLASMA_BLOCK_SIZE', default: '100000', help: 'most transfers in one child block' },
+  { flag: 'confirmations', env: 'PLASMA_CONFIRMATIONS', default: '2', help: 'L1 blocks on top before a deposit/exit is applied or a commit counts (0 for devnets)' },
+  { flag: 'l1-poll-interval-ms', env: 'PLASMA_L1_POLL_INTERVAL_MS', default: '1000', help: 'how often L1 events are read' },
+  { flag: 'host', env: 'PLASMA_HTTP_HOST', default: '127.0.0.1', help: 'HTTP listen address (0.0.0.0 for every interface)' },
+  { flag: 'port', env: 'PLASMA_HTTP_PORT', default: '8080', help: 'HTTP port (0 picks a free one)' },
+  { flag: 'max-body-bytes', env: 'PLASMA_MAX_BODY_BYTES', default: String(1024 * 1024), help: 'largest accepted request body' },
+  { flag: 'max-batch-items', env: 'PLASMA_MAX_BATCH_ITEMS', default: '1000', help: 'most transfers in one POST /v1/transactions' },
+  { flag: 'log-level', env: 'PLASMA_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
+  { flag: 'help', help: 'print this help', boolean: true },
+];
+
+export function operatorHelp(): string {
+  const lines = OPERATOR_OPTIONS.map((o) => {
+    const name = `--${o.flag}${o.boolean ? '' : ' <value>'}`;
+    const extra = [o.env, o.default === undefined ? undefined : `default ${o.default}`].filter(Boolean).join(', ');
+    return `  ${name.padEnd(30)} ${o.help}${extra ? ` [${extra}]` : ''}`;
+  });
+  return `Usage: plasma operator [options]
+
+Runs the Plasma Cash operator: follows PlasmaCash on L1, accepts signed transfers over HTTP, builds a child
+block every --block-interval-ms and commits its root to L1, serves every coin's history.
+
+Options (a flag wins over its environment variable):
+${lines.join('\n')}
+`;
+}
+
+type Raw = Record<string, string | boolean | undefined>;
+
+function parseFlags(argv: readonly string[], options: readonly Option[]): Raw {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(options.map((o) => [o.flag, { type: o.boolean ? 'boolean' : 'string' }] as const)),
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+    return values as Raw;
+  } catch (error) {
+    throw new ConfigError([`${error instanceof Error ? error.message : String(error)}; see --help`]);
+  }
+}
+
+/** Reads options in turn; each read records a problem instead of throwing. */
+class Reader {
+  readonly problems: string[] = [];
+  readonly #flags: Raw;
+  readonly #env: Env;
+  readonly #options: ReadonlyMap<string, Option>;
+
+  constructor(flags: Raw, env: Env, options: readonly Option[]) {
+    this.#flags = flags;
+    this.#env = env;
+    this.#options = new Map(options.map((o) => [o.flag, o]));
+  }
+
+  /** Where a value came from, for messages: "--port" or "PLASMA_HTTP_PORT". */
+  source(flag: string): string {
+    const option = this.#options.get(flag)!;
+    return this.#flags[flag] === undefined && option.env !== undefined && this.#env[option.env] !== undefined ? option.env : `--${flag}`;
+  }
+
+  names(flag: string): string {
+    const option = this.#options.get(flag)!;
+    return option.env === undefined ? `--${flag}` : `--${flag} (or ${option.env})`;
+  }
+
+  given(flag: string): string | undefined {
+    const option = this.#options.get(flag)!;
+    const value = this.#flags[flag] ?? (option.env === undefined ? undefined : this.#env[option.env]);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  }
+
+  string(flag: string): string | undefined {
+    return this.given(flag) ?? this.#options.get(flag)!.default;
+  }
+
+  required(flag: string, what: string): string | undefined {
+    const value = this.given(flag);
+    if (value === undefined) this.problems.push(`${this.names(flag)} is required: ${what}`);
+    return value;
+  }
+
+  integer(flag: string, min: number, max: number): number {
+    const text = this.string(flag)!;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${this.source(flag)} must be an integer from ${min} to ${max}, got "${text}"`);
+      return min;
+    }
+    return value;
+  }
+
+  fail(message: string): void {
+    this.problems.push(message);
+  }
+}
+
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+function httpUrl(reader: Reader, flag: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // reported below
+  }
+  reader.fail(`${reader.source(flag)} must be an http:// or https:// URL of an L1 node, got "${value}"`);
+  return '';
+}
+
+function readKey(reader: Reader, readFile: (path: string) => string): Hex {
+  const inline = reader.given('operator-key');
+  const file = reader.given('operator-key-file');
+  if (inline !== undefined && file !== undefined) {
+    reader.fail(`pass the operator key once: ${reader.source('operator-key')} and ${reader.source('operator-key-file')} are both set`);
+    return '0x';
+  }
+  let text = inline;
+  let source = inline === undefined ? '' : reader.source('operator-key');
+  if (file !== undefined) {
+    source = `the file ${file} (${reader.source('operator-key-file')})`;
+    try {
+      text = readFile(file).trim();
+    } catch (error) {
+      reader.fail(`cannot read the operator key from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      return '0x';
+    }
+  }
+  if (text === undefined) {
+    reader.fail(`an operator key is required: set PLASMA_OPERATOR_KEY, or pass --operator-key-file <file> (or --operator-key)`);
+    return '0x';
+  }
+  // The value itself is never echoed: it may be a real key with a typo.
+  if (!HEX_KEY.test(text)) {
+    reader.fail(`the operator key from ${source} must be 32 bytes of hex (0x + 64 hex digits); the value is not shown`);
+    return '0x';
+  }
+  const key = (text.startsWith('0x') ? text : `0x${text}`).toLowerCase() as Hex;
+  const scalar = BigInt(key);
+  if (scalar === 0n || scalar >= SECP256K1_N) reader.fail(`the operator key from ${source} is not a valid secp256k1 private key`);
+  return key;
+}
+
+export interface ParseOptions {
+  /** Reads --operator-key-file; default fs.readFileSync as UTF-8. */
+  readonly readFile?: (path: string) => string;
+}
+
+/**
+ * Parses `plasma operator` flags and the environment. Resolves 'help' for --help; throws ConfigError listing
+ * every problem otherwise.
+ */
+export function parseOperatorConfig(argv: readonly string[], env: Env, options: ParseOptions = {}): OperatorConfig | 'help' {
+  const flags = parseFlags(argv, OPERATOR_OPTIONS);
+  if (flags['help'] === true) return 'help';
+  const r = new Reader(flags, env, OPERATOR_OPTIONS);
+
+  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'));
+  const contractText = r.required('contract', 'the PlasmaCash address printed by `plasma deploy`');
+  if (contractText !== undefined && !HEX_ADDRESS.test(contractText)) {
+    r.fail(`${r.source('contract')} must be a 20-byte address (0x + 40 hex digits), got "${contractText}"`);
+  }
+  const operatorKey = readKey(r, options.readFile ?? ((path) => readFileSync(path, 'utf8')));
+
+  let database: DatabaseConfig;
+  const databaseUrl = r.given('database-url');
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      r.fail(`${r.source('database-url')} must be a postgres:// or postgresql:// URL; leave it unset to use the embedded Postgres`);
+    }
+    if (r.given('data-dir') !== undefined) {
+      r.fail(`${r.source('data-dir')} is for the embedded Postgres and ${r.source('database-url')} names a server: pass only one`);
+    }
+    database = { kind: 'url', url: databaseUrl };
+  } else {
+    database = { kind: 'embedded', dataDir: r.string('data-dir')! };
+  }
+
+  const l1StartBlock = r.integer('l1-start-block', 0, Number.MAX_SAFE_INTEGER);
+  const blockIntervalMs = r.integer('block-interval-ms', 10, 3_600_000);
+  const blockSize = r.integer('block-size', 1, 1_000_000);
+  const confirmations = r.integer('confirmations', 0, 1000);
+  const l1PollIntervalMs = r.integer('l1-poll-interval-ms', 10, 600_000);
+  const host = r.string('host')!;
+  const port = r.integer('port', 0, 65535);
+  const maxBodyBytes = r.integer('max-body-bytes', 1024, 1024 * 1024 * 1024);
+  const maxBatchItems = r.integer('max-batch-items', 1, 1_000_000);
+  const logLevel = r.string('log-level')! as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) r.fail(`${r.source('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  const config = {
+    l1Rpc,
+    contract: contractText!.toLowerCase() as Address,
+    database: Object.freeze(database),
+    l1StartBlock,
+    blockIntervalMs,
+    blockSize,
+    confirmations,
+    l1PollIntervalMs,
+    http: Object.freeze({ host, port }),
+    limits: Object.freeze({ maxBodyBytes, maxBatchItems }),
+    logLevel,
+  };
+  Object.defineProperty(config, 'operatorKey', { value: operatorKey, enumerable: false });
+  return Object.freeze(config) as OperatorConfig;
+}
+
+/** Builds a config in code (tests, the devnet) through the same validation as the command line. */
+export function operatorConfig(values: Readonly<Record<string, string | number | bigint>>): OperatorConfig {
+  const argv = Object.entries(values).flatMap(([flag, value]) => [`--${flag}`, String(value)]);
+  const config = parseOperatorConfig(argv, {});
+  if (config === 'help') throw new Error('unreachable: --help in code');
+  return config;
+}
+
+/** The config as it may be logged: the database URL's password masked, the key absent. */
+export function describeConfig(config: OperatorConfig): Record<string, unknown> {
+  const database = config.database.kind === 'url' ? { kind: 'url', url: maskPassword(config.database.url) } : config.database;
+  return { ...config, database };
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
+// `plasma deploy`
+
+export interface DeployConfig {
+  readonly l1Rpc: string;
+  /** Non-enumerable, never printed. */
+  readonly deployerKey: Hex;
+  readonly operator?: Address;
+  readonly exitPeriodSeconds?: bigint;
+  readonly responsePeriodSeconds?: bigint;
+  readonly exitBondWei?: bigint;
+  readonly challengeBondWei?: bigint;
+}
+
+export const DEPLOY_OPTIONS: readonly Option[] = [
+  { flag: 'l1-rpc', env: 'PLASMA_L1_RPC', help: 'JSON-RPC URL of the L1 node (required)' },
+  { flag: 'deployer-key', env: 'PLASMA_DEPLOYER_KEY', help: 'private key that pays for the deployment (required)' },
+  { flag: 'operator', help: 'address allowed to submit blocks [default: the deployer]' },
+  { flag: 'exit-period', help: 'exit period in seconds [default 604800, 7 days]' },
+  { flag: 'response-period', help: 'challenge response period in seconds [default 86400, 1 day]' },
+  { flag: 'exit-bond', help: 'exit bond in wei [default 0.1 ether]' },
+  { flag: 'challenge-bond', help: 'challenge bond in wei [default 0.1 ether]' },
+  { flag: 'help', help: 'print this help', boolean: true },
+];
+
+export function deployHelp(): string {
+  return `Usage: plasma deploy --l1-rpc <url> --deployer-key <key> [options]
+
+Deploys PlasmaCash and prints its address on stdout (progress goes to stderr).
+
+Options:
+${DEPLOY_OPTIONS.map((o) => `  --${o.flag}${o.boolean ? '' : ' <value>'}`.padEnd(32) + ` ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n')}
+`;
+}
+
+export function parseDeployConfig(argv: readonly string[], env: Env): DeployConfig | 'help' {
+  const flags = parseFlags(argv, DEPLOY_OPTIONS);
+  if (flags['help'] === true) return 'help';
+  const r = new Reader(flags, env, DEPLOY_OPTIONS);
+  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'));
+  const keyText = r.required('deployer-key', 'the key of an account with ETH for gas');
+  if (keyText !== undefined && !HEX_KEY.test(keyText)) r.fail(`${r.source('deployer-key')} must be 32 bytes of hex (0x + 64 hex digits); the value is not shown`);
+  const operator = r.given('operator');
+  if (operator !== undefined && !HEX_ADDRESS.test(operator)) r.fail(`--operator must be an address (0x + 40 hex digits), got "${operator}"`);
+  const amount = (flag: string): bigint | undefined => {
+    const text = r.given(flag);
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || BigInt(text) === 0n) {
+      r.fail(`--${flag} must be a whole number > 0, got "${text}"`);
+      return undefined;
+    }
+    return BigInt(text);
+  };
+  const periods = { exitPeriodSeconds: amount('exit-period'), responsePeriodSeconds: amount('response-period'), exitBondWei: amount('exit-bond'), challengeBondWei: amount('challenge-bond') };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  const config: Record<string, unknown> = { l1Rpc };
+  if (operator !== undefined) config['operator'] = operator.toLowerCase();
+  for (const [name, value] of Object.entries(periods)) if (value !== undefined) config[name] = value;
+  const key = (keyText!.startsWith('0x') ? keyText! : `0x${keyText!}`).toLowerCase();
+  Object.defineProperty(config, 'deployerKey', { value: key, enumerable: false });
+  return Object.freeze(config) as unknown as DeployConfig;
+}

@@ -1,0 +1,62 @@
+/**
+ * `plasma operator`: flags and environment → config → startOperator; SIGTERM/SIGINT stop it cleanly. Returns
+ * the process exit code instead of exiting, so the CLI and tests decide.
+ *   0 stopped by a signal, 1 startup failed, 2 bad configuration.
+ */
+import { ConfigError, operatorHelp, parseOperatorConfig, type Env } from './config.ts';
+import { createLog, errorMessage } from './log.ts';
+import { startOperator, type RunningOperator } from './service.ts';
+
+export interface RunIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Resolves when the process is asked to stop; default: the first SIGTERM or SIGINT. */
+  readonly stopSignal?: Promise<string>;
+}
+
+const defaultIo: RunIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+export async function runOperator(argv: readonly string[], env: Env, io: RunIo = defaultIo): Promise<number> {
+  let config;
+  try {
+    config = parseOperatorConfig(argv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`plasma operator: ${error.message}\nRun \`plasma operator --help\` for every option.\n`);
+    return 2;
+  }
+  if (config === 'help') {
+    io.out(operatorHelp());
+    return 0;
+  }
+  const log = createLog({ level: config.logLevel, write: io.err });
+  let operator: RunningOperator;
+  try {
+    operator = await startOperator(config, { log });
+  } catch (error) {
+    log.error('startup failed', { error: errorMessage(error) });
+    io.err(`plasma operator: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  const signal = await (io.stopSignal ?? waitForSignal());
+  log.info('signal received', { signal });
+  await operator.stop();
+  return 0;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

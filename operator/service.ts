@@ -1,0 +1,249 @@
+/**
+ * The running operator: config → L1 check → Postgres (embedded or a server; migrated) → L1 follower → block
+ * loop → HTTP. The block loop runs one pass at a time (never overlapping): after a start or a failed pass it
+ * first drives every unconfirmed block to L1 (committer.resume()), then builds a block from pending transfers
+ * and commits it. Errors are logged and the next pass retries; the committer's bookkeeping makes a retry safe.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TransactionDomain } from '../client/protocol/index.ts';
+import { buildBlock } from './block/builder.ts';
+import { BlockCommitter, L1RootConflictError } from './block/committer.ts';
+import { L1Follower } from './chain/follower.ts';
+import { JsonRpc } from './chain/rpc.ts';
+import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
+import { Store } from './db/store.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { createApp } from './http/app.ts';
+import { createLog, errorMessage, type Log } from './log.ts';
+
+export interface RunningOperator {
+  /** http://host:port of the API. */
+  readonly url: string;
+  /** postgres:// URL in use (password masked). */
+  readonly databaseUrl: string;
+  readonly domain: TransactionDomain;
+  readonly store: Store;
+  /** Resolves after a block-loop pass that started after this call has finished (tests, tools). */
+  nextPass(): Promise<void>;
+  /** Closes HTTP, stops the loops, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log?: Log;
+  /** How long stop() waits for a block-loop pass in flight (e.g. awaiting a confirmation). Default 10 s. */
+  readonly stopGraceMs?: number;
+}
+
+/** A startup failure with a message meant for the person who started the operator. */
+export class StartupError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
+  const log = options.log ?? createLog({ level: config.logLevel });
+  log.info('operator starting', { config: describeConfig(config) });
+  const cleanup: (() => Promise<void>)[] = [];
+  const unwind = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log.warn('shutdown step failed', { error: errorMessage(error) });
+      }
+    }
+    cleanup.length = 0;
+  };
+
+  try {
+    const rpc = new JsonRpc(config.l1Rpc);
+    let chainId: bigint;
+    try {
+      chainId = await rpc.chainId();
+    } catch (error) {
+      throw new StartupError(`cannot reach the L1 RPC at ${config.l1Rpc}: ${errorMessage(error)}; start anvil or pass --l1-rpc`, { cause: error });
+    }
+    const code = await rpc.request<string>('eth_getCode', [config.contract, 'latest']);
+    if (code === '0x' || code === '') {
+      throw new StartupError(`no contract at ${config.contract} on the L1 at ${config.l1Rpc} (chain id ${chainId}); deploy one with \`plasma deploy\` or pass the right --contract`);
+    }
+    const domain: TransactionDomain = { chainId, verifyingContract: config.contract };
+
+    let databaseUrl: string;
+    let embedded: EmbeddedPostgres | undefined;
+    if (config.database.kind === 'embedded') {
+      embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir });
+      cleanup.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+      log.info('embedded Postgres started', { dataDir: embedded.dataDir, url: embedded.url });
+    } else {
+      databaseUrl = config.database.url;
+    }
+    // PGlite is one backend behind a queue: one connection is all it can use.
+    const store = Store.connect(databaseUrl, { max: embedded ? 1 : 8 });
+    cleanup.push(() => store.close());
+    try {
+      const applied = await store.migrate();
+      log.info('database ready', { url: maskPassword(databaseUrl), migrationsApplied: applied });
+    } catch (error) {
+      throw new StartupError(`cannot use Postgres at ${maskPassword(databaseUrl)}: ${errorMessage(error)}; start Postgres, fix --database-url, or unset it to use the embedded one`, { cause: error });
+    }
+
+    const follower = new L1Follower({
+      rpc,
+      store,
+      contract: config.contract,
+      confirmations: config.confirmations,
+      startBlock: BigInt(config.l1StartBlock),
+      pollIntervalMs: config.l1PollIntervalMs,
+      log: log.line('follower'),
+    });
+    follower.start();
+    cleanup.push(() => follower.stop());
+
+    const committer = new BlockCommitter({
+      rpc,
+      store,
+      contract: config.contract,
+      operatorKey: config.operatorKey,
+      confirmations: config.confirmations,
+      timeoutMs: 120_000,
+      log: log.line('committer'),
+    });
+    log.info('operator account', { address: committer.address });
+    const loop = blockLoop({ config, store, committer, log });
+    cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
+
+    const { app } = createApp({
+      store,
+      domain,
+      limits: config.limits,
+      l1Status: async () => ({ head: await rpc.blockNumber(), healthy: true }),
+      log: log.entry,
+    });
+    const server = createServer(app.callback());
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await listen(server, config.http.host, config.http.port);
+    cleanup.push(() => closeServer(server, sockets));
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    log.info('operator listening', { url, chainId, contract: config.contract });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      databaseUrl: maskPassword(databaseUrl),
+      domain,
+      store,
+      nextPass: () => loop.nextPass(),
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info('operator stopping');
+          await unwind();
+          log.info('operator stopped');
+        })()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+interface LoopDeps {
+  readonly config: OperatorConfig;
+  readonly store: Store;
+  readonly committer: BlockCommitter;
+  readonly log: Log;
+}
+
+function blockLoop({ config, store, committer, log }: LoopDeps) {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let needResume = true;
+  let waiters: (() => void)[] = [];
+
+  const pass = async (): Promise<void> => {
+    if (needResume) {
+      const resumed = await committer.resume();
+      if (resumed.length > 0) log.info('resumed unconfirmed blocks', { blocks: resumed.map(String) });
+      needResume = false;
+    }
+    if (stopped) return;
+    const built = await buildBlock(store, { maxTransactions: config.blockSize });
+    if (built === undefined) return;
+    log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
+    needResume = true; // until it is confirmed: a failed commit is picked up by the next pass
+    await committer.commit(built.number);
+    needResume = false;
+    log.info('block committed', { block: built.number.toString() });
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    const done = waiters;
+    waiters = [];
+    running = pass()
+      .catch((error: unknown) => {
+        needResume = true;
+        if (stopped) return;
+        log.error('block loop pass failed; retrying on the next interval', { error: errorMessage(error), fatal: error instanceof L1RootConflictError });
+      })
+      .finally(() => {
+        running = undefined;
+        for (const resolve of done) resolve();
+        if (!stopped) timer = setTimeout(tick, config.blockIntervalMs);
+      });
+  };
+  timer = setTimeout(tick, 0);
+
+  return {
+    nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    async stop(graceMs: number): Promise<void> {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (running === undefined) return;
+      let grace: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), graceMs)));
+      const outcome = await Promise.race([running.then(() => 'done' as const), expired]);
+      clearTimeout(grace);
+      if (outcome === 'expired') log.warn('a block-loop pass was still running at shutdown; the committer resumes it at the next start', { graceMs });
+      for (const resolve of waiters.splice(0)) resolve();
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const why = error.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use; stop what uses it or pass --port` : errorMessage(error);
+      reject(new StartupError(`cannot listen for HTTP on ${host}:${port}: ${why}`, { cause: error }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Requests in flight get a moment to finish; then their sockets go too.
+    setTimeout(() => {
+      for (const socket of sockets) socket.destroy();
+    }, 2000).unref();
+  });
+}
