@@ -16,12 +16,14 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
 
     address public immutable OPERATOR;
 
-    /// @dev Packed in one word: every deposit and every submitBlock touches all three. Block numbers are
+    /// @dev Packed in one word: every deposit and every submitBlock touches the counters. Block numbers are
     /// uint48 everywhere (2.8e11 child blocks), so every block number stored elsewhere fits without a check.
+    /// The burned bond total shares the word because the word is never zero: the first burn is no fresh slot.
     struct BlockCounters {
         uint48 nextChildBlock;
         uint48 nextDepositBlock;
         uint64 depositNonce;
+        uint96 burnedBonds; // 7.9e28 wei at most: more ether than exists
     }
 
     BlockCounters internal _counters;
@@ -33,7 +35,8 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
         _counters = BlockCounters({
             nextChildBlock: CHILD_BLOCK_INTERVAL,
             nextDepositBlock: 1,
-            depositNonce: 0
+            depositNonce: 0,
+            burnedBonds: 0
         });
     }
 
@@ -53,7 +56,8 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
         _counters = BlockCounters({
             nextChildBlock: counters.nextChildBlock + CHILD_BLOCK_INTERVAL,
             nextDepositBlock: counters.nextChildBlock + 1,
-            depositNonce: counters.depositNonce
+            depositNonce: counters.depositNonce,
+            burnedBonds: counters.burnedBonds
         });
         emit BlockSubmitted(blockNumber, root);
     }
@@ -89,7 +93,8 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
         _counters = BlockCounters({
             nextChildBlock: counters.nextChildBlock,
             nextDepositBlock: counters.nextDepositBlock + 1,
-            depositNonce: counters.depositNonce + 1
+            depositNonce: counters.depositNonce + 1,
+            burnedBonds: counters.burnedBonds
         });
         emit Deposit(slot, depositor, depositBlock, kind, token, tokenId, denomination);
     }

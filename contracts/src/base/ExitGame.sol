@@ -18,7 +18,6 @@ abstract contract ExitGame is ChildChain {
     mapping(uint64 slot => mapping(uint256 nonce => Exit)) internal _exits;
     mapping(uint64 slot => mapping(uint256 nonce => mapping(bytes32 challengeId => Challenge))) internal _challenges;
     mapping(address account => uint256 amount) internal _bondBalances;
-    uint256 internal _burnedBonds;
 
     constructor(uint256 exitPeriod, uint256 responsePeriod, uint256 exitBond, uint256 challengeBond) {
         EXIT_PERIOD = exitPeriod;
@@ -240,7 +239,7 @@ abstract contract ExitGame is ChildChain {
 
     /// @inheritdoc IPlasmaCash
     function burnedBonds() external view returns (uint256) {
-        return _burnedBonds;
+        return _counters.burnedBonds;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -310,7 +309,7 @@ abstract contract ExitGame is ChildChain {
         uint256 reward = EXIT_BOND / 2;
         uint256 burned = EXIT_BOND - reward;
         _credit(challenger, reward);
-        _burnedBonds += burned;
+        _counters.burnedBonds += SafeCast.toUint96(burned);
         emit BondBurned(slot, nonce, burned);
         emit ExitCancelled(slot, nonce, challenger, reason);
     }
