@@ -14,6 +14,9 @@ const files = process.argv.slice(2).length
   ? process.argv.slice(2)
   : ['src/base/ExitGame.sol', 'src/base/ChildChain.sol', 'src/PlasmaCash.sol'];
 const forge = path.join(root, 'node_modules', '.bin', 'forge');
+const UNIT_SUITES =
+  'test/{Deposit,SubmitBlock,StartDepositExit,StartExit,ChallengeAfter,ChallengeBetween,ChallengeBefore,' +
+  'RespondChallengeBefore,FinalizeExit,SettleChallenge,Withdraw,WithdrawBonds,Attacks,SelfExtension,Smoke}.t.sol';
 
 const work = mkdtempSync(path.join(tmpdir(), 'plasma-mutants-'));
 symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
@@ -33,7 +36,8 @@ for (const file of files) {
     const mutated = [...lines];
     mutated[index] = line.replace(/revert \w+\(.*\);/, '{}');
     writeFileSync(path.join(contracts, file), mutated.join('\n'));
-    const run = spawnSync(forge, ['test', '--no-match-path', 'test/{invariants/*,Vectors.t.sol}'], {
+    // Only the unit and attack suites: forge then compiles just those, which keeps one mutant to about a minute.
+    const run = spawnSync(forge, ['test', '--match-path', UNIT_SUITES], {
       cwd: contracts,
       encoding: 'utf8',
       env: { ...process.env, FOUNDRY_FUZZ_RUNS: '64' },
