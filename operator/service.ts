@@ -5,10 +5,12 @@
  * and commits it. Errors are logged and the next pass retries; the committer's bookkeeping makes a retry safe.
  */
 import { createServer, type Server } from 'node:http';
+import { computeAddress } from 'ethers';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TransactionDomain } from '../client/protocol/index.ts';
 import { buildBlock } from './block/builder.ts';
 import { BlockCommitter, L1RootConflictError } from './block/committer.ts';
+import { contractOperator } from './chain/contract.ts';
 import { L1Follower } from './chain/follower.ts';
 import { JsonRpc } from './chain/rpc.ts';
 import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
@@ -70,6 +72,14 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     const code = await rpc.request<string>('eth_getCode', [config.contract, 'latest']);
     if (code === '0x' || code === '') {
       throw new StartupError(`no contract at ${config.contract} on the L1 at ${config.l1Rpc} (chain id ${chainId}); deploy one with \`plasma deploy\` or pass the right --contract`);
+    }
+    // A wrong key would build blocks that can never be committed: say so now rather than at the first commit.
+    const keyAddress = computeAddress(config.operatorKey);
+    const allowedOperator = await contractOperator(rpc, config.contract);
+    if (allowedOperator.toLowerCase() !== keyAddress.toLowerCase()) {
+      throw new StartupError(
+        `the operator key is for ${keyAddress}, but PlasmaCash at ${config.contract} accepts blocks only from ${allowedOperator}; pass that account's key`,
+      );
     }
     const domain: TransactionDomain = { chainId, verifyingContract: config.contract };
 

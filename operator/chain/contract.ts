@@ -26,4 +26,9 @@ export async function nextChildBlock(rpc: JsonRpc, contract: string): Promise<bi
   return (await call(rpc, contract, 'nextChildBlock', [])) as bigint;
 }
 
+/** The only address PlasmaCash lets submit blocks (its immutable OPERATOR). */
+export async function contractOperator(rpc: JsonRpc, contract: string): Promise<string> {
+  return (await call(rpc, contract, 'OPERATOR', [])) as string;
+}
+
 export const ZERO_ROOT: Hash = `0x${'0'.repeat(64)}`;

@@ -159,3 +159,18 @@ t.test('startOperator fails clearly when no contract is at the address', async (
   });
   await t.rejects(startOperator(config, { log: createLog({ write: () => {} }) }), { message: /no contract at 0x1111.*plasma deploy/ });
 });
+
+t.test('startOperator refuses a key that is not the contract operator, naming both addresses', async (t) => {
+  const chain = await startTestChain(t);
+  const strangerKey = `0x${'02'.repeat(32)}`;
+  const config = operatorConfig({
+    'l1-rpc': chain.rpcUrl,
+    contract: chain.address,
+    'operator-key': strangerKey,
+    'database-url': 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  await t.rejects(startOperator(config, { log: createLog({ write: () => {} }) }), {
+    name: 'StartupError',
+    message: /^the operator key is for 0x[0-9a-fA-F]{40}, but PlasmaCash at .* accepts blocks only from 0x[0-9a-fA-F]{40}; pass that account's key$/,
+  });
+});
