@@ -1,6 +1,6 @@
 /**
  * The operator's storage behind one class. postgres.js tagged templates only; every block is written inside
- * one `sql.begin`, with its transactions sent as a few column arrays (unnest) rather than a statement per row.
+ * one `sql.begin`, with its transactions streamed in by one COPY (operator/db/copy.ts).
  *
  * A coin's history is served from stored rows alone: per committed block either the coin's own transaction
  * (with its stored inclusion proof) or the two leaves around its slot, from one of which the exclusion proof
@@ -16,6 +16,7 @@ import {
   type Transaction,
 } from '../../client/protocol/index.ts';
 import { hexBody, hexOf, slotFromDb, slotToDb, toBuffer } from './codec.ts';
+import { copyIn } from './copy.ts';
 import { migrate } from './migrate.ts';
 
 export type BlockStatus = 'built' | 'persisted' | 'signed' | 'broadcast' | 'confirmed';
@@ -56,8 +57,21 @@ export interface StorageFigures {
   readonly bytesPerTransfer: number;
 }
 
-/** Rows per INSERT … SELECT FROM unnest: bounds one statement's parameter size (~15 MB) on 100k-tx blocks. */
-const INSERT_CHUNK = 20_000;
+/** Slots per `= any($1)` when matching and removing pending transfers. */
+const PENDING_CHUNK = 50_000;
+
+/** A block names one slot twice: refused before anything is written. */
+export class DuplicateSlotError extends Error {
+  readonly block: bigint;
+  readonly slot: bigint;
+
+  constructor(block: bigint, slot: bigint) {
+    super(`block ${block} has two transactions of slot ${slot}`);
+    this.name = 'DuplicateSlotError';
+    this.block = block;
+    this.slot = slot;
+  }
+}
 
 export class Store {
   readonly sql: Sql;
@@ -81,37 +95,55 @@ export class Store {
   /**
    * Writes a built block and its transactions atomically (status `persisted` unless told otherwise), removes
    * the pending transfers it includes, and moves each coin's owner and last block. A second transaction of one
-   * slot, or a block number already stored, fails the whole block.
+   * slot (DuplicateSlotError, before anything is written), or a block number already stored, fails the whole
+   * block.
+   *
+   * The transactions go in with one COPY (operator/db/copy.ts) inside the block's `sql.begin`. A transfer taken
+   * from pending_transactions (same slot and digest) keeps its accepted_at; any other gets the transaction's now().
    */
   async insertBlock(block: NewBlock, status: BlockStatus = 'persisted'): Promise<void> {
     const number = block.number.toString();
+    const slots = block.transactions.map((item) => slotToDb(item.tx.slot));
+    const seen = new Set<string>();
+    for (const [i, slot] of slots.entries()) {
+      if (seen.has(slot)) throw new DuplicateSlotError(block.number, block.transactions[i]!.tx.slot);
+      seen.add(slot);
+    }
     await this.sql.begin(async (tx) => {
-      await tx`
+      const [row] = await tx<{ now: string }[]>`
         insert into blocks (number, root, tx_count, status)
-        values (${number}, ${toBuffer(block.root)}, ${block.transactions.length}, ${status})`;
-      for (let start = 0; start < block.transactions.length; start += INSERT_CHUNK) {
-        const chunk = block.transactions.slice(start, start + INSERT_CHUNK);
-        const slots = chunk.map((item) => slotToDb(item.tx.slot));
-        await tx`
-          with rows as (
-            select * from unnest(
-              ${slots}::int8[],
-              ${chunk.map((item) => item.tx.prevBlock.toString())}::int8[],
-              ${chunk.map((item) => item.tx.denomination.toString())}::numeric[],
-              ${chunk.map((item) => hexBody(item.tx.newOwner))}::text[],
-              ${chunk.map((item) => hexBody(item.signature))}::text[],
-              ${chunk.map((item) => hexBody(item.digest))}::text[],
-              ${chunk.map((item) => hexBody(item.proof))}::text[]
-            ) as r (slot, prev_block, denomination, new_owner, signature, digest, proof)
-          ), moved as (
-            delete from pending_transactions p using rows r
-            where p.slot = r.slot and p.digest = decode(r.digest, 'hex')
-            returning p.slot, p.accepted_at
-          )
-          insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
-          select ${number}::int8, r.slot, r.prev_block, r.denomination, decode(r.new_owner, 'hex'),
-                 decode(r.signature, 'hex'), decode(r.digest, 'hex'), decode(r.proof, 'hex'), coalesce(m.accepted_at, now())
-          from rows r left join moved m on m.slot = r.slot`;
+        values (${number}, ${toBuffer(block.root)}, ${block.transactions.length}, ${status})
+        returning now()::text as now`;
+      if (block.transactions.length === 0) return;
+      const now = row!.now;
+      // the pending rows this block takes: locked, so the delete below removes exactly what was matched
+      const pending = new Map<string, { digest: string; acceptedAt: string }>();
+      for (let start = 0; start < slots.length; start += PENDING_CHUNK) {
+        const rows = await tx<{ slot: string; digest: Buffer; accepted_at: string }[]>`
+          select slot::text, digest, accepted_at::text from pending_transactions
+          where slot = any(${slots.slice(start, start + PENDING_CHUNK)}::int8[])
+          for update`;
+        for (const p of rows) pending.set(p.slot, { digest: p.digest.toString('hex'), acceptedAt: p.accepted_at });
+      }
+      const taken: string[] = [];
+      await copyIn(
+        tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
+        (function* () {
+          for (const [i, item] of block.transactions.entries()) {
+            const slot = slots[i]!;
+            const digest = hexBody(item.digest);
+            const match = pending.get(slot);
+            let acceptedAt = now;
+            if (match !== undefined && match.digest === digest) {
+              acceptedAt = match.acceptedAt;
+              taken.push(slot);
+            }
+            yield `${number}\t${slot}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${digest}\t\\\\x${hexBody(item.proof)}\t${acceptedAt}\n`;
+          }
+        })(),
+      );
+      for (let start = 0; start < taken.length; start += PENDING_CHUNK) {
+        await tx`delete from pending_transactions where slot = any(${taken.slice(start, start + PENDING_CHUNK)}::int8[])`;
       }
       await tx`
         update coins c set owner = t.new_owner, last_block = t.block

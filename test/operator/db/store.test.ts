@@ -155,7 +155,7 @@ t.test('uint64 edge slots round-trip and keep their order', async (t) => {
   t.equal(owned?.last_block, '1000', 'the coin moved to the block');
 });
 
-t.test('a slot twice in one block rolls back the whole block, pending transfers included', async (t) => {
+t.test('a slot twice in one block is refused before anything is written, pending transfers included', async (t) => {
   const store = await createTestStore(t, 'unique');
   const tx: Transaction = { slot: 5n, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! };
   const item = signed(tx, KEYS[0]!, () => new Uint8Array(8));
@@ -163,7 +163,10 @@ t.test('a slot twice in one block rolls back the whole block, pending transfers 
     insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest)
     values (${slotToDb(5n)}::int8, 1, 1, ${Buffer.from(OWNERS[1]!.slice(2), 'hex')},
             ${Buffer.from((item.signature as string).slice(2), 'hex')}, ${Buffer.from(item.digest as Uint8Array)})`;
-  await t.rejects(store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [item, item] }), { code: '23505' });
+  await t.rejects(
+    store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [item, item] }),
+    { name: 'DuplicateSlotError', message: 'block 1000 has two transactions of slot 5' },
+  );
   const [counts] = await store.sql<{ blocks: number; transactions: number; pending: number }[]>`
     select (select count(*)::int from blocks) as blocks, (select count(*)::int from transactions) as transactions,
            (select count(*)::int from pending_transactions) as pending`;
@@ -172,4 +175,90 @@ t.test('a slot twice in one block rolls back the whole block, pending transfers 
   const [after] = await store.sql<{ pending: number }[]>`select count(*)::int as pending from pending_transactions`;
   t.equal(after?.pending, 0, 'the block that includes it takes the pending transfer');
   await t.rejects(store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: [] }), { code: '23505' }, 'a block number is stored once');
+});
+
+t.test('a constraint violation inside the COPY rejects promptly and rolls back the whole block', { timeout: 60_000 }, async (t) => {
+  const store = await createTestStore(t, 'copyfail');
+  // without the foreign key a row of block 1000 can exist before the block does: the COPY then hits the
+  // primary key (block, slot), which only the server sees
+  await store.sql`alter table transactions drop constraint transactions_block_fkey`;
+  const random = rng(99);
+  const owner = Buffer.from(OWNERS[1]!.slice(2), 'hex');
+  const clash = async (number: bigint, slot: bigint) => {
+    await store.sql`
+      insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
+      values (${number.toString()}::int8, ${slotToDb(slot)}::int8, 1, 1, ${owner}, ${Buffer.alloc(65)}, ${Buffer.alloc(32)}, ${Buffer.alloc(8)}, now())`;
+  };
+  const synthetic = (number: bigint, slots: bigint[]): NewBlock => ({
+    number,
+    root: new Uint8Array(32),
+    transactions: slots.map((slot) => ({
+      tx: { slot, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! },
+      signature: random.bytes(65),
+      digest: random.bytes(32),
+      proof: random.bytes(600),
+    })),
+  });
+  const many = (count: number) => {
+    const slots = new Set<bigint>();
+    while (slots.size < count) slots.add(random.uint64());
+    return [...slots];
+  };
+  const counts = async () => {
+    const [row] = await store.sql<{ blocks: number; transactions: number; pending: number }[]>`
+      select (select count(*)::int from blocks) as blocks, (select count(*)::int from transactions) as transactions,
+             (select count(*)::int from pending_transactions) as pending`;
+    return row;
+  };
+
+  // pending transfers the failed blocks would take stay pending
+  const tx: Transaction = { slot: 5n, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! };
+  const item = signed(tx, KEYS[0]!, () => new Uint8Array(8));
+  await store.sql`
+    insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest)
+    values (${slotToDb(5n)}::int8, 1, 1, ${owner}, ${Buffer.from((item.signature as string).slice(2), 'hex')}, ${Buffer.from(item.digest as Uint8Array)})`;
+
+  // small block: the violation is reported after the stream has ended (the case that used to hang)
+  await clash(1000n, 9n);
+  const small = synthetic(1000n, [9n]);
+  await t.rejects(store.insertBlock({ ...small, transactions: [item, ...small.transactions] }), { code: '23505' }, 'one-row clash');
+  t.same(await counts(), { blocks: 0, transactions: 1, pending: 1 }, 'nothing of block 1000 written, the pending transfer kept');
+
+  // large blocks: the clashing row first (reported while rows are still streaming) and last
+  const first = many(30_000);
+  await clash(2000n, first[0]!);
+  await t.rejects(store.insertBlock(synthetic(2000n, first)), { code: '23505' }, 'clash on the first of 30,000 rows');
+  const last = many(30_000);
+  await clash(3000n, last[last.length - 1]!);
+  await t.rejects(store.insertBlock(synthetic(3000n, last)), { code: '23505' }, 'clash on the last of 30,000 rows');
+  t.same(await counts(), { blocks: 0, transactions: 3, pending: 1 }, 'each failed block rolled back whole');
+
+  // the pool is healthy afterwards: the same blocks go in once the clashing rows are gone
+  await store.sql`delete from transactions`;
+  await store.insertBlock({ ...small, transactions: [item, ...small.transactions] });
+  await store.insertBlock(synthetic(2000n, first));
+  t.same(await counts(), { blocks: 2, transactions: 30_002, pending: 0 }, 'retried blocks stored, the pending transfer taken');
+});
+
+t.test('accepted_at: a pending transfer keeps its own, others get the block transaction\'s time', async (t) => {
+  const store = await createTestStore(t, 'accepted');
+  const owner = Buffer.from(OWNERS[1]!.slice(2), 'hex');
+  const items = [5n, 6n, 7n].map((slot) => signed({ slot, prevBlock: 1n, denomination: 1n, newOwner: OWNERS[1]! }, KEYS[0]!, () => new Uint8Array(8)));
+  const other = signed({ slot: 6n, prevBlock: 2n, denomination: 1n, newOwner: OWNERS[2]! }, KEYS[0]!, () => new Uint8Array(8));
+  for (const [i, item] of [items[0]!, other].entries()) {
+    await store.sql`
+      insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest, accepted_at)
+      values (${slotToDb(item.tx.slot)}::int8, 1, 1, ${owner}, ${Buffer.from((item.signature as string).slice(2), 'hex')},
+              ${Buffer.from(item.digest as Uint8Array)}, ${`2020-01-0${i + 1} 00:00:00.123456+00`}::text::timestamptz)`;
+  }
+  await store.insertBlock({ number: 1000n, root: new Uint8Array(32), transactions: items });
+  const rows = await store.sql<{ slot: string; accepted_at: string; recent: boolean }[]>`
+    select slot::text, to_char(accepted_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as accepted_at,
+           accepted_at > now() - interval '1 hour' as recent
+    from transactions order by transactions.slot`;
+  t.same(rows.map((row) => row.slot), [5n, 6n, 7n].map(slotToDb));
+  t.equal(rows[0]!.accepted_at, '2020-01-01 00:00:00.123456', 'taken from pending, to the microsecond');
+  t.ok(rows[1]!.recent && rows[2]!.recent, 'not pending (or a different pending transfer of the slot): now()');
+  const pending = await store.sql<{ slot: string }[]>`select slot::text from pending_transactions`;
+  t.same(pending.map((row) => row.slot), [slotToDb(6n)], 'only the included transfer leaves pending');
 });
