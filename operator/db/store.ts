@@ -6,6 +6,7 @@
  * (with its stored inclusion proof) or the two leaves around its slot, from one of which the exclusion proof
  * is derived (client/protocol/derive.ts). One query per page of blocks, whatever the block sizes.
  */
+import { connect as netConnect, type Socket } from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import {
   deriveExclusionProof,
@@ -73,6 +74,16 @@ export class DuplicateSlotError extends Error {
   }
 }
 
+/**
+ * The TCP connection postgres.js would open, with Nagle off. postgres.js leaves it on, and a COPY ends with a
+ * small CopyDone written after the data: Nagle holds it for the server's delayed ACK, ~40 ms on every block.
+ */
+function noDelaySocket(options: { readonly host: readonly string[]; readonly port: readonly number[]; readonly path?: string | false }): Socket {
+  const socket = options.path ? netConnect(options.path) : netConnect(options.port[0] ?? 5432, options.host[0]);
+  socket.setNoDelay(true);
+  return socket;
+}
+
 export class Store {
   readonly sql: Sql;
 
@@ -81,7 +92,9 @@ export class Store {
   }
 
   static connect(url: string, options: { readonly max?: number } = {}): Store {
-    return new Store(postgres(url, { max: options.max ?? 4, onnotice: () => {} }));
+    // `socket` is a documented option that postgres.js's types leave out
+    const settings = { max: options.max ?? 4, onnotice: () => {}, socket: noDelaySocket };
+    return new Store(postgres(url, settings));
   }
 
   migrate(): Promise<number[]> {
