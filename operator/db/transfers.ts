@@ -45,13 +45,7 @@ export interface BlockTransactionRecord {
 }
 
 /** One transfer that passed every check of §4 against the coin as loaded, ready to be made durable. */
-export interface AcceptedRow {
-  readonly slot: bigint;
-  readonly prevBlock: bigint;
-  readonly denomination: bigint;
-  readonly newOwner: Address;
-  readonly signature: Hex;
-  readonly digest: Hash;
+export interface AcceptedRow extends BlockTransactionRecord {
   /** The recovered signer: the insert re-checks it against the coin's owner at insert time. */
   readonly signer: Address;
 }
