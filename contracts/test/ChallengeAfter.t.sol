@@ -40,16 +40,9 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _startExit(carol, toBob, b1, toCarol, bobKey, b2);
     }
 
-    function _assertExit(uint256 nonce, IPlasmaCash.ExitStatus status, IPlasmaCash.CoinState coinState) internal view {
-        (uint256 current, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-        assertEq(current, nonce, "exit nonce");
-        assertEq(uint8(exit_.status), uint8(status), "exit status");
-        assertEq(uint8(plasma.getCoin(slot).state), uint8(coinState), "coin state");
-    }
-
     /// @dev Nothing moved: the exit is still live, no bond was credited or burned.
     function _assertUnchanged() internal view {
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
         assertEq(plasma.bondBalance(dave), 0, "challenger credited");
         assertEq(plasma.bondBalance(mallory), 0, "stranger credited");
         assertEq(plasma.burnedBonds(), 0, "burned");
@@ -89,7 +82,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         vm.prank(dave);
         plasma.challengeAfter(spend, sig, proof, b3);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2, "challenger gets half the exit bond");
         assertEq(plasma.burnedBonds(), EXIT_BOND - EXIT_BOND / 2, "the other half is burned");
         assertEq(plasma.bondBalance(carol), 0, "exitor keeps nothing");
@@ -103,7 +96,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _startDepositExit(alice, slot);
         _challengeAfter(bob, toBob, aliceKey, b1);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(bob), EXIT_BOND / 2);
         assertEq(plasma.bondBalance(alice), 0);
         assertEq(plasma.burnedBonds(), EXIT_BOND - EXIT_BOND / 2);
@@ -114,7 +107,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _carolExits();
         _challengeAfter(mallory, toDave, carolKey, b3);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(mallory), EXIT_BOND / 2);
         assertEq(plasma.bondBalance(dave), 0);
     }
@@ -126,7 +119,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
 
         _challengeAfter(dave, toDave, carolKey, b3);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2);
     }
 
@@ -138,7 +131,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _warpPastExitPeriod();
         plasma.finalizeExit(slot);
 
-        _assertExit(2, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 2, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2 + EXIT_BOND);
         uint256 before = dave.balance;
         vm.prank(dave);
@@ -171,7 +164,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _challengeAfterExpectingRevert(
             dave, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
         );
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(dave), 0);
         assertEq(plasma.bondBalance(carol), EXIT_BOND);
     }
@@ -270,7 +263,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
             depositNumber,
             abi.encodeWithSelector(IPlasmaCash.BlockNotCommitted.selector, depositNumber)
         );
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
         assertEq(plasma.bondBalance(dave), 0);
     }
 
@@ -316,7 +309,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         _challengeAfterExpectingRevert(
             mallory, otherSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, other)
         );
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
     }
 
     function test_RevertWhen_ChallengeAfter_SpendSitsAtAnotherSlotsLeaf() public {
@@ -336,6 +329,6 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
             mallory, spend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NotIncluded.selector, slot, b4)
         );
         assertEq(plasma.bondBalance(mallory), 0);
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
     }
 }

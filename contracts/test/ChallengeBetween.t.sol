@@ -54,15 +54,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         _startExit(carol, toBob, b1, toCarol, bobKey, b5);
     }
 
-    function _assertExit(uint256 nonce, IPlasmaCash.ExitStatus status, IPlasmaCash.CoinState coinState) internal view {
-        (uint256 current, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-        assertEq(current, nonce, "exit nonce");
-        assertEq(uint8(exit_.status), uint8(status), "exit status");
-        assertEq(uint8(plasma.getCoin(slot).state), uint8(coinState), "coin state");
-    }
-
     function _assertUnchanged() internal view {
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
         assertEq(plasma.bondBalance(dave), 0, "challenger credited");
         assertEq(plasma.bondBalance(mallory), 0, "stranger credited");
         assertEq(plasma.burnedBonds(), 0, "burned");
@@ -100,7 +93,7 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         vm.prank(dave);
         plasma.challengeBetween(spend, sig, proof, b2);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2, "challenger gets half");
         assertEq(plasma.burnedBonds(), EXIT_BOND - EXIT_BOND / 2, "half burned");
         assertEq(plasma.bondBalance(carol), 0, "exitor keeps nothing");
@@ -133,7 +126,7 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
 
         _challengeBetween(dave, toDave, bobKey, b2);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2);
     }
 
@@ -159,7 +152,7 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         _challengeBetweenExpectingRevert(
             toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
         );
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(dave), 0);
     }
 

@@ -61,13 +61,6 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         plasma.finalizeExit(slot);
     }
 
-    function _assertExit(uint256 nonce, IPlasmaCash.ExitStatus status, IPlasmaCash.CoinState coinState) internal view {
-        (uint256 current, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-        assertEq(current, nonce, "exit nonce");
-        assertEq(uint8(exit_.status), uint8(status), "exit status");
-        assertEq(uint8(plasma.getCoin(slot).state), uint8(coinState), "coin state");
-    }
-
     function _openAllThree() internal returns (bytes32 idDeposit, bytes32 idBob, bytes32 idCarol) {
         idDeposit = _challengeBefore(alice, _depositTx(slot), depositBlock);
         idBob = _challengeBefore(bob, toBob, b1);
@@ -84,13 +77,13 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _expectNotMatured(finalizableAt);
         vm.warp(finalizableAt - 1);
         _expectNotMatured(finalizableAt);
-        _assertExit(1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
     }
 
     function test_FinalizeExit_AtExactlyFinalizableAt() public {
         vm.warp(exitStart + EXIT_PERIOD);
         plasma.finalizeExit(slot);
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
     }
 
     function test_FinalizeExit_RespectsChallengeExtension() public {
@@ -105,7 +98,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _expectNotMatured(extended);
         vm.warp(extended);
         plasma.finalizeExit(slot); // unanswered: cancelled, but only now
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
     }
 
     function test_FinalizeExit_RespectsResponseExtension() public {
@@ -121,7 +114,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _expectNotMatured(extended);
         vm.warp(extended);
         plasma.finalizeExit(slot);
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(erin), EXIT_BOND + CHALLENGE_BOND);
     }
 
@@ -152,7 +145,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _expectNotMatured(finalizableAt);
         vm.warp(finalizableAt);
         plasma.finalizeExit(slot);
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(erin), EXIT_BOND + 2 * CHALLENGE_BOND);
         assertEq(plasma.bondBalance(mallory), 0);
     }
@@ -171,7 +164,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         emit IPlasmaCash.ExitFinalized(slot, 1, erin);
         plasma.finalizeExit(slot);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(erin), EXIT_BOND, "exit bond freed");
         assertEq(plasma.burnedBonds(), 0, "nothing burned");
         assertEq(address(plasma).balance, contractBalance, "pull payments only");
@@ -214,7 +207,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _warpPastExitPeriod();
         plasma.finalizeExit(slot);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(erin), EXIT_BOND + 3 * CHALLENGE_BOND);
         assertEq(plasma.bondBalance(alice) + plasma.bondBalance(bob) + plasma.bondBalance(carol), 0);
         assertEq(plasma.burnedBonds(), 0);
@@ -240,7 +233,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         emit IPlasmaCash.ExitCancelled(slot, 1, bob, IPlasmaCash.CancelReason.UnansweredChallenge);
         plasma.finalizeExit(slot);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(uint8(plasma.getChallenge(slot, 1, id).status), uint8(IPlasmaCash.ChallengeStatus.Settled));
         assertEq(plasma.bondBalance(bob), CHALLENGE_BOND + EXIT_BOND / 2, "own bond + half the exit bond");
         assertEq(plasma.burnedBonds(), EXIT_BOND - EXIT_BOND / 2, "half burned");
@@ -253,7 +246,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _warpPastExitPeriod();
         plasma.finalizeExit(slot);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(alice), CHALLENGE_BOND + EXIT_BOND / 2, "oldest open wins");
         assertEq(plasma.bondBalance(bob), 0, "others settle separately");
         assertEq(plasma.bondBalance(carol), 0, "others settle separately");
@@ -269,7 +262,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _warpPastExitPeriod();
         plasma.finalizeExit(slot);
 
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
         assertEq(plasma.bondBalance(bob), CHALLENGE_BOND + EXIT_BOND / 2, "bob's is now the oldest open");
         assertEq(plasma.bondBalance(alice), 0, "answered: alice's bond went to the exitor");
         assertEq(plasma.bondBalance(erin), CHALLENGE_BOND, "the exitor keeps what it won by answering");
@@ -289,7 +282,7 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         assertEq(uint8(plasma.getChallenge(slot, 2, id).status), uint8(IPlasmaCash.ChallengeStatus.None));
         _warpPastExitPeriod();
         plasma.finalizeExit(slot);
-        _assertExit(2, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
+        _assertExitState(slot, 2, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -331,6 +324,6 @@ contract PlasmaCash_FinalizeExit_Test is PlasmaCashTestBase {
         _warpPastExitPeriod();
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot));
         plasma.finalizeExit(slot);
-        _assertExit(1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
+        _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Cancelled, IPlasmaCash.CoinState.Deposited);
     }
 }

@@ -224,6 +224,19 @@ abstract contract PlasmaCashTestBase is Test {
         return plasma.currentExit(slot);
     }
 
+    /// @dev The coin's current exit has `nonce` and `status`, and the coin is in `coinState`.
+    function _assertExitState(
+        uint64 slot,
+        uint256 nonce,
+        IPlasmaCash.ExitStatus status,
+        IPlasmaCash.CoinState coinState
+    ) internal view {
+        (uint256 current, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
+        assertEq(current, nonce, "exit nonce");
+        assertEq(uint8(exit_.status), uint8(status), "exit status");
+        assertEq(uint8(plasma.getCoin(slot).state), uint8(coinState), "coin state");
+    }
+
     function _warpPastExitPeriod() internal {
         vm.warp(vm.getBlockTimestamp() + EXIT_PERIOD + 1);
     }
