@@ -1,0 +1,106 @@
+/**
+ * Where PlasmaCash keeps the values the watcher acts on, and how its packed words decode. This is the only place
+ * that knows the storage layout. Source of truth:
+ *
+ *   cd contracts && ../node_modules/.bin/forge inspect PlasmaCash storageLayout [--json]
+ *
+ * (slots 0-1 are OpenZeppelin EIP712's string fallbacks, 2 the packed BlockCounters). A change of the layout is
+ * caught by test/client/state-proof.test.ts, which compares these decoders with the contract's own views.
+ */
+import { bytesToHex, concatBytes, keccak256, uintToBytes, type Address, type Hash } from '../protocol/index.ts';
+
+/** Mapping base slots, from the storage layout. */
+export const STORAGE_SLOTS = {
+  childBlockRoots: 3n, // mapping(uint256 blockNumber => bytes32 root)
+  coins: 4n, // mapping(uint64 slot => Coin), 4 words
+  exits: 5n, // mapping(uint64 slot => mapping(uint256 nonce => Exit)), 4 words
+} as const;
+
+/** IPlasmaCash.Coin as `getCoin` returns it (enums as their uint8 values, addresses lowercase). */
+export interface L1Coin {
+  readonly depositor: Address;
+  readonly depositBlock: bigint;
+  readonly kind: bigint; // AssetKind: 0 ETH, 1 ERC20, 2 ERC721
+  readonly state: bigint; // CoinState: 0 None, 1 Deposited, 2 Exiting, 3 Exited
+  readonly withdrawn: boolean;
+  readonly exitCount: bigint;
+  readonly token: Address;
+  readonly denomination: bigint;
+  readonly tokenId: bigint;
+}
+
+/** IPlasmaCash.Exit as `getExit` returns it. */
+export interface L1Exit {
+  readonly exitor: Address;
+  readonly exitBlock: bigint;
+  readonly finalizableAt: bigint;
+  readonly status: bigint; // ExitStatus: 0 None, 1 Live, 2 Finalized, 3 Cancelled
+  readonly parentOwner: Address;
+  readonly parentBlock: bigint;
+  readonly maturesAt: bigint;
+  readonly firstChallenge: Hash;
+  readonly lastChallenge: Hash;
+}
+
+const word = (value: bigint): Uint8Array => uintToBytes(value, 32);
+
+/** Solidity's mapping slot: keccak256(abi.encode(key, base)) for a value-type key. */
+function mappingSlot(key: bigint, base: bigint): bigint {
+  return BigInt(bytesToHex(keccak256(concatBytes(word(key), word(base)))));
+}
+
+const slotHex = (slot: bigint): Hash => bytesToHex(word(slot));
+
+export function childBlockRootSlot(blockNumber: bigint): Hash {
+  return slotHex(mappingSlot(blockNumber, STORAGE_SLOTS.childBlockRoots));
+}
+
+/** The 4 consecutive words of `_coins[slot]`. */
+export function coinSlots(slot: bigint): Hash[] {
+  const base = mappingSlot(slot, STORAGE_SLOTS.coins);
+  return [0n, 1n, 2n, 3n].map((i) => slotHex(base + i));
+}
+
+/** The 4 consecutive words of `_exits[slot][nonce]`. */
+export function exitSlots(slot: bigint, nonce: bigint): Hash[] {
+  const base = mappingSlot(nonce, mappingSlot(slot, STORAGE_SLOTS.exits));
+  return [0n, 1n, 2n, 3n].map((i) => slotHex(base + i));
+}
+
+/** `bytes` bytes at byte `offset` from the low end of a word, as Solidity packs struct members. */
+function field(value: bigint, offset: number, bytes: number): bigint {
+  return (value >> BigInt(offset * 8)) & ((1n << BigInt(bytes * 8)) - 1n);
+}
+
+const address = (value: bigint): Address => bytesToHex(uintToBytes(value, 20));
+
+// Offsets/sizes below are the `offset` and numberOfBytes of each member in the --json layout's struct types.
+export function decodeCoin(words: readonly bigint[]): L1Coin {
+  const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
+  return {
+    depositor: address(field(w0, 0, 20)),
+    depositBlock: field(w0, 20, 6),
+    kind: field(w0, 26, 1),
+    state: field(w0, 27, 1),
+    withdrawn: field(w0, 28, 1) !== 0n,
+    exitCount: field(w0, 29, 3),
+    token: address(field(w1, 0, 20)),
+    denomination: w2,
+    tokenId: w3,
+  };
+}
+
+export function decodeExit(words: readonly bigint[]): L1Exit {
+  const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
+  return {
+    exitor: address(field(w0, 0, 20)),
+    exitBlock: field(w0, 20, 6),
+    finalizableAt: field(w0, 26, 5),
+    status: field(w0, 31, 1),
+    parentOwner: address(field(w1, 0, 20)),
+    parentBlock: field(w1, 20, 6),
+    maturesAt: field(w1, 26, 5),
+    firstChallenge: slotHex(w2),
+    lastChallenge: slotHex(w3),
+  };
+}
