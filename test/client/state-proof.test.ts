@@ -202,3 +202,15 @@ t.test('a lying L1 node is caught for each kind of lie', async (t) => {
   proxy.state.tamper = (_m, r) => r;
   t.same(await verified.coin(slot, l1Block), await verified.coin(slot, l1Block), 'honest again afterwards');
 });
+
+t.test('no contract and no block are named as such, not read as zeros', async (t) => {
+  const chain = await startTestChain(t);
+  const l1Block = BigInt(await chain.provider.getBlockNumber());
+  const check = async (contract: Address, block: bigint, code: L1StateProofErrorCode, name: string) => {
+    const error = await new VerifiedL1State({ rpc: chain.rpc, contract }).childBlockRoot(1000n, block).then(() => undefined, (e: unknown) => e);
+    t.ok(error instanceof L1StateProofError && error.code === code, `${name}: ${String(error)}`);
+  };
+  await check(chain.users[0]!.address as Address, l1Block, 'l1_contract_absent', 'an account without code');
+  await check(`0x${'42'.repeat(20)}`, l1Block, 'l1_contract_absent', 'an address with no account');
+  await check(chain.address, l1Block + 100n, 'l1_block_missing', 'a block the node does not have');
+});
