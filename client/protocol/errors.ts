@@ -106,7 +106,8 @@ export type HistoryErrorCode =
   | 'double_spend'
   | 'bad_signature'
   | 'not_signed_by_owner'
-  | 'wrong_owner';
+  | 'wrong_owner'
+  | 'wrong_deposit';
 
 /** A coin history that breaks a rule of §5: `block` is the child block whose entry (or absence) is at fault. */
 export class HistoryError extends PlasmaError {

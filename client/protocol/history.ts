@@ -63,6 +63,11 @@ export interface CoinHistoryVerifierOptions {
   readonly roots: RootLookup;
   readonly domain: TransactionDomain;
   readonly childBlockInterval?: bigint;
+  /**
+   * Continue from a history verified earlier (a wallet's stored coin): its valid transactions after the
+   * deposit, in order, and the last block it covered. They are trusted as they are, not verified again.
+   */
+  readonly resume?: { readonly chain: readonly InclusionEntry[]; readonly coveredThrough: bigint };
 }
 
 export class CoinHistoryVerifier {
@@ -88,6 +93,14 @@ export class CoinHistoryVerifier {
       coveredThrough: this.deposit.block,
     };
     this.#chainBlocks.add(this.deposit.block);
+    for (const link of options.resume?.chain ?? []) {
+      this.#chainBlocks.add(link.block);
+      this.#state = { owner: link.transaction.newOwner.toLowerCase() as Address, lastBlock: link.block, lastTransaction: link.transaction, lastSignature: link.signature, coveredThrough: link.block };
+    }
+    if (options.resume !== undefined) {
+      if (options.resume.coveredThrough < this.#state.coveredThrough) throw new RangeError('resume.coveredThrough is before the last transaction of the chain');
+      this.#state = { ...this.#state, coveredThrough: options.resume.coveredThrough };
+    }
   }
 
   get state(): CoinState {

@@ -1,0 +1,342 @@
+/**
+ * The coin holder's view of PlasmaCash on L1: typed reads of its views, typed decoding of its events, and
+ * writes that explain a revert by the contract's own custom error before any gas is spent.
+ *
+ * Reads and event scans go through the small JSON-RPC client (raw answers, no provider caching, so a wallet
+ * and a watcher in one process never see each other's stale cache); writes go through an ethers Wallet.
+ */
+import { Contract, type ContractTransactionResponse, type Interface, type Wallet } from 'ethers';
+import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
+import { plasmaCashInterface } from '../../operator/chain/contract.ts';
+import { quantity, type JsonRpc } from '../../operator/chain/rpc.ts';
+
+export type AssetKind = 'eth' | 'erc20' | 'erc721';
+export type CoinStateName = 'none' | 'deposited' | 'exiting' | 'exited';
+export type ExitStatusName = 'none' | 'live' | 'finalized' | 'cancelled';
+export type ChallengeStatusName = 'none' | 'open' | 'answered' | 'settled';
+
+const ASSET_KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
+const COIN_STATES: readonly CoinStateName[] = ['none', 'deposited', 'exiting', 'exited'];
+const EXIT_STATUSES: readonly ExitStatusName[] = ['none', 'live', 'finalized', 'cancelled'];
+const CHALLENGE_STATUSES: readonly ChallengeStatusName[] = ['none', 'open', 'answered', 'settled'];
+const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+export interface CoinRecord {
+  readonly depositor: Address;
+  readonly depositBlock: bigint;
+  readonly kind: AssetKind;
+  readonly state: CoinStateName;
+  readonly withdrawn: boolean;
+  /** Exits ever started: the live or last exit has this nonce. */
+  readonly exitCount: bigint;
+  readonly token: Address;
+  readonly denomination: bigint;
+  readonly tokenId: bigint;
+}
+
+export interface ExitRecord {
+  readonly exitor: Address;
+  readonly exitBlock: bigint;
+  readonly finalizableAt: bigint;
+  readonly status: ExitStatusName;
+  readonly parentOwner: Address;
+  /** Zero for a deposit exit. */
+  readonly parentBlock: bigint;
+  readonly maturesAt: bigint;
+  readonly firstChallenge: Hash;
+  readonly lastChallenge: Hash;
+}
+
+export interface ChallengeRecord {
+  readonly challenger: Address;
+  readonly claimBlock: bigint;
+  readonly status: ChallengeStatusName;
+  readonly openedAt: bigint;
+  readonly claimOwner: Address;
+}
+
+export interface ContractParameters {
+  readonly exitPeriod: bigint;
+  readonly responsePeriod: bigint;
+  readonly exitBond: bigint;
+  readonly challengeBond: bigint;
+  readonly childBlockInterval: bigint;
+  readonly operator: Address;
+}
+
+interface EventBase {
+  readonly l1Block: bigint;
+  readonly logIndex: number;
+  readonly transactionHash: Hash;
+}
+
+/** The events a coin holder follows, decoded. Each carries where on L1 it was emitted. */
+export type PlasmaEvent = EventBase &
+  (
+    | { readonly name: 'Deposit'; readonly slot: bigint; readonly depositor: Address; readonly block: bigint; readonly kind: AssetKind; readonly token: Address; readonly tokenId: bigint; readonly denomination: bigint }
+    | { readonly name: 'BlockSubmitted'; readonly block: bigint; readonly root: Hash }
+    | { readonly name: 'ExitStarted'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address; readonly parentBlock: bigint; readonly exitBlock: bigint; readonly finalizableAt: bigint }
+    | { readonly name: 'ExitCancelled'; readonly slot: bigint; readonly nonce: bigint; readonly challenger: Address; readonly reason: CancelReason }
+    | { readonly name: 'ExitFinalized'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address }
+    | { readonly name: 'ChallengeOpened'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address; readonly claim: Transaction; readonly claimBlock: bigint; readonly finalizableAt: bigint }
+    | { readonly name: 'ChallengeAnswered'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly response: Transaction; readonly responseBlock: bigint; readonly finalizableAt: bigint }
+    | { readonly name: 'ChallengeSettled'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address }
+    | { readonly name: 'BondCredited'; readonly account: Address; readonly amount: bigint }
+    | { readonly name: 'CoinWithdrawn'; readonly slot: bigint; readonly owner: Address }
+  );
+
+const FOLLOWED_EVENTS = [
+  'Deposit',
+  'BlockSubmitted',
+  'ExitStarted',
+  'ExitCancelled',
+  'ExitFinalized',
+  'ChallengeOpened',
+  'ChallengeAnswered',
+  'ChallengeSettled',
+  'BondCredited',
+  'CoinWithdrawn',
+] as const;
+
+interface RpcLog {
+  readonly blockNumber: string;
+  readonly transactionHash: Hash;
+  readonly logIndex: string;
+  readonly topics: string[];
+  readonly data: string;
+}
+
+const lower = (value: string): Address => value.toLowerCase() as Address;
+
+function toTransaction(value: { slot: bigint; prevBlock: bigint; denomination: bigint; newOwner: string }): Transaction {
+  return { slot: BigInt(value.slot), prevBlock: BigInt(value.prevBlock), denomination: BigInt(value.denomination), newOwner: lower(value.newOwner) };
+}
+
+/** The contract's `Transaction` struct argument (ethers takes a plain object). */
+export function transactionArgument(tx: Transaction): Record<string, unknown> {
+  return { slot: tx.slot, prevBlock: tx.prevBlock, denomination: tx.denomination, newOwner: tx.newOwner };
+}
+
+/** A write the contract refused, with its custom error decoded ("ExitNotMatured(slot, readyAt)"). */
+export class ContractCallError extends Error {
+  readonly errorName: string | undefined;
+  readonly args: readonly unknown[];
+
+  constructor(call: string, errorName: string | undefined, args: readonly unknown[], detail: string) {
+    const what = errorName === undefined ? detail : `${errorName}(${args.map(String).join(', ')})`;
+    super(`${call} reverted: ${what}`);
+    this.name = 'ContractCallError';
+    this.errorName = errorName;
+    this.args = args;
+  }
+}
+
+// One queue per sending account: concurrent writes (a wallet call while the watcher acts) would otherwise both
+// take the same pending nonce and one would be dropped.
+const sendQueues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(account: string, work: () => Promise<T>): Promise<T> {
+  const previous = sendQueues.get(account) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  sendQueues.set(account, next.catch(() => undefined));
+  return next;
+}
+
+export class PlasmaCashL1 {
+  readonly rpc: JsonRpc;
+  readonly address: Address;
+  readonly iface: Interface;
+  #parameters: ContractParameters | undefined;
+
+  constructor(rpc: JsonRpc, address: Address) {
+    this.rpc = rpc;
+    this.address = lower(address);
+    this.iface = plasmaCashInterface();
+  }
+
+  async #call(name: string, args: readonly unknown[] = [], blockTag: bigint | 'latest' = 'latest'): Promise<ReturnType<Interface['decodeFunctionResult']>> {
+    const data = this.iface.encodeFunctionData(name, args);
+    const tag = blockTag === 'latest' ? 'latest' : quantity(blockTag);
+    const result = await this.rpc.request<string>('eth_call', [{ to: this.address, data }, tag]);
+    return this.iface.decodeFunctionResult(name, result);
+  }
+
+  async parameters(): Promise<ContractParameters> {
+    if (this.#parameters === undefined) {
+      const [exitPeriod, responsePeriod, exitBond, challengeBond, childBlockInterval, operator] = await Promise.all([
+        this.#call('EXIT_PERIOD'),
+        this.#call('RESPONSE_PERIOD'),
+        this.#call('EXIT_BOND'),
+        this.#call('CHALLENGE_BOND'),
+        this.#call('CHILD_BLOCK_INTERVAL'),
+        this.#call('OPERATOR'),
+      ]);
+      this.#parameters = {
+        exitPeriod: BigInt(exitPeriod[0]),
+        responsePeriod: BigInt(responsePeriod[0]),
+        exitBond: BigInt(exitBond[0]),
+        challengeBond: BigInt(challengeBond[0]),
+        childBlockInterval: BigInt(childBlockInterval[0]),
+        operator: lower(String(operator[0])),
+      };
+    }
+    return this.#parameters;
+  }
+
+  async coin(slot: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<CoinRecord> {
+    const [c] = await this.#call('getCoin', [slot], blockTag);
+    return {
+      depositor: lower(c.depositor),
+      depositBlock: BigInt(c.depositBlock),
+      kind: ASSET_KINDS[Number(c.kind)]!,
+      state: COIN_STATES[Number(c.state)]!,
+      withdrawn: Boolean(c.withdrawn),
+      exitCount: BigInt(c.exitCount),
+      token: lower(c.token),
+      denomination: BigInt(c.denomination),
+      tokenId: BigInt(c.tokenId),
+    };
+  }
+
+  async exit(slot: bigint, nonce: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<ExitRecord> {
+    const [e] = await this.#call('getExit', [slot, nonce], blockTag);
+    return {
+      exitor: lower(e.exitor),
+      exitBlock: BigInt(e.exitBlock),
+      finalizableAt: BigInt(e.finalizableAt),
+      status: EXIT_STATUSES[Number(e.status)]!,
+      parentOwner: lower(e.parentOwner),
+      parentBlock: BigInt(e.parentBlock),
+      maturesAt: BigInt(e.maturesAt),
+      firstChallenge: e.firstChallenge as Hash,
+      lastChallenge: e.lastChallenge as Hash,
+    };
+  }
+
+  async challenge(slot: bigint, nonce: bigint, challengeId: Hash): Promise<ChallengeRecord> {
+    const [c] = await this.#call('getChallenge', [slot, nonce, challengeId]);
+    return {
+      challenger: lower(c.challenger),
+      claimBlock: BigInt(c.claimBlock),
+      status: CHALLENGE_STATUSES[Number(c.status)]!,
+      openedAt: BigInt(c.openedAt),
+      claimOwner: lower(c.claimOwner),
+    };
+  }
+
+  async childBlockRoot(block: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<Hash> {
+    return (await this.#call('childBlockRoot', [block], blockTag))[0] as Hash;
+  }
+
+  async nextChildBlock(): Promise<bigint> {
+    return BigInt((await this.#call('nextChildBlock'))[0]);
+  }
+
+  async bondBalance(account: Address): Promise<bigint> {
+    return BigInt((await this.#call('bondBalance', [account]))[0]);
+  }
+
+  /** The L1 head block's number and timestamp (the contract's clock). */
+  async head(): Promise<{ number: bigint; timestamp: bigint }> {
+    const block = await this.rpc.request<{ number: string; timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+    return { number: BigInt(block.number), timestamp: BigInt(block.timestamp) };
+  }
+
+  /** Every followed event in L1 blocks [from, to], in chain order. */
+  async events(from: bigint, to: bigint): Promise<PlasmaEvent[]> {
+    const topics = [FOLLOWED_EVENTS.map((name) => this.iface.getEvent(name)!.topicHash)];
+    const logs = await this.rpc.request<RpcLog[]>('eth_getLogs', [{ address: this.address, fromBlock: quantity(from), toBlock: quantity(to), topics }]);
+    return logs.map((log) => this.#decode(log)).filter((event): event is PlasmaEvent => event !== undefined);
+  }
+
+  #decode(log: RpcLog): PlasmaEvent | undefined {
+    const parsed = this.iface.parseLog({ topics: log.topics, data: log.data });
+    if (parsed === null) return undefined;
+    const base: EventBase = { l1Block: BigInt(log.blockNumber), logIndex: Number(log.logIndex), transactionHash: log.transactionHash };
+    const a = parsed.args;
+    switch (parsed.name) {
+      case 'Deposit':
+        return { ...base, name: 'Deposit', slot: BigInt(a.slot), depositor: lower(a.depositor), block: BigInt(a.blockNumber), kind: ASSET_KINDS[Number(a.kind)]!, token: lower(a.token), tokenId: BigInt(a.tokenId), denomination: BigInt(a.denomination) };
+      case 'BlockSubmitted':
+        return { ...base, name: 'BlockSubmitted', block: BigInt(a.blockNumber), root: a.root as Hash };
+      case 'ExitStarted':
+        return { ...base, name: 'ExitStarted', slot: BigInt(a.slot), nonce: BigInt(a.nonce), exitor: lower(a.exitor), parentBlock: BigInt(a.parentBlock), exitBlock: BigInt(a.exitBlock), finalizableAt: BigInt(a.finalizableAt) };
+      case 'ExitCancelled':
+        return { ...base, name: 'ExitCancelled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challenger: lower(a.challenger), reason: CANCEL_REASONS[Number(a.reason)]! };
+      case 'ExitFinalized':
+        return { ...base, name: 'ExitFinalized', slot: BigInt(a.slot), nonce: BigInt(a.nonce), exitor: lower(a.exitor) };
+      case 'ChallengeOpened':
+        return { ...base, name: 'ChallengeOpened', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger), claim: toTransaction(a.claim), claimBlock: BigInt(a.claimBlock), finalizableAt: BigInt(a.finalizableAt) };
+      case 'ChallengeAnswered':
+        return { ...base, name: 'ChallengeAnswered', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, response: toTransaction(a.response), responseBlock: BigInt(a.responseBlock), finalizableAt: BigInt(a.finalizableAt) };
+      case 'ChallengeSettled':
+        return { ...base, name: 'ChallengeSettled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger) };
+      case 'BondCredited':
+        return { ...base, name: 'BondCredited', account: lower(a.account), amount: BigInt(a.amount) };
+      case 'CoinWithdrawn':
+        return { ...base, name: 'CoinWithdrawn', slot: BigInt(a.slot), owner: lower(a.owner) };
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The signature and proof a ChallengeAnswered event does not carry, read back from the calldata of the
+   * respondChallengeBefore transaction that emitted it (a direct call; undefined when it came through another
+   * contract). This is how a watcher learns a transfer the operator withheld from it.
+   */
+  async responseEvidence(transactionHash: Hash): Promise<{ signature: Hex; proof: Hex } | undefined> {
+    const tx = await this.rpc.request<{ to: string | null; input: string } | null>('eth_getTransactionByHash', [transactionHash]);
+    if (tx === null || tx.to === null || lower(tx.to) !== this.address) return undefined;
+    const parsed = this.iface.parseTransaction({ data: tx.input });
+    if (parsed === null || parsed.name !== 'respondChallengeBefore') return undefined;
+    return { signature: parsed.args[2] as Hex, proof: parsed.args[3] as Hex };
+  }
+
+  /** A Contract bound to `signer` for writes. */
+  connect(signer: Wallet): Contract {
+    return new Contract(this.address, this.iface, signer);
+  }
+
+  /**
+   * Sends `method(...args)` from `signer` and waits for its receipt. The call is estimated first, so a call the
+   * contract would refuse fails here with its decoded custom error and costs nothing.
+   */
+  send(signer: Wallet, method: string, args: readonly unknown[], value = 0n): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
+    return serialized(signer.address.toLowerCase(), () => this.#send(signer, method, args, value));
+  }
+
+  async #send(signer: Wallet, method: string, args: readonly unknown[], value: bigint): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
+    const contract = this.connect(signer);
+    let response: ContractTransactionResponse;
+    try {
+      response = (await contract.getFunction(method).send(...args, { value })) as ContractTransactionResponse;
+    } catch (error) {
+      throw this.explain(method, error);
+    }
+    const receipt = await response.wait();
+    if (receipt === null || receipt.status !== 1) throw new ContractCallError(method, undefined, [], `transaction ${response.hash} failed on L1`);
+    const logs = receipt.logs
+      .filter((log) => lower(log.address) === this.address)
+      .map((log) => this.#decode({ blockNumber: quantity(BigInt(receipt.blockNumber)), transactionHash: receipt.hash as Hash, logIndex: quantity(BigInt(log.index)), topics: [...log.topics], data: log.data }))
+      .filter((event): event is PlasmaEvent => event !== undefined);
+    return { hash: receipt.hash as Hash, l1Block: BigInt(receipt.blockNumber), logs };
+  }
+
+  /** Turns an ethers error into a ContractCallError naming the contract's custom error when there is one. */
+  explain(method: string, error: unknown): Error {
+    const e = error as { data?: string; revert?: { name: string; args: readonly unknown[] }; shortMessage?: string; info?: { error?: { data?: string } } };
+    if (e.revert !== undefined && e.revert !== null) return new ContractCallError(method, e.revert.name, [...e.revert.args], '');
+    const data = e.data ?? e.info?.error?.data;
+    if (typeof data === 'string' && data.length >= 10) {
+      try {
+        const parsed = this.iface.parseError(data);
+        if (parsed !== null) return new ContractCallError(method, parsed.name, [...parsed.args], '');
+      } catch {
+        // not one of ours: fall through to the node's message
+      }
+    }
+    return new ContractCallError(method, undefined, [], e.shortMessage ?? (error instanceof Error ? error.message : String(error)));
+  }
+}

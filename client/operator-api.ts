@@ -1,0 +1,142 @@
+/**
+ * The wallet's HTTP client for the operator (PROTOCOL.md §9). Every answer is parsed with the strict wire
+ * parsers of client/protocol: nothing the operator says is trusted until it is checked against L1.
+ */
+import {
+  historyEntryToJson,
+  parseCoinHistoryResponseJson,
+  parseHistoryEntryJson,
+  signedTransactionToJson,
+  type CoinHistoryResponse,
+  type CoinHistoryResponseJson,
+  type Hash,
+  type Hex,
+  type HistoryEntry,
+  type Transaction,
+} from './protocol/index.ts';
+
+export class OperatorApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'OperatorApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type SubmitResult =
+  | { readonly status: 'accepted'; readonly digest: Hash }
+  | { readonly status: 'rejected'; readonly error: { readonly code: string; readonly message: string } };
+
+export interface OperatorCoin {
+  readonly slot: bigint;
+  readonly owner: string;
+  readonly denomination: bigint;
+  readonly state: string;
+  readonly depositBlock: bigint;
+  readonly lastBlock: bigint;
+}
+
+export class OperatorApi {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+
+  constructor(baseUrl: string, timeoutMs = 30_000) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = timeoutMs;
+  }
+
+  async #request(path: string, init: RequestInit = {}): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (cause) {
+      throw new OperatorApiError(0, 'unreachable', `operator at ${this.baseUrl} is unreachable (${(cause as Error).message})`);
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new OperatorApiError(response.status, 'bad_response', `operator answered ${path} with ${response.status} and no JSON`);
+    }
+    if (!response.ok) {
+      const error = (body as { error?: { code?: string; message?: string } }).error;
+      throw new OperatorApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status} on ${path}`);
+    }
+    return body;
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    return (await this.#request('/v1/status')) as Record<string, unknown>;
+  }
+
+  /** The operator's record of a coin, or undefined when it does not know the slot (yet). */
+  async coin(slot: bigint): Promise<OperatorCoin | undefined> {
+    try {
+      const body = (await this.#request(`/v1/coins/${slot}`)) as Record<string, string>;
+      return {
+        slot: BigInt(body['slot']!),
+        owner: body['owner']!.toLowerCase(),
+        denomination: BigInt(body['denomination']!),
+        state: body['state']!,
+        depositBlock: BigInt(body['depositBlock']!),
+        lastBlock: BigInt(body['lastBlock']!),
+      };
+    } catch (error) {
+      if (error instanceof OperatorApiError && error.code === 'unknown_coin') return undefined;
+      throw error;
+    }
+  }
+
+  async submit(tx: Transaction, signature: Hex): Promise<SubmitResult> {
+    const body = (await this.#request('/v1/transactions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(signedTransactionToJson(tx, signature)),
+    })) as { results: SubmitResult[] };
+    const [result] = body.results;
+    if (result === undefined) throw new OperatorApiError(200, 'bad_response', 'operator answered a transfer with no result');
+    return result;
+  }
+
+  /** A coin's whole history in [from, to], following the operator's `next` pages. */
+  async history(slot: bigint, from?: bigint, to?: bigint): Promise<CoinHistoryResponse> {
+    const entries: HistoryEntry[] = [];
+    let cursor = from;
+    for (;;) {
+      const query = new URLSearchParams();
+      if (cursor !== undefined) query.set('from', cursor.toString());
+      if (to !== undefined) query.set('to', to.toString());
+      const page = parseCoinHistoryResponseJson(await this.#request(`/v1/coins/${slot}/history?${query}`));
+      entries.push(...page.entries);
+      if (page.next === undefined) return { slot: page.slot, deposit: page.deposit, lastCommittedBlock: page.lastCommittedBlock, entries };
+      cursor = page.next;
+    }
+  }
+
+  /** The inclusion or exclusion proof of `slot` at child block `block`; undefined when the operator has none. */
+  async proof(slot: bigint, block: bigint): Promise<HistoryEntry | undefined> {
+    try {
+      return parseHistoryEntryJson(await this.#request(`/v1/coins/${slot}/proofs/${block}`));
+    } catch (error) {
+      if (error instanceof OperatorApiError && (error.code === 'unknown_block' || error.code === 'unknown_coin')) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** What a sender hands the receiver: the coin's whole history as the operator serves it (§9 JSON). */
+export type CoinPackage = CoinHistoryResponseJson;
+
+export function historyToPackage(history: CoinHistoryResponse): CoinPackage {
+  return {
+    slot: history.slot.toString(),
+    deposit: { block: history.deposit.block.toString(), owner: history.deposit.owner, denomination: history.deposit.denomination.toString() },
+    lastCommittedBlock: history.lastCommittedBlock.toString(),
+    entries: history.entries.map(historyEntryToJson),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * What a wallet remembers about its coins, kept in one StateFile per account and contract.
+ *
+ * A coin's `chain` is the part of its history that matters in the exit game: the valid transactions after the
+ * deposit, each with its signature and inclusion proof, exactly as verified. Exclusion proofs are checked and
+ * then dropped: no exit, challenge or response ever needs them. Coins this wallet sent stay here (role
+ * "former") because their chain is what beats a former owner's or a thief's exit later.
+ */
+import type { Address, CoinDeposit, Hash, Hex, InclusionEntry, Transaction } from '../protocol/index.ts';
+import type { AssetKind } from '../l1/plasma-cash.ts';
+
+export const STATE_VERSION = 1;
+
+/** owner: the last valid transaction names this wallet; former: it sent the coin on. */
+export type CoinRole = 'owner' | 'former';
+
+export interface StoredCoin {
+  readonly slot: bigint;
+  readonly deposit: CoinDeposit;
+  readonly asset: { readonly kind: AssetKind; readonly token: Address; readonly tokenId: bigint };
+  chain: InclusionEntry[];
+  /** The last child block verified for this coin (the deposit block before any). */
+  coveredThrough: bigint;
+  role: CoinRole;
+  /** A spend this wallet signed and submitted that no verified block holds yet. */
+  inFlight?: { readonly transaction: Transaction; readonly signature: Hex; readonly digest: Hash; readonly submittedAt: number };
+  /** Set when a block's proof for the coin was invalid, or missing past the grace period: never send it again. */
+  frozen?: { readonly block: bigint; readonly code: string; readonly reason: string; readonly at: number };
+  /** First time the proof of block `block` could not be fetched. */
+  missingSince?: { readonly block: bigint; readonly at: number };
+  /** Exited to L1 and paid out. */
+  withdrawn?: boolean;
+}
+
+export interface TrackedExit {
+  readonly slot: bigint;
+  readonly nonce: bigint;
+  readonly exitor: Address;
+  readonly parentBlock: bigint;
+  readonly exitBlock: bigint;
+  status: 'live' | 'finalized' | 'cancelled';
+  finalizableAt: bigint;
+}
+
+export interface TrackedChallenge {
+  readonly slot: bigint;
+  readonly nonce: bigint;
+  readonly challengeId: Hash;
+  readonly challenger: Address;
+  readonly claim: Transaction;
+  readonly claimBlock: bigint;
+  status: 'open' | 'answered' | 'settled';
+  openedAtL1Block: bigint;
+  response?: { readonly transaction: Transaction; readonly block: bigint };
+}
+
+/** A transfer to this wallet that the operator withheld and a response on L1 revealed (§6 respondChallengeBefore). */
+export interface RevealedTransfer {
+  readonly slot: bigint;
+  readonly block: bigint;
+  readonly transaction: Transaction;
+  readonly signature: Hex;
+  readonly proof: Hex;
+}
+
+export interface Decision {
+  readonly at: string;
+  readonly slot: string;
+  readonly action: string;
+  readonly reason: string;
+  readonly l1Transaction?: string;
+  readonly error?: string;
+}
+
+export interface WalletState {
+  version: number;
+  account: Address;
+  contract: Address;
+  chainId: bigint;
+  /** The last L1 block whose PlasmaCash events the watcher applied (resume point). */
+  l1Cursor: bigint;
+  coins: Record<string, StoredCoin>;
+  exits: Record<string, TrackedExit>;
+  challenges: Record<string, TrackedChallenge>;
+  revealed: Record<string, RevealedTransfer>;
+  /** The most recent decisions of the watcher, newest last (bounded). */
+  decisions: Decision[];
+}
+
+export const MAX_DECISIONS = 200;
+
+export function emptyState(account: Address, contract: Address, chainId: bigint, startBlock: bigint): WalletState {
+  return { version: STATE_VERSION, account, contract, chainId, l1Cursor: startBlock - 1n, coins: {}, exits: {}, challenges: {}, revealed: {}, decisions: [] };
+}
+
+export const exitKey = (slot: bigint, nonce: bigint) => `${slot}:${nonce}`;
+export const challengeKey = (slot: bigint, nonce: bigint, id: Hash) => `${slot}:${nonce}:${id}`;
+
+/** The owner the coin's chain ends with. */
+export function chainOwner(coin: StoredCoin): Address {
+  const last = coin.chain[coin.chain.length - 1];
+  return (last === undefined ? coin.deposit.owner : last.transaction.newOwner).toLowerCase() as Address;
+}
+
+/** The block of the coin's last valid transaction (the deposit block before any). */
+export function chainLastBlock(coin: StoredCoin): bigint {
+  return coin.chain[coin.chain.length - 1]?.block ?? coin.deposit.block;
+}
+
+export function liveExitOf(state: WalletState, slot: bigint): TrackedExit | undefined {
+  return Object.values(state.exits).find((exit) => exit.slot === slot && exit.status === 'live');
+}

@@ -1,0 +1,398 @@
+/**
+ * The coin holder's wallet: deposits, sends, receives (verifying the whole history against L1 first), exits
+ * and cashes out. Its memory is a StateFile shared with the watcher of the same account.
+ *
+ * Every coin it counts as owned was verified block by block against the roots on L1 (client/protocol); the
+ * operator is only ever a source of data to verify.
+ */
+import { Contract, JsonRpcProvider, Wallet, type Signer } from 'ethers';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CoinHistoryVerifier,
+  HistoryError,
+  depositTransaction,
+  parseCoinHistoryResponseJson,
+  signDigest,
+  transactionDigest,
+  verifyCoinHistory,
+  type Address,
+  type CoinHistoryResponse,
+  type HistoryEntry,
+  type InclusionEntry,
+  type Transaction,
+  type TransactionDomain,
+} from '../protocol/index.ts';
+import { JsonRpc } from '../../operator/chain/rpc.ts';
+import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import { RootBook } from '../l1/roots.ts';
+import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
+import { StateFile } from './state-file.ts';
+import { chainLastBlock, chainOwner, emptyState, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+
+export interface WalletOptions {
+  readonly rpcUrl: string;
+  readonly contract: Address;
+  readonly operatorUrl: string;
+  /** 0x-hex private key: from a keystore or the environment (cli/keys.ts), never from a flag. */
+  readonly privateKey: string;
+  /** Directory of the wallet's state files (one per chain, contract and account). */
+  readonly dataDir: string;
+  /** The L1 block PlasmaCash was deployed in: scans start there. Default 0. */
+  readonly startBlock?: bigint;
+  readonly log?: (line: string) => void;
+}
+
+export class WalletError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WalletError';
+    this.code = code;
+  }
+}
+
+/** A coin as `plasma wallet coins` lists it. */
+export interface CoinSummary {
+  readonly slot: bigint;
+  readonly role: StoredCoin['role'];
+  readonly status: string;
+  readonly owner: Address;
+  readonly kind: string;
+  readonly token: Address;
+  readonly tokenId: bigint;
+  readonly denomination: bigint;
+  readonly depositBlock: bigint;
+  readonly lastTransactionBlock: bigint;
+  readonly lastVerifiedBlock: bigint;
+  readonly frozen?: string;
+  readonly exit?: { readonly nonce: bigint; readonly exitor: Address; readonly finalizableAt: bigint; readonly mine: boolean };
+  readonly openChallenges: number;
+}
+
+const ERC20_ABI = ['function approve(address spender, uint256 amount) returns (bool)', 'function allowance(address owner, address spender) view returns (uint256)'];
+const ERC721_ABI = ['function approve(address to, uint256 tokenId)', 'function getApproved(uint256 tokenId) view returns (address)'];
+
+export class PlasmaWallet {
+  readonly address: Address;
+  readonly signer: Wallet;
+  readonly l1: PlasmaCashL1;
+  readonly operator: OperatorApi;
+  readonly store: StateFile<WalletState>;
+  readonly roots: RootBook;
+  readonly domain: TransactionDomain;
+  readonly log: (line: string) => void;
+  readonly provider: JsonRpcProvider;
+
+  private constructor(options: WalletOptions, chainId: bigint) {
+    const rpc = new JsonRpc(options.rpcUrl);
+    this.provider = new JsonRpcProvider(options.rpcUrl, Number(chainId), { staticNetwork: true, cacheTimeout: -1 });
+    this.provider.pollingInterval = 100;
+    this.signer = new Wallet(options.privateKey, this.provider);
+    this.address = this.signer.address.toLowerCase() as Address;
+    this.l1 = new PlasmaCashL1(rpc, options.contract);
+    this.operator = new OperatorApi(options.operatorUrl);
+    this.domain = { chainId, verifyingContract: this.l1.address };
+    const startBlock = options.startBlock ?? 0n;
+    this.roots = new RootBook(this.l1, startBlock);
+    const file = path.join(options.dataDir, `${chainId}-${this.l1.address}-${this.address}.json`);
+    this.store = new StateFile(file, () => emptyState(this.address, this.l1.address, chainId, startBlock));
+    this.log = options.log ?? (() => undefined);
+  }
+
+  static async open(options: WalletOptions): Promise<PlasmaWallet> {
+    let chainId: bigint;
+    try {
+      chainId = await new JsonRpc(options.rpcUrl).chainId();
+    } catch (cause) {
+      throw new WalletError('l1_unreachable', `cannot reach the L1 node at ${options.rpcUrl}: ${(cause as Error).message}`, { cause });
+    }
+    const wallet = new PlasmaWallet(options, chainId);
+    const code = await wallet.l1.rpc.request<string>('eth_getCode', [wallet.l1.address, 'latest']);
+    if (code === '0x') throw new WalletError('no_contract', `no contract at ${wallet.l1.address} on chain ${chainId}: check --contract`);
+    return wallet;
+  }
+
+  close(): void {
+    this.provider.destroy();
+  }
+
+  // ---- deposits
+
+  async depositEth(amount: bigint): Promise<bigint> {
+    return this.#recordDeposit(await this.l1.send(this.signer, 'deposit', [], amount));
+  }
+
+  async depositErc20(token: Address, amount: bigint): Promise<bigint> {
+    const erc20 = new Contract(token, ERC20_ABI, this.signer as Signer);
+    if (BigInt(await erc20.getFunction('allowance')(this.address, this.l1.address)) < amount) {
+      await (await erc20.getFunction('approve')(this.l1.address, amount)).wait();
+    }
+    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC20', [token, amount]));
+  }
+
+  async depositErc721(token: Address, tokenId: bigint): Promise<bigint> {
+    const erc721 = new Contract(token, ERC721_ABI, this.signer as Signer);
+    if (String(await erc721.getFunction('getApproved')(tokenId)).toLowerCase() !== this.l1.address) {
+      await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait();
+    }
+    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC721', [token, tokenId]));
+  }
+
+  async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {
+    const event = sent.logs.find((log) => log.name === 'Deposit');
+    if (event === undefined || event.name !== 'Deposit') throw new WalletError('no_deposit_event', 'the deposit transaction emitted no Deposit event');
+    await this.store.update((state) => {
+      state.coins[event.slot.toString()] ??= {
+        slot: event.slot,
+        deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
+        asset: { kind: event.kind, token: event.token, tokenId: event.tokenId },
+        chain: [],
+        coveredThrough: event.block,
+        role: 'owner',
+      };
+    });
+    this.log(`deposited coin ${event.slot} (${event.kind}, ${event.denomination}) at block ${event.block}`);
+    return event.slot;
+  }
+
+  /** Waits until the operator has followed the deposit of `slot` (it takes transfers of it from then on). */
+  async waitForCoin(slot: bigint, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.operator.coin(slot)) === undefined) {
+      if (Date.now() > deadline) throw new WalletError('timeout', `the operator has not seen the deposit of coin ${slot} after ${timeoutMs} ms; is it following L1?`);
+      await sleep(200);
+    }
+  }
+
+  // ---- verification
+
+  /**
+   * Brings `slot`'s verified history up to the last child block committed on L1, from the operator's proofs.
+   * A bad entry freezes nothing here (the watcher does that); it throws the HistoryError naming block and rule.
+   */
+  async refresh(slot: bigint): Promise<StoredCoin> {
+    const coin = await this.#coin(slot);
+    await this.roots.sync();
+    const last = this.roots.lastBlock();
+    if (last <= coin.coveredThrough) return coin;
+    const history = await this.operator.history(slot, coin.coveredThrough + 1n, last);
+    const verifier = this.#verifier(coin);
+    const added: InclusionEntry[] = [];
+    for (const entry of history.entries) {
+      if (entry.block <= coin.coveredThrough) continue;
+      verifier.apply(entry);
+      if (entry.kind === 'inclusion') added.push(entry);
+    }
+    if (verifier.state.coveredThrough < last) {
+      throw new HistoryError('missing_block', verifier.nextBlock, `the operator's history of coin ${slot} stops before the last committed block ${last}`);
+    }
+    return this.store.update((state) => {
+      const stored = state.coins[slot.toString()]!;
+      if (stored.coveredThrough >= verifier.state.coveredThrough) return stored; // the watcher got there first
+      stored.chain.push(...added.filter((entry) => entry.block > chainLastBlock(stored)));
+      stored.coveredThrough = verifier.state.coveredThrough;
+      this.#afterChainGrew(stored);
+      return stored;
+    });
+  }
+
+  /** A verifier that continues from the coin's stored, already verified chain. */
+  #verifier(coin: StoredCoin): CoinHistoryVerifier {
+    return new CoinHistoryVerifier({
+      deposit: coin.deposit,
+      roots: (block) => this.roots.get(block),
+      domain: this.domain,
+      resume: { chain: coin.chain, coveredThrough: coin.coveredThrough },
+    });
+  }
+
+  /** After new verified transactions: did an in-flight spend land, did the coin leave or reach this wallet? */
+  #afterChainGrew(coin: StoredCoin): void {
+    if (coin.inFlight !== undefined && coin.chain.some((link) => link.block > coin.inFlight!.transaction.prevBlock && link.transaction.prevBlock === coin.inFlight!.transaction.prevBlock)) {
+      delete coin.inFlight;
+    }
+    coin.role = chainOwner(coin) === this.address ? 'owner' : 'former';
+  }
+
+  /**
+   * Accepts a coin sent to this wallet: verifies its whole history (§5) against the roots on L1 and its deposit
+   * against the contract's record, and that the last transaction names this wallet. From the sender's package
+   * when given (it works even if the operator withholds), otherwise from the operator.
+   */
+  async receive(source: bigint | CoinPackage): Promise<StoredCoin> {
+    const history: CoinHistoryResponse = typeof source === 'bigint' ? await this.operator.history(source) : parseCoinHistoryResponseJson(source);
+    const slot = history.slot;
+    const record = await this.l1.coin(slot);
+    if (record.state === 'none') throw new WalletError('unknown_coin', `coin ${slot} was never deposited on L1`);
+    if (record.depositor !== history.deposit.owner.toLowerCase() || record.depositBlock !== history.deposit.block || record.denomination !== history.deposit.denomination) {
+      throw new HistoryError('wrong_deposit', history.deposit.block, `the history's deposit (${history.deposit.owner}, block ${history.deposit.block}, ${history.deposit.denomination}) is not L1's record (${record.depositor}, block ${record.depositBlock}, ${record.denomination})`);
+    }
+    if (record.state === 'exited') throw new WalletError('coin_exited', `coin ${slot} has already exited to L1`);
+    await this.roots.sync();
+    const deposit = { slot, ...history.deposit };
+    const state = verifyCoinHistory({
+      deposit,
+      entries: history.entries,
+      roots: (block) => this.roots.get(block),
+      committedChildBlocks: this.roots.blocks(),
+      domain: this.domain,
+      expectedOwner: this.address,
+    });
+    const chain = history.entries.filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
+    return this.store.update((wallet) => {
+      const coin: StoredCoin = {
+        slot,
+        deposit: { ...deposit, owner: deposit.owner.toLowerCase() as Address },
+        asset: { kind: record.kind, token: record.token, tokenId: record.tokenId },
+        chain,
+        coveredThrough: state.coveredThrough,
+        role: 'owner',
+      };
+      wallet.coins[slot.toString()] = coin;
+      this.log(`received coin ${slot}: history verified through block ${state.coveredThrough}`);
+      return coin;
+    });
+  }
+
+  // ---- sending
+
+  /**
+   * Sends coin `slot` to `to`: verifies its history up to the last committed block, signs the §4 transfer,
+   * records it as in flight, submits it, waits until a committed block includes it, and returns the package the
+   * receiver verifies.
+   */
+  async send(slot: bigint, to: Address, options: { timeoutMs?: number } = {}): Promise<CoinPackage> {
+    const coin = await this.refresh(slot);
+    this.#requireSpendable(coin);
+    const transaction: Transaction = { slot, prevBlock: chainLastBlock(coin), denomination: coin.deposit.denomination, newOwner: to.toLowerCase() as Address };
+    const digest = transactionDigest(transaction, this.domain);
+    const signature = signDigest(digest, this.signer.privateKey as `0x${string}`);
+    // Recorded before it leaves: if this process dies now, the watcher still knows a spend may land.
+    await this.store.update((state) => {
+      state.coins[slot.toString()]!.inFlight = { transaction, signature, digest, submittedAt: Date.now() };
+    });
+    const result = await this.operator.submit(transaction, signature);
+    if (result.status === 'rejected') {
+      await this.store.update((state) => void delete state.coins[slot.toString()]!.inFlight);
+      throw new WalletError(result.error.code, `the operator refused the transfer of coin ${slot}: ${result.error.message}`);
+    }
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      const refreshed = await this.refresh(slot);
+      const landed = refreshed.chain.find((link) => link.block > transaction.prevBlock);
+      if (landed !== undefined) {
+        if (transactionDigest(landed.transaction, this.domain) !== digest) {
+          throw new WalletError('double_spend', `block ${landed.block} holds another spend of coin ${slot} than the one signed; the watcher will defend it`);
+        }
+        this.log(`sent coin ${slot} to ${to} in block ${landed.block}`);
+        return historyToPackage(await this.operator.history(slot));
+      }
+      if (Date.now() > deadline) throw new WalletError('timeout', `the transfer of coin ${slot} is not in a committed block yet; it is kept in flight and the watcher keeps checking`);
+      await sleep(250);
+    }
+  }
+
+  #requireSpendable(coin: StoredCoin): void {
+    if (coin.role !== 'owner') throw new WalletError('not_owner', `coin ${coin.slot} belongs to ${chainOwner(coin)}, not to this wallet`);
+    if (coin.frozen !== undefined) throw new WalletError('coin_frozen', `coin ${coin.slot} is frozen since block ${coin.frozen.block}: ${coin.frozen.reason}`);
+    if (coin.inFlight !== undefined) throw new WalletError('spend_in_flight', `a transfer of coin ${coin.slot} is already in flight`);
+    if (coin.withdrawn === true) throw new WalletError('coin_exited', `coin ${coin.slot} was withdrawn to L1`);
+  }
+
+  // ---- exits
+
+  /** Starts the exit of an owned coin from its last two transactions (or its deposit). */
+  async exit(slot: bigint): Promise<{ nonce: bigint; finalizableAt: bigint }> {
+    const coin = await this.#coin(slot);
+    if (chainOwner(coin) !== this.address) throw new WalletError('not_owner', `coin ${slot} belongs to ${chainOwner(coin)} by its verified history`);
+    const { exitBond } = await this.l1.parameters();
+    const args = exitArguments(coin);
+    const sent = args === undefined
+      ? await this.l1.send(this.signer, 'startDepositExit', [slot], exitBond)
+      : await this.l1.send(this.signer, 'startExit', args, exitBond);
+    const started = sent.logs.find((log) => log.name === 'ExitStarted');
+    if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
+    await this.store.update((state) => {
+      state.exits[`${slot}:${started.nonce}`] = { slot, nonce: started.nonce, exitor: this.address, parentBlock: started.parentBlock, exitBlock: started.exitBlock, status: 'live', finalizableAt: started.finalizableAt };
+    });
+    this.log(`started exit ${started.nonce} of coin ${slot}; it can finalize at ${started.finalizableAt}`);
+    return { nonce: started.nonce, finalizableAt: started.finalizableAt };
+  }
+
+  async finalize(slot: bigint): Promise<'finalized' | 'cancelled'> {
+    const sent = await this.l1.send(this.signer, 'finalizeExit', [slot]);
+    return sent.logs.some((log) => log.name === 'ExitFinalized') ? 'finalized' : 'cancelled';
+  }
+
+  async withdraw(slot: bigint): Promise<void> {
+    await this.l1.send(this.signer, 'withdraw', [slot]);
+    await this.store.update((state) => {
+      const coin = state.coins[slot.toString()];
+      if (coin !== undefined) coin.withdrawn = true;
+    });
+  }
+
+  async withdrawBonds(): Promise<bigint> {
+    const balance = await this.l1.bondBalance(this.address);
+    if (balance === 0n) return 0n;
+    await this.l1.send(this.signer, 'withdrawBonds', []);
+    return balance;
+  }
+
+  // ---- listing
+
+  async coins(): Promise<CoinSummary[]> {
+    const state = await this.store.read();
+    return Object.values(state.coins).map((coin) => {
+      const exit = liveExitOf(state, coin.slot);
+      const openChallenges = exit === undefined ? 0 : Object.values(state.challenges).filter((c) => c.slot === coin.slot && c.nonce === exit.nonce && c.status === 'open').length;
+      const status = coin.withdrawn === true ? 'withdrawn' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
+      return {
+        slot: coin.slot,
+        role: coin.role,
+        status,
+        owner: chainOwner(coin),
+        kind: coin.asset.kind,
+        token: coin.asset.token,
+        tokenId: coin.asset.tokenId,
+        denomination: coin.deposit.denomination,
+        depositBlock: coin.deposit.block,
+        lastTransactionBlock: chainLastBlock(coin),
+        lastVerifiedBlock: coin.coveredThrough,
+        ...(coin.frozen === undefined ? {} : { frozen: `${coin.frozen.code} at block ${coin.frozen.block}: ${coin.frozen.reason}` }),
+        ...(exit === undefined ? {} : { exit: { nonce: exit.nonce, exitor: exit.exitor, finalizableAt: exit.finalizableAt, mine: exit.exitor === this.address } }),
+        openChallenges,
+      };
+    });
+  }
+
+  async #coin(slot: bigint): Promise<StoredCoin> {
+    const coin = (await this.store.read()).coins[slot.toString()];
+    if (coin === undefined) throw new WalletError('unknown_coin', `this wallet holds no coin ${slot}; receive it first (plasma wallet receive ${slot})`);
+    return coin;
+  }
+}
+
+/**
+ * startExit's arguments for the coin's last two transactions, or undefined when it has not moved since its
+ * deposit (startDepositExit then).
+ */
+export function exitArguments(coin: StoredCoin): unknown[] | undefined {
+  const exiting = coin.chain[coin.chain.length - 1];
+  if (exiting === undefined) return undefined;
+  const parent = coin.chain[coin.chain.length - 2];
+  const parentTx = parent?.transaction ?? depositTransaction(coin.deposit);
+  return [
+    transactionArgument(parentTx),
+    parent?.proof ?? '0x',
+    parent?.block ?? coin.deposit.block,
+    transactionArgument(exiting.transaction),
+    exiting.signature,
+    exiting.proof,
+    exiting.block,
+  ];
+}
+
+export type { HistoryEntry };

@@ -1,0 +1,477 @@
+/**
+ * `plasma watch`: the coin holder's guard (PROTOCOL.md §7). One round (`tick`) does, in order:
+ *
+ * 1. Follow L1: apply PlasmaCash's events from the stored cursor to the head (minus confirmations) in one
+ *    atomic update of the wallet state each range, so a restart resumes exactly where it stopped.
+ * 2. Verify every new committed block for each owned coin against its root on L1. An invalid proof, or one the
+ *    operator keeps back longer than the grace period, freezes the coin.
+ * 3. Act: challenge every exit its verified history contradicts (decide.ts), answer challenges of its own
+ *    exits, cancel exits whose challenge stood unanswered, finalize and withdraw its matured exits, exit frozen
+ *    coins, settle and withdraw bonds.
+ *
+ * Actions are decided from the current state every round and re-checked against the contract right before
+ * they are sent, so a failed or dropped L1 transaction is simply retried in the next round and a repeated
+ * round never acts twice.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoinHistoryVerifier, HistoryError, PlasmaError, transactionDigest, type Address, type Hash, type InclusionEntry } from '../protocol/index.ts';
+import { transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import { exitArguments, type PlasmaWallet } from '../wallet/wallet.ts';
+import {
+  chainLastBlock,
+  chainOwner,
+  challengeKey,
+  exitKey,
+  liveExitOf,
+  MAX_DECISIONS,
+  type StoredCoin,
+  type TrackedExit,
+  type WalletState,
+} from '../wallet/state.ts';
+import { decideChallenge, decideResponse } from './decide.ts';
+
+/** What --verify-l1 checks an RPC answer against (client/l1/state-proof.ts implements it with eth_getProof). */
+export interface L1StateCheck {
+  childBlockRoot(blockNumber: bigint, l1Block: bigint): Promise<Hash>;
+  exit(slot: bigint, nonce: bigint, l1Block: bigint): Promise<{ readonly exitor: Address; readonly parentBlock: bigint; readonly exitBlock: bigint; readonly status: string }>;
+}
+
+export interface WatcherOptions {
+  readonly wallet: PlasmaWallet;
+  readonly pollIntervalMs?: number;
+  /** L1 blocks on top of an event before it is applied. Default 0: act on the head (actions re-check state). */
+  readonly confirmations?: number;
+  /** L1 blocks per eth_getLogs. Default 2,000. */
+  readonly maxRange?: bigint;
+  /** How long a proof may be unavailable before the coin is frozen. Default 10 minutes. */
+  readonly missingProofGraceMs?: number;
+  /** Exit a frozen coin once no other exit is live. Default true. */
+  readonly exitFrozenCoins?: boolean;
+  readonly verifyL1?: L1StateCheck;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface WatcherStatus {
+  readonly account: Address;
+  readonly contract: Address;
+  readonly l1Cursor: string;
+  readonly running: boolean;
+  readonly lastRound?: string;
+  readonly lastError?: string;
+  readonly coins: unknown[];
+  readonly liveExits: unknown[];
+  readonly openChallenges: unknown[];
+  readonly decisions: unknown[];
+}
+
+const stringify = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+
+export class Watcher {
+  readonly wallet: PlasmaWallet;
+  readonly #options: WatcherOptions;
+  readonly #me: Address;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #lastRound: Date | undefined;
+  #lastError: string | undefined;
+  #stopWake: (() => void) | undefined;
+
+  constructor(options: WatcherOptions) {
+    this.wallet = options.wallet;
+    this.#options = options;
+    this.#me = options.wallet.address;
+  }
+
+  #log(entry: Record<string, unknown>): void {
+    this.#options.log?.(stringify({ time: new Date().toISOString(), account: this.#me, ...entry }) as Record<string, unknown>);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = (async () => {
+      while (this.#running) {
+        try {
+          await this.tick();
+          this.#lastError = undefined;
+        } catch (error) {
+          this.#lastError = error instanceof Error ? error.message : String(error);
+          this.#log({ level: 'error', event: 'round_failed', error: this.#lastError });
+        }
+        if (!this.#running) break;
+        await new Promise<void>((resolve) => {
+          this.#stopWake = resolve;
+          sleep(this.#options.pollIntervalMs ?? 1000).then(() => resolve());
+        });
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#stopWake?.();
+    await this.#loop;
+  }
+
+  /** One full round: follow L1, verify new blocks, act. */
+  async tick(): Promise<void> {
+    const head = await this.wallet.l1.head();
+    const target = head.number - BigInt(this.#options.confirmations ?? 0);
+    await this.#followL1(target);
+    await this.wallet.roots.sync(target);
+    await this.#verifyOwnedCoins(target);
+    await this.#act(head);
+    this.#lastRound = new Date();
+  }
+
+  // ---- 1. following L1
+
+  async #followL1(target: bigint): Promise<void> {
+    const maxRange = this.#options.maxRange ?? 2000n;
+    for (;;) {
+      const cursor = (await this.wallet.store.read()).l1Cursor;
+      if (cursor >= target) return;
+      const from = cursor + 1n;
+      const to = from + maxRange - 1n < target ? from + maxRange - 1n : target;
+      const events = await this.wallet.l1.events(from, to);
+      const evidence = new Map<Hash, { signature: `0x${string}`; proof: `0x${string}` }>();
+      for (const event of events) {
+        if (event.name === 'ChallengeAnswered' && event.response.newOwner === this.#me) {
+          const found = await this.wallet.l1.responseEvidence(event.transactionHash);
+          if (found !== undefined) evidence.set(event.transactionHash, found);
+        }
+      }
+      const untracked = await this.wallet.store.update((state) => {
+        const missing: PlasmaEvent[] = [];
+        if (state.l1Cursor !== cursor) return missing; // another process applied this range meanwhile
+        for (const event of events) this.#apply(state, event, evidence, missing);
+        state.l1Cursor = to;
+        return missing;
+      });
+      // A response revealed a transfer to us on a coin whose exit we did not track: read that exit now.
+      for (const event of untracked) await this.#trackExitFromL1(event);
+    }
+  }
+
+  #apply(state: WalletState, event: PlasmaEvent, evidence: Map<Hash, { signature: `0x${string}`; proof: `0x${string}` }>, untracked: PlasmaEvent[]): void {
+    const tracked = (slot: bigint) => state.coins[slot.toString()] !== undefined || Object.values(state.revealed).some((r) => r.slot === slot);
+    switch (event.name) {
+      case 'Deposit':
+        if (event.depositor === this.#me && state.coins[event.slot.toString()] === undefined) {
+          state.coins[event.slot.toString()] = {
+            slot: event.slot,
+            deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
+            asset: { kind: event.kind, token: event.token, tokenId: event.tokenId },
+            chain: [],
+            coveredThrough: event.block,
+            role: 'owner',
+          };
+          this.#log({ event: 'deposit_seen', slot: event.slot, block: event.block });
+        }
+        return;
+      case 'ExitStarted':
+        if (tracked(event.slot)) {
+          state.exits[exitKey(event.slot, event.nonce)] = { slot: event.slot, nonce: event.nonce, exitor: event.exitor, parentBlock: event.parentBlock, exitBlock: event.exitBlock, status: 'live', finalizableAt: event.finalizableAt };
+          this.#log({ event: 'exit_started', slot: event.slot, nonce: event.nonce, exitor: event.exitor, parentBlock: event.parentBlock, exitBlock: event.exitBlock });
+        }
+        return;
+      case 'ExitCancelled':
+      case 'ExitFinalized': {
+        const exit = state.exits[exitKey(event.slot, event.nonce)];
+        if (exit !== undefined) exit.status = event.name === 'ExitCancelled' ? 'cancelled' : 'finalized';
+        return;
+      }
+      case 'ChallengeOpened':
+        if (state.exits[exitKey(event.slot, event.nonce)] !== undefined || event.challenger === this.#me) {
+          state.challenges[challengeKey(event.slot, event.nonce, event.challengeId)] = {
+            slot: event.slot, nonce: event.nonce, challengeId: event.challengeId, challenger: event.challenger,
+            claim: event.claim, claimBlock: event.claimBlock, status: 'open', openedAtL1Block: event.l1Block,
+          };
+          const exit = state.exits[exitKey(event.slot, event.nonce)];
+          if (exit !== undefined && event.finalizableAt > exit.finalizableAt) exit.finalizableAt = event.finalizableAt;
+        }
+        return;
+      case 'ChallengeAnswered': {
+        const challenge = state.challenges[challengeKey(event.slot, event.nonce, event.challengeId)];
+        if (challenge !== undefined) {
+          challenge.status = 'answered';
+          challenge.response = { transaction: event.response, block: event.responseBlock };
+        }
+        const exit = state.exits[exitKey(event.slot, event.nonce)];
+        if (exit !== undefined && event.finalizableAt > exit.finalizableAt) exit.finalizableAt = event.finalizableAt;
+        const found = evidence.get(event.transactionHash);
+        if (event.response.newOwner === this.#me && found !== undefined) {
+          state.revealed[`${event.slot}:${event.responseBlock}`] = { slot: event.slot, block: event.responseBlock, transaction: event.response, ...found };
+          this.#log({ event: 'transfer_revealed', slot: event.slot, block: event.responseBlock, reason: 'a response on L1 shows a transfer to this wallet' });
+          if (exit === undefined) untracked.push(event);
+        }
+        return;
+      }
+      case 'ChallengeSettled': {
+        const challenge = state.challenges[challengeKey(event.slot, event.nonce, event.challengeId)];
+        if (challenge !== undefined) challenge.status = 'settled';
+        return;
+      }
+      case 'CoinWithdrawn': {
+        const coin = state.coins[event.slot.toString()];
+        if (coin !== undefined && event.owner === this.#me) coin.withdrawn = true;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  async #trackExitFromL1(event: PlasmaEvent): Promise<void> {
+    if (event.name !== 'ChallengeAnswered') return;
+    const exit = await this.wallet.l1.exit(event.slot, event.nonce);
+    await this.wallet.store.update((state) => {
+      state.exits[exitKey(event.slot, event.nonce)] ??= {
+        slot: event.slot, nonce: event.nonce, exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock,
+        status: exit.status === 'live' ? 'live' : exit.status === 'finalized' ? 'finalized' : 'cancelled', finalizableAt: exit.finalizableAt,
+      };
+    });
+  }
+
+  // ---- 2. verifying new blocks
+
+  async #verifyOwnedCoins(l1Block: bigint): Promise<void> {
+    const state = await this.wallet.store.read();
+    for (const coin of Object.values(state.coins)) {
+      if (coin.role !== 'owner' || coin.frozen !== undefined || coin.withdrawn === true) continue;
+      await this.#verifyCoin(coin, l1Block);
+    }
+  }
+
+  async #verifyCoin(coin: StoredCoin, l1Block: bigint): Promise<void> {
+    const blocks = this.wallet.roots.blocks().filter((block) => block > coin.coveredThrough);
+    if (blocks.length === 0) return;
+    const verifier = new CoinHistoryVerifier({
+      deposit: coin.deposit,
+      roots: (block) => this.wallet.roots.get(block),
+      domain: this.wallet.domain,
+      resume: { chain: coin.chain, coveredThrough: coin.coveredThrough },
+    });
+    const added: InclusionEntry[] = [];
+    let problem: { block: bigint; code: string; reason: string; missing: boolean } | undefined;
+    for (const block of blocks) {
+      if (this.#options.verifyL1 !== undefined) {
+        const proven = await this.#options.verifyL1.childBlockRoot(block, l1Block);
+        if (proven !== this.wallet.roots.get(block)) {
+          throw new Error(`the L1 node's BlockSubmitted root of block ${block} is not the root proven by eth_getProof (${proven}); refusing to act on this node`);
+        }
+      }
+      let entry;
+      try {
+        entry = await this.wallet.operator.proof(coin.slot, block);
+      } catch (error) {
+        problem = { block, code: 'operator_unreachable', reason: (error as Error).message, missing: true };
+        break;
+      }
+      if (entry === undefined) {
+        problem = { block, code: 'proof_withheld', reason: `the operator serves no proof of coin ${coin.slot} at committed block ${block}`, missing: true };
+        break;
+      }
+      try {
+        verifier.apply(entry);
+      } catch (error) {
+        const reason = error instanceof PlasmaError ? error.message : String(error);
+        problem = { block, code: error instanceof HistoryError ? error.code : 'invalid_proof', reason, missing: false };
+        break;
+      }
+      if (entry.kind === 'inclusion') added.push(entry);
+      if (verifier.state.owner !== this.#me) break; // the coin left this wallet: its chain ends here
+    }
+    const grace = this.#options.missingProofGraceMs ?? 600_000;
+    await this.wallet.store.update((state) => {
+      const stored = state.coins[coin.slot.toString()]!;
+      if (stored.coveredThrough !== coin.coveredThrough) return; // a wallet call moved it meanwhile
+      stored.chain.push(...added);
+      stored.coveredThrough = verifier.state.coveredThrough;
+      if (stored.inFlight !== undefined && added.some((link) => transactionDigest(link.transaction, this.wallet.domain) === stored.inFlight!.digest)) {
+        this.#log({ event: 'transfer_landed', slot: coin.slot, block: chainLastBlock(stored) });
+        delete stored.inFlight;
+      }
+      stored.role = chainOwner(stored) === this.#me ? 'owner' : 'former';
+      if (problem === undefined) {
+        delete stored.missingSince;
+        return;
+      }
+      if (problem.missing) {
+        if (stored.missingSince?.block !== problem.block) stored.missingSince = { block: problem.block, at: Date.now() };
+        if (Date.now() - stored.missingSince.at < grace) return;
+      }
+      stored.frozen = { block: problem.block, code: problem.code, reason: problem.reason, at: Date.now() };
+      this.#decide(state, coin.slot, 'freeze', `${problem.code} at block ${problem.block}: ${problem.reason}`);
+    });
+  }
+
+  // ---- 3. acting
+
+  #decide(state: WalletState, slot: bigint, action: string, reason: string, extra: { l1Transaction?: string; error?: string } = {}): void {
+    state.decisions.push({ at: new Date().toISOString(), slot: slot.toString(), action, reason, ...extra });
+    if (state.decisions.length > MAX_DECISIONS) state.decisions.splice(0, state.decisions.length - MAX_DECISIONS);
+    this.#log({ event: 'decision', slot, action, reason, ...extra });
+  }
+
+  /** Sends one L1 call and records the decision with its outcome; a failure is logged and retried next round. */
+  async #send(slot: bigint, action: string, reason: string, method: string, args: readonly unknown[], value = 0n): Promise<boolean> {
+    try {
+      const sent = await this.wallet.l1.send(this.wallet.signer, method, args, value);
+      await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { l1Transaction: sent.hash }));
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { error: message }));
+      return false;
+    }
+  }
+
+  async #act(head: { number: bigint; timestamp: bigint }): Promise<void> {
+    const state = await this.wallet.store.read();
+    const params = await this.wallet.l1.parameters();
+    for (const exit of Object.values(state.exits)) {
+      if (exit.status !== 'live') continue;
+      if (exit.exitor === this.#me) await this.#defendOwnExit(state, exit, head.timestamp);
+      else await this.#challengeExit(state, exit, head, params.challengeBond, params.responsePeriod);
+    }
+    await this.#settleChallenges(state);
+    await this.#cashOut(state);
+    if (this.#options.exitFrozenCoins ?? true) await this.#exitFrozenCoins(state, params.exitBond);
+    if ((await this.wallet.l1.bondBalance(this.#me)) > 0n) {
+      await this.#send(0n, 'withdrawBonds', 'bonds are credited to this wallet', 'withdrawBonds', []);
+    }
+  }
+
+  async #checkedExit(exit: TrackedExit, l1Block: bigint) {
+    const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
+    if (this.#options.verifyL1 !== undefined) {
+      const proven = await this.#options.verifyL1.exit(exit.slot, exit.nonce, l1Block);
+      if (proven.exitor !== record.exitor || proven.exitBlock !== record.exitBlock || proven.parentBlock !== record.parentBlock || proven.status !== record.status) {
+        throw new Error(`the L1 node's record of exit ${exit.slot}:${exit.nonce} differs from the one proven by eth_getProof; refusing to act on this node`);
+      }
+    }
+    return record;
+  }
+
+  async #challengeExit(state: WalletState, exit: TrackedExit, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
+    const coin = state.coins[exit.slot.toString()];
+    const revealed = Object.values(state.revealed).filter((r) => r.slot === exit.slot);
+    const decision = decideChallenge(this.#me, exit, coin, revealed);
+    const record = await this.#checkedExit(exit, head.number);
+    if (record.status !== 'live') return;
+    if (decision.kind === 'challengeAfter' || decision.kind === 'challengeBetween') {
+      const { spend } = decision;
+      await this.#send(exit.slot, decision.kind, decision.reason, decision.kind, [transactionArgument(spend.transaction), spend.signature, spend.proof, spend.block]);
+      return;
+    }
+    if (decision.kind === 'challengeBefore') {
+      const id = transactionDigest(decision.claim.transaction, this.wallet.domain);
+      const existing = await this.wallet.l1.challenge(exit.slot, exit.nonce, id);
+      if (existing.status === 'none') {
+        await this.#send(exit.slot, 'challengeBefore', decision.reason, 'challengeBefore', [transactionArgument(decision.claim.transaction), decision.claim.proof, decision.claim.block], challengeBond);
+        return;
+      }
+    }
+    // An unanswered challengeBefore (ours or anyone's) cancels the exit once it has stood a response period.
+    if (record.firstChallenge !== `0x${'0'.repeat(64)}`) {
+      const oldest = await this.wallet.l1.challenge(exit.slot, exit.nonce, record.firstChallenge);
+      const cancellableAt = oldest.openedAt + responsePeriod > record.maturesAt ? oldest.openedAt + responsePeriod : record.maturesAt;
+      if (head.timestamp >= cancellableAt && (decision.kind !== 'none' || oldest.challenger === this.#me)) {
+        await this.#send(exit.slot, 'finalizeExit', `the challenge ${record.firstChallenge} stood unanswered for a full response period: the exit is cancelled`, 'finalizeExit', [exit.slot]);
+      }
+    }
+  }
+
+  async #defendOwnExit(state: WalletState, exit: TrackedExit, now: bigint): Promise<void> {
+    const coin = state.coins[exit.slot.toString()];
+    const open = Object.values(state.challenges).filter((c) => c.slot === exit.slot && c.nonce === exit.nonce && c.status === 'open');
+    for (const challenge of open) {
+      const onChain = await this.wallet.l1.challenge(exit.slot, exit.nonce, challenge.challengeId);
+      if (onChain.status !== 'open') continue;
+      const response = coin === undefined ? undefined : decideResponse(coin, challenge.claim, challenge.claimBlock, exit.parentBlock, this.wallet.domain);
+      if (response === undefined) {
+        await this.wallet.store.update((s) => this.#decide(s, exit.slot, 'cannot_respond', `no transaction of this wallet's history answers the claim of block ${challenge.claimBlock}; the exit will be cancelled`));
+        continue;
+      }
+      await this.#send(exit.slot, 'respondChallengeBefore', `the claim of block ${challenge.claimBlock} was spent at block ${response.block}`, 'respondChallengeBefore', [challenge.challengeId, transactionArgument(response.transaction), response.signature, response.proof, response.block]);
+    }
+    const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
+    if (record.status === 'live' && record.firstChallenge === `0x${'0'.repeat(64)}` && now >= record.finalizableAt) {
+      await this.#send(exit.slot, 'finalizeExit', 'this wallet\'s exit has matured with no open challenge', 'finalizeExit', [exit.slot]);
+    }
+  }
+
+  /** Challenges of this wallet left open when their exit ended get their bond back. */
+  async #settleChallenges(state: WalletState): Promise<void> {
+    for (const challenge of Object.values(state.challenges)) {
+      if (challenge.challenger !== this.#me || challenge.status !== 'open') continue;
+      const exit = state.exits[exitKey(challenge.slot, challenge.nonce)];
+      if (exit !== undefined && exit.status === 'live') continue;
+      const onChain = await this.wallet.l1.challenge(challenge.slot, challenge.nonce, challenge.challengeId);
+      if (onChain.status !== 'open') continue;
+      const record = await this.wallet.l1.exit(challenge.slot, challenge.nonce);
+      if (record.status === 'live') continue;
+      await this.#send(challenge.slot, 'settleChallenge', 'the exit ended with this wallet\'s challenge still open', 'settleChallenge', [challenge.slot, challenge.nonce, challenge.challengeId]);
+    }
+  }
+
+  /** Its finalized exits: take the asset. */
+  async #cashOut(state: WalletState): Promise<void> {
+    for (const exit of Object.values(state.exits)) {
+      if (exit.exitor !== this.#me || exit.status !== 'finalized') continue;
+      const coin = state.coins[exit.slot.toString()];
+      if (coin?.withdrawn === true) continue;
+      const record = await this.wallet.l1.coin(exit.slot);
+      if (record.state !== 'exited' || record.withdrawn) continue;
+      if (await this.#send(exit.slot, 'withdraw', 'this wallet\'s exit finalized', 'withdraw', [exit.slot])) {
+        await this.wallet.store.update((s) => {
+          const stored = s.coins[exit.slot.toString()];
+          if (stored !== undefined) stored.withdrawn = true;
+        });
+      }
+    }
+  }
+
+  /** A frozen coin that this wallet owns by its verified history goes back to L1 once no exit is live on it. */
+  async #exitFrozenCoins(state: WalletState, exitBond: bigint): Promise<void> {
+    for (const coin of Object.values(state.coins)) {
+      if (coin.frozen === undefined || coin.withdrawn === true || chainOwner(coin) !== this.#me) continue;
+      if (liveExitOf(state, coin.slot) !== undefined) continue;
+      const record = await this.wallet.l1.coin(coin.slot);
+      if (record.state !== 'deposited') continue;
+      const args = exitArguments(coin);
+      const reason = `the coin is frozen (${coin.frozen.code} at block ${coin.frozen.block}): exit from the last verified transaction, block ${chainLastBlock(coin)}`;
+      const sent = args === undefined
+        ? await this.#send(coin.slot, 'startDepositExit', reason, 'startDepositExit', [coin.slot], exitBond)
+        : await this.#send(coin.slot, 'startExit', reason, 'startExit', args, exitBond);
+      if (sent) {
+        // Track it now rather than wait for the event scan: the next round must not start it again.
+        const started = await this.wallet.l1.coin(coin.slot);
+        const exit = await this.wallet.l1.exit(coin.slot, started.exitCount);
+        await this.wallet.store.update((s) => {
+          s.exits[exitKey(coin.slot, started.exitCount)] ??= { slot: coin.slot, nonce: started.exitCount, exitor: this.#me, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: 'live', finalizableAt: exit.finalizableAt };
+        });
+      }
+    }
+  }
+
+  // ---- status
+
+  async status(): Promise<WatcherStatus> {
+    const state = await this.wallet.store.read();
+    return stringify({
+      account: this.#me,
+      contract: state.contract,
+      l1Cursor: state.l1Cursor,
+      running: this.#running,
+      ...(this.#lastRound === undefined ? {} : { lastRound: this.#lastRound.toISOString() }),
+      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+      coins: await this.wallet.coins(),
+      liveExits: Object.values(state.exits).filter((exit) => exit.status === 'live'),
+      openChallenges: Object.values(state.challenges).filter((challenge) => challenge.status === 'open'),
+      decisions: state.decisions.slice(-50),
+    }) as WatcherStatus;
+  }
+}

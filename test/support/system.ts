@@ -1,0 +1,94 @@
+// The whole system for client tests: anvil with PlasmaCash, the real operator on the real Postgres, and
+// wallets/watchers for the anvil users, each with its own state directory. Also the one byzantine lever the
+// client tests need: force a transfer into the operator's next block without its §4 checks.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { Wallet } from 'ethers';
+import { transactionDigest, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { PlasmaWallet } from '../../client/wallet/wallet.ts';
+import { Watcher, type WatcherOptions } from '../../client/watcher/watcher.ts';
+import { operatorConfig } from '../../operator/config.ts';
+import { createLog } from '../../operator/log.ts';
+import { startOperator, type RunningOperator } from '../../operator/service.ts';
+import { hexBody, slotToDb } from '../../operator/db/codec.ts';
+import { createTestDatabase } from '../operator/db/helpers.ts';
+import { startTestChain, type TestChain } from './anvil.ts';
+
+export interface TestSystem {
+  readonly chain: TestChain;
+  readonly operator: RunningOperator;
+  readonly dataDir: string;
+  /** A wallet for anvil user `index` (0 = alice, 1 = bob, 2 = carol). `dir` names its own state directory. */
+  wallet(index: number, dir?: string): Promise<PlasmaWallet>;
+  /** A watcher over a wallet, stopped in teardown; its decisions are logged to `lines`. */
+  watcher(wallet: PlasmaWallet, options?: Partial<WatcherOptions>): Watcher & { lines: Record<string, unknown>[] };
+  /** Byzantine operator: puts `tx` (signed by anyone) into the pending pool as if it had been accepted. */
+  forceInclude(tx: Transaction, signature: Hex): Promise<void>;
+  /** Waits until the operator committed a block on L1 that is at least `block`. */
+  waitForBlock(block: bigint, timeoutMs?: number): Promise<void>;
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export async function startSystem(t: Test, label: string): Promise<TestSystem> {
+  const chain = await startTestChain(t);
+  const databaseUrl = await createTestDatabase(t, label);
+  const operator = await startOperator(
+    operatorConfig({
+      'l1-rpc': chain.rpcUrl,
+      contract: chain.address,
+      'operator-key': chain.operatorKey,
+      'database-url': databaseUrl,
+      port: 0,
+      confirmations: 0,
+      'block-interval-ms': 100,
+      'l1-poll-interval-ms': 50,
+    }),
+    { log: createLog({ level: 'warn', write: () => undefined }) },
+  );
+  t.teardown(() => operator.stop());
+  const dataDir = await mkdtemp(path.join(tmpdir(), `plasma-${label}-`));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const wallets: PlasmaWallet[] = [];
+  t.teardown(() => wallets.forEach((wallet) => wallet.close()));
+
+  return {
+    chain,
+    operator,
+    dataDir,
+    async wallet(index, dir = `user${index}`) {
+      const key = (chain.users[index] as Wallet).privateKey;
+      const wallet = await PlasmaWallet.open({ rpcUrl: chain.rpcUrl, contract: chain.address, operatorUrl: operator.url, privateKey: key, dataDir: path.join(dataDir, dir) });
+      wallets.push(wallet);
+      return wallet;
+    },
+    watcher(wallet, options = {}) {
+      const lines: Record<string, unknown>[] = [];
+      const watcher = new Watcher({ wallet, pollIntervalMs: 100, missingProofGraceMs: 2_000, log: (entry) => void lines.push(entry), ...options });
+      t.teardown(() => watcher.stop());
+      return Object.assign(watcher, { lines });
+    },
+    async forceInclude(tx, signature) {
+      const digest = transactionDigest(tx, chain.domain);
+      await operator.store.sql`
+        insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest)
+        values (${slotToDb(tx.slot)}, ${tx.prevBlock.toString()}, ${tx.denomination.toString()},
+                decode(${hexBody(tx.newOwner)}, 'hex'), decode(${hexBody(signature)}, 'hex'), decode(${hexBody(digest)}, 'hex'))`;
+    },
+    async waitForBlock(block, timeoutMs = 20_000) {
+      await until(`child block ${block} on L1`, async () => BigInt(await chain.contract().getFunction('nextChildBlock')()) > block, timeoutMs);
+    },
+  };
+}
+
+export const lower = (address: string) => address.toLowerCase() as Address;
