@@ -1,0 +1,75 @@
+// The watcher's decision rules (client/watcher/decide.ts), one case per rule and per boundary. These are pure:
+// the end-to-end tests in watcher.test.ts show the same decisions winning on L1.
+import t from 'tap';
+import { depositTransaction, type Address, type Hex, type InclusionEntry, type Transaction } from '../../client/protocol/index.ts';
+import { decideChallenge, decideResponse } from '../../client/watcher/decide.ts';
+import type { RevealedTransfer, StoredCoin } from '../../client/wallet/state.ts';
+
+const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
+const [ALICE, BOB, CAROL, MALLORY] = [addr(0xa), addr(0xb), addr(0xc), addr(0xd)];
+const SLOT = 42n;
+const DEPOSIT = 7n;
+const DOMAIN = { chainId: 31337n, verifyingContract: addr(0xc0ffe) };
+
+function link(block: bigint, prevBlock: bigint, newOwner: Address): InclusionEntry {
+  return { block, kind: 'inclusion', transaction: { slot: SLOT, prevBlock, denomination: 5n, newOwner }, signature: `0x${'11'.repeat(65)}` as Hex, proof: `0x${block.toString(16).padStart(16, '0')}` as Hex };
+}
+
+/** alice deposits at 7; alice → bob at 1000; bob → carol at 3000 (the chain a wallet verified through 5000). */
+function coin(chain: InclusionEntry[] = [link(1000n, DEPOSIT, BOB), link(3000n, 1000n, CAROL)], coveredThrough = 5000n): StoredCoin {
+  return { slot: SLOT, deposit: { slot: SLOT, block: DEPOSIT, owner: ALICE, denomination: 5n }, asset: { kind: 'eth', token: addr(0), tokenId: 0n }, chain, coveredThrough, role: 'owner' };
+}
+
+t.test('no challenge of its own exit, nor of an exit by the rightful owner', async (t) => {
+  t.match(decideChallenge(CAROL, { exitor: CAROL, parentBlock: 1000n, exitBlock: 3000n }, coin()), { kind: 'none', reason: /own/ });
+  t.match(decideChallenge(BOB, { exitor: CAROL, parentBlock: 1000n, exitBlock: 3000n }, coin()), { kind: 'none', reason: /owns the coin/ }, 'a former owner leaves the new owner\'s exit alone');
+  t.match(decideChallenge(BOB, { exitor: ALICE, parentBlock: 0n, exitBlock: DEPOSIT }, coin([])), { kind: 'none' }, 'a deposit exit of an unmoved coin is the depositor\'s right');
+});
+
+t.test('challengeAfter: the exited transaction was spent later', async (t) => {
+  const depositExit = decideChallenge(CAROL, { exitor: ALICE, parentBlock: 0n, exitBlock: DEPOSIT }, coin());
+  t.match(depositExit, { kind: 'challengeAfter', spend: { block: 1000n } }, 'a deposit exit after the depositor spent the coin');
+  const formerOwner = decideChallenge(CAROL, { exitor: BOB, parentBlock: DEPOSIT, exitBlock: 1000n }, coin());
+  t.match(formerOwner, { kind: 'challengeAfter', spend: { block: 3000n, transaction: { newOwner: CAROL } } }, 'bob exits the transfer he later spent');
+  t.match(decideChallenge(ALICE, { exitor: BOB, parentBlock: DEPOSIT, exitBlock: 1000n }, { ...coin(), role: 'former' }), { kind: 'challengeAfter' }, 'any holder of the chain may challenge');
+});
+
+t.test('challengeBetween: the parent was spent before the exit block', async (t) => {
+  // A double spend of alice's deposit, included at 2000 (carol's wallet saw it as invalid and froze).
+  const decision = decideChallenge(CAROL, { exitor: MALLORY, parentBlock: DEPOSIT, exitBlock: 2000n }, coin());
+  t.match(decision, { kind: 'challengeBetween', spend: { block: 1000n, transaction: { newOwner: BOB } } });
+  t.match(decideChallenge(CAROL, { exitor: MALLORY, parentBlock: 1000n, exitBlock: 4000n }, coin()), { kind: 'challengeBetween', spend: { block: 3000n } }, 'a double spend of bob\'s transfer');
+  const bobsCoin = coin([link(1000n, DEPOSIT, BOB)], 1000n);
+  t.match(decideChallenge(BOB, { exitor: MALLORY, parentBlock: 1000n, exitBlock: 2000n }, bobsCoin), { kind: 'none' }, 'with no later spend in the chain there is nothing between: an exit spending bob\'s transfer carries bob\'s own signature');
+});
+
+t.test('challengeBefore: the owner claims its own unspent transfer when the exit builds on a later block', async (t) => {
+  const decision = decideChallenge(CAROL, { exitor: MALLORY, parentBlock: 4000n, exitBlock: 6000n }, coin());
+  t.match(decision, { kind: 'challengeBefore', claim: { block: 3000n, proof: '0x0000000000000bb8', transaction: { newOwner: CAROL } } });
+  const depositClaim = decideChallenge(ALICE, { exitor: MALLORY, parentBlock: 1000n, exitBlock: 2000n }, coin([], 3000n));
+  t.match(depositClaim, { kind: 'challengeBefore', claim: { block: DEPOSIT, proof: '0x' } }, 'an unmoved coin is claimed with its deposit and an empty proof');
+  t.same(depositClaim.kind === 'challengeBefore' && depositClaim.claim.transaction, depositTransaction({ slot: SLOT, denomination: 5n, owner: ALICE }));
+  t.match(decideChallenge(BOB, { exitor: MALLORY, parentBlock: 4000n, exitBlock: 6000n }, { ...coin(), role: 'former' }), { kind: 'none' }, 'a former owner cannot claim a coin it spent');
+  t.match(decideChallenge(CAROL, { exitor: MALLORY, parentBlock: 3000n, exitBlock: 6000n }, coin()), { kind: 'none' }, 'an exit from carol\'s own transaction needs her signature: nothing to claim');
+});
+
+t.test('a transfer revealed by a response on L1 is claimed by the owner it names', async (t) => {
+  const toBob: Transaction = { slot: SLOT, prevBlock: DEPOSIT, denomination: 5n, newOwner: BOB };
+  const revealed: RevealedTransfer = { slot: SLOT, block: 1000n, transaction: toBob, signature: '0x11', proof: '0x22' };
+  const exit = { exitor: MALLORY, parentBlock: 2000n, exitBlock: 3000n };
+  t.match(decideChallenge(BOB, exit, undefined, [revealed]), { kind: 'challengeBefore', claim: { block: 1000n, proof: '0x22', transaction: toBob } }, 'bob never saw the coin but claims it');
+  t.match(decideChallenge(CAROL, exit, undefined, [revealed]), { kind: 'none' }, 'only the named owner');
+  t.match(decideChallenge(BOB, { ...exit, parentBlock: 1000n }, undefined, [revealed]), { kind: 'none' }, 'a claim must be before the parent block');
+  t.match(decideChallenge(BOB, exit, coin([link(1000n, DEPOSIT, BOB), link(1500n, 1000n, CAROL)], 2500n), [revealed]), { kind: 'none' }, 'a transfer bob verified and spent is no claim');
+});
+
+t.test('decideResponse: the direct child of the claim, no later than the parent block', async (t) => {
+  const depositClaim = depositTransaction({ slot: SLOT, denomination: 5n, owner: ALICE });
+  t.match(decideResponse(coin(), depositClaim, DEPOSIT, 1000n, DOMAIN), { block: 1000n, transaction: { newOwner: BOB } });
+  t.match(decideResponse(coin(), coin().chain[0]!.transaction, 1000n, 3000n, DOMAIN), { block: 3000n });
+  t.equal(decideResponse(coin(), coin().chain[0]!.transaction, 1000n, 2000n, DOMAIN), undefined, 'a child after the parent block does not answer');
+  t.equal(decideResponse(coin(), coin().chain[1]!.transaction, 3000n, 5000n, DOMAIN), undefined, 'the last transaction has no child');
+  const other: Transaction = { ...coin().chain[0]!.transaction, newOwner: MALLORY };
+  t.equal(decideResponse(coin(), other, 1000n, 3000n, DOMAIN), undefined, 'a claim that is not the chain\'s transaction at that block');
+  t.equal(decideResponse(coin(), depositClaim, 999n, 3000n, DOMAIN), undefined, 'a claim at another block');
+});
