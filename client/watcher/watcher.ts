@@ -14,7 +14,7 @@
  * round never acts twice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoinHistoryVerifier, HistoryError, PlasmaError, transactionDigest, type Address, type Hash, type InclusionEntry } from '../protocol/index.ts';
+import { CoinHistoryVerifier, HistoryError, PlasmaError, transactionDigest, type Address, type CoinDeposit, type Hash, type InclusionEntry } from '../protocol/index.ts';
 import { transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { exitArguments, type PlasmaWallet } from '../wallet/wallet.ts';
 import {
@@ -76,6 +76,7 @@ export class Watcher {
   #lastRound: Date | undefined;
   #lastError: string | undefined;
   #stopWake: (() => void) | undefined;
+  readonly #adoptionFailures = new Set<string>();
 
   constructor(options: WatcherOptions) {
     this.wallet = options.wallet;
@@ -338,6 +339,7 @@ export class Watcher {
     }
     await this.#settleChallenges(state);
     await this.#cashOut(state);
+    await this.#adoptRevealedCoins(state);
     if (this.#options.exitFrozenCoins ?? true) await this.#exitFrozenCoins(state, params.exitBond);
     if ((await this.wallet.l1.bondBalance(this.#me)) > 0n) {
       await this.#send(0n, 'withdrawBonds', 'bonds are credited to this wallet', 'withdrawBonds', []);
@@ -432,6 +434,53 @@ export class Watcher {
         });
       }
     }
+  }
+
+  /**
+   * A transfer to this wallet that only a response on L1 revealed (the operator withheld it) makes the coin
+   * ours: once no exit is live on it, take it into the wallet with a history verified up to that transfer, so
+   * that the next rounds verify what followed (and freeze and exit it if, as is likely, a thief forged it on).
+   */
+  async #adoptRevealedCoins(state: WalletState): Promise<void> {
+    for (const revealed of Object.values(state.revealed)) {
+      if (state.coins[revealed.slot.toString()] !== undefined || liveExitOf(state, revealed.slot) !== undefined) continue;
+      const record = await this.wallet.l1.coin(revealed.slot);
+      if (record.state !== 'deposited') continue;
+      const deposit = { slot: revealed.slot, block: record.depositBlock, owner: record.depositor, denomination: record.denomination };
+      const entry: InclusionEntry = { block: revealed.block, kind: 'inclusion', transaction: revealed.transaction, signature: revealed.signature, proof: revealed.proof };
+      let chain: InclusionEntry[];
+      try {
+        chain = await this.#chainUpTo(deposit, revealed.transaction.prevBlock);
+      } catch (error) {
+        const key = `${revealed.slot}:${revealed.block}`;
+        if (this.#adoptionFailures.has(key)) continue; // retried every round, reported once
+        this.#adoptionFailures.add(key);
+        await this.wallet.store.update((s) => this.#decide(s, revealed.slot, 'cannot_adopt', `the transfer revealed at block ${revealed.block} cannot be backed by a verified history yet: ${(error as Error).message}`));
+        continue;
+      }
+      chain.push(entry);
+      await this.wallet.store.update((s) => {
+        if (s.coins[revealed.slot.toString()] !== undefined) return;
+        s.coins[revealed.slot.toString()] = { slot: revealed.slot, deposit, asset: { kind: record.kind, token: record.token, tokenId: record.tokenId }, chain, coveredThrough: revealed.block, role: 'owner' };
+        this.#decide(s, revealed.slot, 'adopt', `a response on L1 revealed the transfer to this wallet at block ${revealed.block}: the coin is this wallet's`);
+      });
+    }
+  }
+
+  /**
+   * The valid transactions of a coin from its deposit through `through` (the parent of a revealed transfer),
+   * from the operator's history verified against L1. The deposit needs nothing: L1 records it.
+   */
+  async #chainUpTo(deposit: CoinDeposit, through: bigint): Promise<InclusionEntry[]> {
+    if (through === deposit.block) return [];
+    const verifier = new CoinHistoryVerifier({ deposit, roots: (block) => this.wallet.roots.get(block), domain: this.wallet.domain });
+    const chain: InclusionEntry[] = [];
+    for (const entry of (await this.wallet.operator.history(deposit.slot, undefined, through)).entries) {
+      verifier.apply(entry);
+      if (entry.kind === 'inclusion') chain.push(entry);
+    }
+    if (verifier.state.lastBlock !== through) throw new HistoryError('broken_chain', through, `the verified history does not reach a valid transaction at block ${through}`);
+    return chain;
   }
 
   /** A frozen coin that this wallet owns by its verified history goes back to L1 once no exit is live on it. */

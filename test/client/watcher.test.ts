@@ -185,3 +185,49 @@ t.test('a frivolous challengeBefore of an honest exit is answered by the watcher
   t.match(status, { account: carol.address, running: true });
   t.ok(status.decisions.length >= 3, 'status shows the decisions');
 });
+
+t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher claims it, cancels the theft, adopts and exits the coin', async (t) => {
+  const system = await startSystem(t, 'watch_reveal');
+  const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
+  const slot = await alice.depositEth(parseEther('1'));
+  await alice.waitForCoin(slot);
+  const deposit = (await alice.coins())[0]!.depositBlock;
+  // alice pays bob, but bob never gets the coin's history (the operator withholds it from him).
+  const b1 = await transfer(alice, bob.address, slot);
+  // The operator forges bob → mallory (signed by mallory), mallory pays her accomplice, who exits.
+  const mallory = lower(user(system, 3).address);
+  const accomplice = lower(user(system, 4).address);
+  const forged: Transaction = { slot, prevBlock: b1, denomination: parseEther('1'), newOwner: mallory };
+  await system.forceInclude(forged, await sign(system, 3, forged));
+  const b2 = b1 + 1000n;
+  await system.waitForBlock(b2);
+  const exiting: Transaction = { slot, prevBlock: b2, denomination: parseEther('1'), newOwner: accomplice };
+  const exitingSignature = await sign(system, 3, exiting);
+  await system.forceInclude(exiting, exitingSignature);
+  const b3 = b2 + 1000n;
+  await system.waitForBlock(b3);
+  await startExitAs(system, 4, { tx: forged, proof: await proofOf(system, slot, b2), block: b2 }, { tx: exiting, signature: exitingSignature, proof: await proofOf(system, slot, b3), block: b3 });
+
+  const watcher = system.watcher(bob);
+  watcher.start();
+  // carol, cautious, claims that alice never spent her deposit; at the last moment the thief answers with
+  // alice → bob to take carol's bond, and so reveals bob's transfer on L1.
+  await (await system.chain.contract(user(system, 2)).getFunction('challengeBefore')(transactionArgument(depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address })), '0x', deposit, { value: EXIT_BOND })).wait();
+  await advance(system, EXIT_PERIOD_SECONDS - 5n);
+  const toBob: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: bob.address };
+  const depositId = await system.chain.contract().getFunction('transactionDigest')(transactionArgument(depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address })));
+  await (await system.chain.contract(user(system, 4)).getFunction('respondChallengeBefore')(depositId, transactionArgument(toBob), await sign(system, 0, toBob), await proofOf(system, slot, b1), b1)).wait();
+
+  await until('bob\'s claim of the revealed transfer', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
+  t.ok(watcher.lines.some((line) => line['event'] === 'transfer_revealed'));
+  await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
+  await until('the theft cancelled', async () => (await exitStatus(bob, slot)) === 'cancelled');
+  t.equal((await bob.l1.exit(slot, 1n)).status, 'cancelled');
+  // bob's watcher adopts the coin, finds the forged spend after his transfer, freezes it and exits it.
+  await until('bob\'s own exit', async () => (await exitStatus(bob, slot, 2n)) === 'live');
+  t.match(await bob.l1.exit(slot, 2n), { exitor: bob.address, exitBlock: b1, parentBlock: deposit });
+  await advance(system, EXIT_PERIOD_SECONDS + 1n);
+  await until('bob withdrew the coin', async () => (await bob.l1.coin(slot)).withdrawn);
+  await bondsPaid(t, bob, EXIT_BOND + HALF + EXIT_BOND, 'bob takes his challenge bond back, half the thief\'s bond and his exit bond');
+  t.equal(await carol.l1.bondBalance(carol.address), 0n, 'carol\'s answered challenge bond went to the thief');
+});
