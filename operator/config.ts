@@ -29,6 +29,8 @@ export interface OperatorConfig {
   readonly l1PollIntervalMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly limits: { readonly maxBodyBytes: number; readonly maxBatchItems: number };
+  /** Requests per second per remote address (token bucket of `burst`); perSecond 0 turns the limit off. */
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
   readonly logLevel: LogLevel;
 }
 
@@ -69,6 +71,8 @@ export const OPERATOR_OPTIONS: readonly Option[] = [
   { flag: 'port', env: 'PLASMA_HTTP_PORT', default: '8080', help: 'HTTP port (0 picks a free one)' },
   { flag: 'max-body-bytes', env: 'PLASMA_MAX_BODY_BYTES', default: String(1024 * 1024), help: 'largest accepted request body' },
   { flag: 'max-batch-items', env: 'PLASMA_MAX_BATCH_ITEMS', default: '1000', help: 'most transfers in one POST /v1/transactions' },
+  { flag: 'rate-limit-per-second', env: 'PLASMA_RATE_LIMIT', default: '1000', help: 'requests per second per client address (429 past it); 0 turns the limit off' },
+  { flag: 'rate-limit-burst', env: 'PLASMA_RATE_LIMIT_BURST', help: 'requests an idle client address may send at once [default 2 × the rate]' },
   { flag: 'log-level', env: 'PLASMA_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
   { flag: 'help', help: 'print this help', boolean: true },
 ];
@@ -254,6 +258,8 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const port = r.integer('port', 0, 65535);
   const maxBodyBytes = r.integer('max-body-bytes', 1024, 1024 * 1024 * 1024);
   const maxBatchItems = r.integer('max-batch-items', 1, 1_000_000);
+  const ratePerSecond = r.integer('rate-limit-per-second', 0, 10_000_000);
+  const rateBurst = r.given('rate-limit-burst') === undefined ? Math.max(1, 2 * ratePerSecond) : r.integer('rate-limit-burst', 1, 100_000_000);
   const logLevel = r.string('log-level')! as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) r.fail(`${r.source('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
@@ -269,6 +275,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     l1PollIntervalMs,
     http: Object.freeze({ host, port }),
     limits: Object.freeze({ maxBodyBytes, maxBatchItems }),
+    rateLimit: Object.freeze({ perSecond: ratePerSecond, burst: rateBurst }),
     logLevel,
   };
   Object.defineProperty(config, 'operatorKey', { value: operatorKey, enumerable: false });

@@ -132,6 +132,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       store,
       domain,
       limits: config.limits,
+      ...(config.rateLimit.perSecond > 0 ? { rateLimit: config.rateLimit } : {}),
       l1Status: async () => ({ head: await rpc.blockNumber(), healthy: true }),
       log: log.entry,
     });

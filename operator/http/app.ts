@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type Deps, type L1Health, type Limits } from './deps.ts
 import { errorMiddleware, jsonLogger, type Logger } from './errors.ts';
 import { createMetrics, metricsMiddleware, type Metrics } from './metrics.ts';
 import { ownersRoutes } from './owners.ts';
+import { rateLimitMiddleware, type RateLimit } from './rate-limit.ts';
 import { statusRoutes } from './status.ts';
 import { transactionsRoutes } from './transactions.ts';
 
@@ -23,6 +24,8 @@ export interface AppOptions {
   readonly limits?: Partial<Limits>;
   readonly l1Status?: () => Promise<L1Health>;
   readonly log?: Logger;
+  /** Per-client-address request rate limit (rate-limit.ts); none when absent. */
+  readonly rateLimit?: RateLimit;
 }
 
 export interface OperatorApp {
@@ -45,6 +48,7 @@ export function createApp(options: AppOptions): OperatorApp {
   app.silent = true; // errors are logged once, by errorMiddleware
   app.use(metricsMiddleware(metrics));
   app.use(errorMiddleware(deps.log));
+  if (options.rateLimit !== undefined) app.use(rateLimitMiddleware(options.rateLimit));
   const root = new Router();
   root.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

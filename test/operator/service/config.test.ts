@@ -29,6 +29,7 @@ t.test('defaults, with everything required from the environment', async (t) => {
     l1PollIntervalMs: 1000,
     http: { host: '127.0.0.1', port: 8080 },
     limits: { maxBodyBytes: 1048576, maxBatchItems: 1000 },
+    rateLimit: { perSecond: 1000, burst: 2000 },
     logLevel: 'info',
   });
   t.equal(config.operatorKey, KEY);
