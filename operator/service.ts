@@ -2,7 +2,8 @@
  * The running operator: config → L1 check → Postgres (embedded or a server; migrated) → L1 follower → block
  * loop → HTTP. The block loop runs one pass at a time (never overlapping): after a start or a failed pass it
  * first drives every unconfirmed block to L1 (committer.resume()), then builds a block from pending transfers
- * and commits it. Errors are logged and the next pass retries; the committer's bookkeeping makes a retry safe.
+ * and commits it. Every pass also checks that L1 still holds the confirmed blocks (committer.reconcile()).
+ * Errors are logged and the next pass retries; the committer's bookkeeping makes a retry safe.
  */
 import { createServer, type Server } from 'node:http';
 import { computeAddress } from 'ethers';
@@ -184,6 +185,9 @@ function blockLoop({ config, store, committer, log }: LoopDeps) {
   let waiters: (() => void)[] = [];
 
   const pass = async (): Promise<void> => {
+    // A reorg deeper than the confirmation depth can drop a block counted as confirmed: one eth_call per pass
+    // notices it (nextChildBlock below a confirmed number) and the resume below commits it again.
+    if (!needResume && (await committer.reconcile()).length > 0) needResume = true;
     if (needResume) {
       const resumed = await committer.resume();
       if (resumed.length > 0) log.info('resumed unconfirmed blocks', { blocks: resumed.map(String) });

@@ -8,6 +8,13 @@
  * every step the contract's `childBlockRoot(number)` is read: equal to ours means committed; a different
  * non-zero root means L1 and the database disagree, and the committer stops rather than overwrite anything.
  * Blocks are driven one at a time in ascending order, so nonces follow block numbers.
+ *
+ * Reorgs: a block counted as confirmed can still vanish from L1 in a reorg deeper than the confirmation depth.
+ * `reconcile()` (run by resume() and by the block loop on every pass) compares the database with the contract's
+ * nextChildBlock and puts every confirmed block that L1 no longer holds back to `broadcast`: its stored bytes
+ * are sent again (same nonce: valid again after the reorg) or, when that nonce went to another transaction,
+ * the block is signed again. A submission that reverted because an earlier block is missing on L1 throws
+ * BlockGapError, so the caller resumes from the lowest missing block instead of retrying a doomed transaction.
  */
 import { createCustomCommon, Mainnet } from '@ethereumjs/common'; // transitive dependency of @ethereumjs/tx, same version
 import { createFeeMarket1559Tx, createFeeMarket1559TxFromRLP } from '@ethereumjs/tx';
@@ -15,7 +22,7 @@ import { computeAddress } from 'ethers';
 import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
 import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
-import { childBlockRoot, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
 import { quantity, RpcError, type JsonRpc } from '../chain/rpc.ts';
 
 export interface BlockCommitterOptions {
@@ -48,6 +55,19 @@ export class L1RootConflictError extends Error {
   }
 }
 
+/** L1 lacks an earlier child block, so `block` cannot be committed yet: resume() commits the gap first. */
+export class BlockGapError extends Error {
+  readonly block: bigint;
+  readonly nextOnL1: bigint;
+
+  constructor(block: bigint, nextOnL1: bigint) {
+    super(`child block ${block} cannot be committed: L1 expects ${nextOnL1} next (an earlier block is missing on L1, e.g. after a reorg)`);
+    this.name = 'BlockGapError';
+    this.block = block;
+    this.nextOnL1 = nextOnL1;
+  }
+}
+
 interface BlockRow {
   readonly number: bigint;
   readonly root: Hash;
@@ -76,8 +96,24 @@ export class BlockCommitter {
     this.#confirmations = BigInt(options.confirmations ?? 2);
   }
 
-  /** Drives every block that is not confirmed yet, ascending; resolves with their numbers. */
+  /**
+   * Confirmed blocks that L1 no longer holds (a reorg dropped their submitBlock) go back to `broadcast`, to be
+   * sent again by the next commit/resume. Resolves with their numbers (usually none: one eth_call).
+   */
+  async reconcile(): Promise<bigint[]> {
+    const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
+    const rows = await this.#o.store.sql<{ number: string }[]>`
+      update blocks set status = case when raw_l1_tx is null then 'persisted' else 'broadcast' end
+      where status = 'confirmed' and number >= ${next.toString()}::int8
+      returning number`;
+    const dropped = rows.map((row) => BigInt(row.number)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (dropped.length > 0) this.#log(`blocks ${dropped.join(', ')} are confirmed in the database but not on L1 (nextChildBlock ${next}): committing them again`);
+    return dropped;
+  }
+
+  /** Drives every block that is not confirmed yet, ascending (after reconcile()); resolves with their numbers. */
   async resume(): Promise<bigint[]> {
+    await this.reconcile();
     const rows = await this.#o.store.sql<{ number: string }[]>`
       select number from blocks where status <> 'confirmed' order by number`;
     const numbers = rows.map((row) => BigInt(row.number));
@@ -98,6 +134,9 @@ export class BlockCommitter {
           await this.#o.store.setBlockStatus(number, 'confirmed');
           return;
         }
+        // Signing for a number L1 cannot take yet would only buy a reverted transaction.
+        const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
+        if (next < number) throw new BlockGapError(number, next);
         await this.sign(number);
         continue;
       }
@@ -156,7 +195,11 @@ export class BlockCommitter {
       if (receipt !== null) {
         if (receipt.status !== '0x1') {
           if (await this.#checkL1(block)) return this.#confirm(number);
-          throw new Error(`block ${number}: submitBlock transaction ${block.txHash} reverted and L1 has no root for it`);
+          // The nonce is spent: whatever happens next, this block needs a new transaction.
+          await this.#o.store.setBlockStatus(number, 'persisted');
+          const next = await nextChildBlock(rpc, this.#o.contract);
+          if (next < number) throw new BlockGapError(number, next);
+          throw new Error(`block ${number}: submitBlock transaction ${block.txHash} reverted and L1 has no root for it (nextChildBlock ${next}); it will be signed again`);
         }
         const head = await rpc.blockNumber();
         if (head - BigInt(receipt.blockNumber) >= this.#confirmations && (await this.#checkL1(block))) return this.#confirm(number);

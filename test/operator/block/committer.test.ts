@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BlockCommitter, L1RootConflictError } from '../../../operator/block/committer.ts';
+import { BlockCommitter, BlockGapError, L1RootConflictError } from '../../../operator/block/committer.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../operator/chain/contract.ts';
 import type { Store } from '../../../operator/db/store.ts';
 import type { Hash } from '../../../client/protocol/index.ts';
@@ -100,4 +100,49 @@ t.test('confirmation waits for the configured depth', async (t) => {
   await chain.mine(1);
   await committing;
   t.equal(await status(store, 1000n), 'confirmed');
+});
+
+t.test('a confirmed block that a reorg drops from L1 is committed again, the gap before anything after it', async (t) => {
+  const chain = await startTestChain(t);
+  const store = await createTestStore(t, 'commit_reorg');
+  const c = committer(chain, store);
+  t.same(await c.reconcile(), [], 'nothing to reconcile on an empty database');
+
+  // 1: the reorg drops block 1000 after it was confirmed; block 2000 is built on top before anyone notices.
+  const beforeFirst = await chain.snapshot();
+  await store.insertBlock({ number: 1000n, root: rootOf(1), transactions: [] });
+  await c.commit(1000n);
+  t.equal(await status(store, 1000n), 'confirmed');
+  await chain.revert(beforeFirst);
+  t.equal(await nextChildBlock(chain.rpc, chain.address), 1000n, 'the reorg dropped block 1000 from L1');
+  await store.insertBlock({ number: 2000n, root: rootOf(2), transactions: [] });
+  await t.rejects(c.commit(2000n), BlockGapError, 'block 2000 is not signed while 1000 is missing on L1');
+  t.equal(await status(store, 2000n), 'persisted', 'and nothing was signed for it');
+  t.same(await c.reconcile(), [1000n], 'reconcile finds the dropped block');
+  t.equal(await status(store, 1000n), 'broadcast', 'which goes back to broadcast with its stored bytes');
+  t.same(await c.resume(), [1000n, 2000n], 'resume commits the gap first');
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 1000n), rootOf(1));
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 2000n), rootOf(2));
+  t.equal(await submittedCount(chain), 2, 'each block once on L1');
+
+  // 2: the reorg drops block 3000 and a submission of 4000 was already sent: it reverts and spends the nonce that
+  // 3000's stored transaction had, so 3000 must be signed again.
+  const beforeThird = await chain.snapshot();
+  await store.insertBlock({ number: 3000n, root: rootOf(3), transactions: [] });
+  await c.commit(3000n);
+  await chain.revert(beforeThird);
+  await store.insertBlock({ number: 4000n, root: rootOf(4), transactions: [] });
+  await c.sign(4000n); // as if signed just before the reorg was seen
+  await c.broadcast(4000n);
+  await t.rejects(c.awaitConfirmation(4000n), BlockGapError, 'the reverted submission names the gap');
+  t.equal(await status(store, 4000n), 'persisted', 'the reverted block will be signed again');
+  const [old] = await store.sql`select l1_tx_hash from blocks where number = 3000`;
+  t.same(await c.resume(), [3000n, 4000n]);
+  const [renewed] = await store.sql`select l1_tx_hash from blocks where number = 3000`;
+  t.notSame(renewed!['l1_tx_hash'], old!['l1_tx_hash'], 'block 3000 went out in a new transaction (its nonce was taken)');
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 3000n), rootOf(3));
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 4000n), rootOf(4));
+  t.equal(await nextChildBlock(chain.rpc, chain.address), 5000n);
+  t.equal(await submittedCount(chain), 4, 'four blocks, each once');
+  t.same(await c.reconcile(), []);
 });
