@@ -73,6 +73,7 @@ t.test('challengeAfter: a former owner exits a coin it sold; the holder\'s watch
 
   await until('the exit cancelled', async () => (await exitStatus(carol, slot)) === 'cancelled');
   await bondsPaid(t, carol, HALF, 'carol takes half of bob\'s bond');
+  await until('the challengeAfter decision logged', async () => watcher.lines.some((line) => line['action'] === 'challengeAfter' && line['l1Transaction'] !== undefined));
   t.match(watcher.lines.find((line) => line['action'] === 'challengeAfter'), { reason: /spent at block/ }, 'the decision is logged with its reason');
   t.equal((await carol.l1.coin(slot)).state, 'deposited', 'the coin stays on the child chain, carol\'s');
   await until('carol\'s wallet sees the exit end', async () => (await carol.coins())[0]!.status === 'owned');
@@ -100,7 +101,7 @@ t.test('challengeBetween: the operator includes a double spend; the victim\'s wa
   const watcher = system.watcher(bob);
   watcher.start();
   await until('the double-spend exit cancelled', async () => (await exitStatus(bob, slot)) === 'cancelled');
-  t.ok(watcher.lines.some((line) => line['action'] === 'challengeBetween'));
+  await until('the challengeBetween decision logged', async () => watcher.lines.some((line) => line['action'] === 'challengeBetween' && line['l1Transaction'] !== undefined));
   t.match(watcher.lines.find((line) => line['action'] === 'freeze'), { reason: /double_spend at block/ }, 'the double spend froze bob\'s coin');
 
   // The frozen coin goes back to L1 from bob's last verified transfer, and the watcher takes it to the end.
