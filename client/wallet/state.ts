@@ -30,6 +30,11 @@ export interface StoredCoin {
   missingSince?: { readonly block: bigint; readonly at: number };
   /** Exited to L1 and paid out. */
   withdrawn?: boolean;
+  /**
+   * This wallet's own exit of the coin was cancelled: L1 proved it no longer owns it (its in-flight spend
+   * landed, or its history was not the valid one). It never exits the coin again on its own.
+   */
+  lost?: { readonly nonce: bigint; readonly reason: string };
 }
 
 export interface TrackedExit {

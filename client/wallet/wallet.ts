@@ -280,7 +280,17 @@ export class PlasmaWallet {
     }
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {
-      const refreshed = await this.refresh(slot);
+      let refreshed: StoredCoin;
+      try {
+        refreshed = await this.refresh(slot);
+      } catch (error) {
+        // A block the operator does not serve (yet, or withheld): keep waiting; the watcher freezes the coin
+        // and exits it if the block stays withheld past its grace period.
+        if (!(error instanceof HistoryError && error.code === 'missing_block')) throw error;
+        if (Date.now() > deadline) throw new WalletError('timeout', `the transfer of coin ${slot} is not confirmed: ${error.message}. It is kept in flight; the watcher exits the coin if the operator keeps the block back`);
+        await sleep(250);
+        continue;
+      }
       const landed = refreshed.chain.find((link) => link.block > transaction.prevBlock);
       if (landed !== undefined) {
         if (transactionDigest(landed.transaction, this.domain) !== digest) {
@@ -348,7 +358,7 @@ export class PlasmaWallet {
     return Object.values(state.coins).map((coin) => {
       const exit = liveExitOf(state, coin.slot);
       const openChallenges = exit === undefined ? 0 : Object.values(state.challenges).filter((c) => c.slot === coin.slot && c.nonce === exit.nonce && c.status === 'open').length;
-      const status = coin.withdrawn === true ? 'withdrawn' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
+      const status = coin.withdrawn === true ? 'withdrawn' : coin.lost !== undefined ? 'lost' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
       return {
         slot: coin.slot,
         role: coin.role,

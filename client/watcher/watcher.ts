@@ -181,6 +181,15 @@ export class Watcher {
       case 'ExitFinalized': {
         const exit = state.exits[exitKey(event.slot, event.nonce)];
         if (exit !== undefined) exit.status = event.name === 'ExitCancelled' ? 'cancelled' : 'finalized';
+        const coin = state.coins[event.slot.toString()];
+        if (event.name === 'ExitCancelled' && exit?.exitor === this.#me && coin !== undefined) {
+          // L1 beat our own exit: a spend of ours landed after it (an in-flight transfer we never saw
+          // included), or our history was not the valid one. Exiting again would only lose another bond.
+          coin.lost = { nonce: event.nonce, reason: event.reason };
+          coin.role = 'former';
+          delete coin.inFlight;
+          this.#decide(state, event.slot, 'give_up', `this wallet's exit ${event.nonce} was cancelled (${event.reason}): the coin is no longer this wallet's`);
+        }
         return;
       }
       case 'ChallengeOpened':
@@ -240,7 +249,7 @@ export class Watcher {
   async #verifyOwnedCoins(l1Block: bigint): Promise<void> {
     const state = await this.wallet.store.read();
     for (const coin of Object.values(state.coins)) {
-      if (coin.role !== 'owner' || coin.frozen !== undefined || coin.withdrawn === true) continue;
+      if (coin.role !== 'owner' || coin.frozen !== undefined || coin.withdrawn === true || coin.lost !== undefined) continue;
       await this.#verifyCoin(coin, l1Block);
     }
   }
@@ -486,7 +495,7 @@ export class Watcher {
   /** A frozen coin that this wallet owns by its verified history goes back to L1 once no exit is live on it. */
   async #exitFrozenCoins(state: WalletState, exitBond: bigint): Promise<void> {
     for (const coin of Object.values(state.coins)) {
-      if (coin.frozen === undefined || coin.withdrawn === true || chainOwner(coin) !== this.#me) continue;
+      if (coin.frozen === undefined || coin.withdrawn === true || coin.lost !== undefined || chainOwner(coin) !== this.#me) continue;
       if (liveExitOf(state, coin.slot) !== undefined) continue;
       const record = await this.wallet.l1.coin(coin.slot);
       if (record.state !== 'deposited') continue;

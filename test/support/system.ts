@@ -20,8 +20,11 @@ export interface TestSystem {
   readonly chain: TestChain;
   readonly operator: RunningOperator;
   readonly dataDir: string;
-  /** A wallet for anvil user `index` (0 = alice, 1 = bob, 2 = carol). `dir` names its own state directory. */
-  wallet(index: number, dir?: string): Promise<PlasmaWallet>;
+  /**
+   * A wallet for anvil user `index` (0 = alice, 1 = bob, 2 = carol). `dir` names its own state directory;
+   * `operatorUrl` points it elsewhere than the operator (a byzantine proxy).
+   */
+  wallet(index: number, dir?: string, operatorUrl?: string): Promise<PlasmaWallet>;
   /** A watcher over a wallet, stopped in teardown; its decisions are logged to `lines`. */
   watcher(wallet: PlasmaWallet, options?: Partial<WatcherOptions>): Watcher & { lines: Record<string, unknown>[] };
   /** Byzantine operator: puts `tx` (signed by anyone) into the pending pool as if it had been accepted. */
@@ -66,9 +69,9 @@ export async function startSystem(t: Test, label: string): Promise<TestSystem> {
     chain,
     operator,
     dataDir,
-    async wallet(index, dir = `user${index}`) {
+    async wallet(index, dir = `user${index}`, operatorUrl = operator.url) {
       const key = (chain.users[index] as Wallet).privateKey;
-      const wallet = await PlasmaWallet.open({ rpcUrl: chain.rpcUrl, contract: chain.address, operatorUrl: operator.url, privateKey: key, dataDir: path.join(dataDir, dir) });
+      const wallet = await PlasmaWallet.open({ rpcUrl: chain.rpcUrl, contract: chain.address, operatorUrl, privateKey: key, dataDir: path.join(dataDir, dir) });
       wallets.push(wallet);
       return wallet;
     },
