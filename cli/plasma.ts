@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { runOperator } from '../operator/index.ts';
 import type { Env } from '../operator/config.ts';
 import { runDeploy } from './deploy.ts';
+import { runWallet } from './wallet.ts';
+import { runWatch } from './watch.ts';
 import { processIo, type Io } from './io.ts';
 
 export const USAGE = `Usage: plasma <command> [options]
@@ -14,17 +16,24 @@ export const USAGE = `Usage: plasma <command> [options]
 Commands:
   operator    run the Plasma Cash operator (L1 follower, block producer, HTTP API)
   deploy      deploy the PlasmaCash contract and print its address
+  wallet      a coin holder's wallet: deposit, send, receive, exit, finalize, withdraw, coins
+  watch       run the coin holder's watcher (verifies blocks, challenges bad exits, finalizes);
+              \`plasma watch --status\` prints its state
 
 Run \`plasma <command> --help\` for a command's options.
 `;
 
-export async function main(argv: readonly string[], env: Env, io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], env: Env, io: Io & { readonly stopSignal?: Promise<string> } = processIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'operator':
       return runOperator(rest, env, io);
     case 'deploy':
       return runDeploy(rest, env, io);
+    case 'wallet':
+      return runWallet(rest, env, io);
+    case 'watch':
+      return runWatch(rest, env, io);
     case undefined:
     case '--help':
     case '-h':

@@ -1,0 +1,362 @@
+/**
+ * What `plasma wallet` and `plasma watch` share: the connection options (flags or environment, a flag wins),
+ * the wallet key (PLASMA_WALLET_KEY, or an encrypted keystore; never a flag, never printed), and the one-line
+ * error messages every command prints.
+ *
+ * Usage problems (a missing option, a bad slot or address) are CliErrors with exit code 2; a failed operation
+ * (L1 or operator unreachable, a revert, a refused history) exits 1.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Wallet, formatEther, getAddress, isAddress } from 'ethers';
+import type { Env } from '../operator/config.ts';
+import { errorMessage } from '../operator/log.ts';
+import { RpcError } from '../operator/chain/rpc.ts';
+import { ContractCallError } from '../client/l1/plasma-cash.ts';
+import { OperatorApiError } from '../client/operator-api.ts';
+import { HistoryError, PlasmaError, type Address } from '../client/protocol/index.ts';
+import { WalletError, type WalletOptions } from '../client/wallet/wallet.ts';
+
+/** A problem the user fixes on the command line or in the environment; `exitCode` 2 unless said otherwise. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export interface CliOption {
+  readonly flag: string;
+  readonly env?: string;
+  readonly help: string;
+  readonly default?: string;
+  readonly boolean?: boolean;
+  /** The value's name in --help, e.g. "<file>". */
+  readonly value?: string;
+}
+
+/** The options every wallet and watch command takes. */
+export const CONNECTION_OPTIONS: readonly CliOption[] = [
+  { flag: 'l1-rpc', env: 'PLASMA_L1_RPC', value: '<url>', help: 'JSON-RPC URL of the L1 node (required)' },
+  { flag: 'contract', env: 'PLASMA_CONTRACT', value: '<address>', help: 'address of the PlasmaCash contract (required)' },
+  { flag: 'operator-url', env: 'PLASMA_OPERATOR_URL', value: '<url>', default: 'http://127.0.0.1:8080', help: 'the operator\'s HTTP API' },
+  { flag: 'data-dir', env: 'PLASMA_WALLET_DIR', value: '<dir>', default: './data/wallet', help: 'the wallet\'s state (shared by the wallet commands and the watcher)' },
+  { flag: 'from-block', env: 'PLASMA_FROM_BLOCK', value: '<n>', default: '0', help: 'L1 block PlasmaCash was deployed in (event scans start there)' },
+  { flag: 'keystore', env: 'PLASMA_KEYSTORE', value: '<file>', help: 'encrypted JSON keystore holding the key (instead of PLASMA_WALLET_KEY)' },
+  { flag: 'password-file', env: 'PLASMA_KEYSTORE_PASSWORD_FILE', value: '<file>', help: 'file holding the keystore password (or set PLASMA_KEYSTORE_PASSWORD)' },
+  { flag: 'help', help: 'print this help', boolean: true },
+];
+
+export const KEY_HELP = `The key: set PLASMA_WALLET_KEY (0x + 64 hex), or pass --keystore <file> with the password in
+PLASMA_KEYSTORE_PASSWORD or --password-file <file>. A key is never taken as a flag and never printed.`;
+
+export function optionsHelp(options: readonly CliOption[]): string {
+  return options
+    .map((o) => {
+      const name = `--${o.flag}${o.boolean ? '' : ` ${o.value ?? '<value>'}`}`;
+      const extra = [o.env, o.default === undefined ? undefined : `default ${o.default}`].filter(Boolean).join(', ');
+      return `  ${name.padEnd(30)} ${o.help}${extra ? ` [${extra}]` : ''}`;
+    })
+    .join('\n');
+}
+
+export type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+const KEY_FLAGS = ['--key', '--private-key', '--wallet-key', '--password'];
+
+/** Splits argv into flags and positionals; unknown flags are usage errors. */
+export function parseCommandLine(argv: readonly string[], options: readonly CliOption[]): { flags: Flags; positionals: string[] } {
+  const keyFlag = argv.find((arg) => KEY_FLAGS.includes(arg.split('=')[0]!));
+  if (keyFlag !== undefined) {
+    throw new CliError(`${keyFlag.split('=')[0]} is not accepted: keys and passwords are never taken as flags (they would show in ps and the shell history); set PLASMA_WALLET_KEY, or use --keystore with PLASMA_KEYSTORE_PASSWORD or --password-file`);
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(options.map((o) => [o.flag, { type: o.boolean ? 'boolean' : 'string' }] as const)),
+      strict: true,
+      allowPositionals: true,
+    });
+    return { flags: values as Flags, positionals };
+  } catch (error) {
+    // node's messages span lines ("Unknown option '--x'. To specify a positional argument…"): keep the first sentence.
+    const first = (error instanceof Error ? error.message : String(error)).split(/\.\s/)[0]!.replace(/\.$/, '');
+    throw new CliError(`${first}; see --help`);
+  }
+}
+
+/** Reads options: a flag wins over its variable; blank counts as unset. */
+export class OptionReader {
+  readonly #flags: Flags;
+  readonly #env: Env;
+  readonly #options: ReadonlyMap<string, CliOption>;
+
+  constructor(flags: Flags, env: Env, options: readonly CliOption[]) {
+    this.#flags = flags;
+    this.#env = env;
+    this.#options = new Map(options.map((o) => [o.flag, o]));
+  }
+
+  #option(flag: string): CliOption {
+    const option = this.#options.get(flag);
+    if (option === undefined) throw new Error(`unreachable: no option --${flag}`);
+    return option;
+  }
+
+  /** Where the value came from, for messages: "--contract" or "PLASMA_CONTRACT". */
+  source(flag: string): string {
+    const option = this.#option(flag);
+    return this.#flags[flag] === undefined && option.env !== undefined && this.#env[option.env] !== undefined ? option.env : `--${flag}`;
+  }
+
+  names(flag: string): string {
+    const option = this.#option(flag);
+    return option.env === undefined ? `--${flag}` : `--${flag} (or ${option.env})`;
+  }
+
+  given(flag: string): string | undefined {
+    const option = this.#option(flag);
+    const value = this.#flags[flag] ?? (option.env === undefined ? undefined : this.#env[option.env]);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  }
+
+  string(flag: string): string | undefined {
+    return this.given(flag) ?? this.#option(flag).default;
+  }
+
+  /** A boolean flag, or its variable as 1/true/yes or 0/false/no. */
+  boolean(flag: string): boolean | undefined {
+    const value = this.#flags[flag];
+    if (typeof value === 'boolean') return value;
+    const option = this.#option(flag);
+    const text = option.env === undefined ? undefined : this.#env[option.env]?.trim().toLowerCase();
+    if (text === undefined || text === '') return undefined;
+    if (['1', 'true', 'yes'].includes(text)) return true;
+    if (['0', 'false', 'no'].includes(text)) return false;
+    throw new CliError(`${option.env} must be 1/true/yes or 0/false/no, got "${text}"`);
+  }
+
+  integer(flag: string, min: number, max: number): number {
+    const text = this.string(flag)!;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new CliError(`${this.source(flag)} must be a whole number from ${min} to ${max}, got "${text}"`);
+    }
+    return value;
+  }
+}
+
+function httpUrl(reader: OptionReader, flag: string, value: string, what: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`${reader.source(flag)} must be an http:// or https:// URL of ${what}, got "${value}"`);
+}
+
+export interface ConnectionConfig {
+  readonly l1Rpc: string;
+  readonly contract: Address;
+  readonly operatorUrl: string;
+  readonly dataDir: string;
+  readonly startBlock: bigint;
+}
+
+/** The connection options, validated (the key is read separately by `loadKey`). */
+export function connectionConfig(reader: OptionReader): ConnectionConfig {
+  const rpc = reader.given('l1-rpc');
+  if (rpc === undefined) throw new CliError(`${reader.names('l1-rpc')} is required: the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545`);
+  const contract = reader.given('contract');
+  if (contract === undefined) throw new CliError(`${reader.names('contract')} is required: the PlasmaCash address (printed by \`plasma deploy\` and by \`npm start\`)`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new CliError(`${reader.source('contract')} must be a 20-byte address (0x + 40 hex digits), got "${contract}"`);
+  const fromBlock = reader.string('from-block')!;
+  if (!/^\d+$/.test(fromBlock)) throw new CliError(`${reader.source('from-block')} must be an L1 block number, got "${fromBlock}"`);
+  return {
+    l1Rpc: httpUrl(reader, 'l1-rpc', rpc, 'an L1 node'),
+    contract: contract.toLowerCase() as Address,
+    operatorUrl: httpUrl(reader, 'operator-url', reader.string('operator-url')!, 'the operator'),
+    dataDir: reader.string('data-dir')!,
+    startBlock: BigInt(fromBlock),
+  };
+}
+
+const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+async function readText(file: string, what: string, source: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${what} ${file} (${source}): ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}; check the path`);
+  }
+}
+
+/** The keystore password: PLASMA_KEYSTORE_PASSWORD or the first line of --password-file (exactly one of them). */
+export async function loadPassword(reader: OptionReader, env: Env, purpose: string): Promise<string> {
+  const inline = env['PLASMA_KEYSTORE_PASSWORD'];
+  const file = reader.given('password-file');
+  if (inline !== undefined && inline !== '' && file !== undefined) {
+    throw new CliError(`pass the keystore password once: PLASMA_KEYSTORE_PASSWORD and ${reader.source('password-file')} are both set`);
+  }
+  if (file !== undefined) {
+    const text = (await readText(file, 'the password file', reader.source('password-file'))).replace(/\r?\n$/, '');
+    if (text === '') throw new CliError(`the password file ${file} is empty`);
+    return text;
+  }
+  if (inline === undefined || inline === '') {
+    throw new CliError(`${purpose} needs a password: set PLASMA_KEYSTORE_PASSWORD or pass --password-file <file>`);
+  }
+  return inline;
+}
+
+/**
+ * The wallet's private key, from PLASMA_WALLET_KEY or the keystore (decrypted with its password). Exactly one
+ * source; the value is never part of a message.
+ */
+export async function loadKey(reader: OptionReader, env: Env): Promise<string> {
+  const inline = env['PLASMA_WALLET_KEY']?.trim();
+  const keystore = reader.given('keystore');
+  if (inline !== undefined && inline !== '' && keystore !== undefined) {
+    throw new CliError(`pass one key: PLASMA_WALLET_KEY and ${reader.source('keystore')} are both set`);
+  }
+  if (keystore !== undefined) {
+    const json = await readText(keystore, 'the keystore', reader.source('keystore'));
+    const password = await loadPassword(reader, env, `the keystore ${keystore}`);
+    try {
+      return (await Wallet.fromEncryptedJson(json, password)).privateKey;
+    } catch (error) {
+      const message = errorMessage(error);
+      if (/password/i.test(message)) {
+        throw new CliError(`wrong password for the keystore ${keystore}: check PLASMA_KEYSTORE_PASSWORD or the --password-file`, 1);
+      }
+      throw new CliError(`${keystore} is not an encrypted JSON keystore (${message}); create one with \`plasma wallet new-keystore --out <file>\``, 1);
+    }
+  }
+  if (inline === undefined || inline === '') {
+    throw new CliError('a wallet key is required: set PLASMA_WALLET_KEY, or pass --keystore <file> (create one with `plasma wallet new-keystore --out <file>`)');
+  }
+  if (!HEX_KEY.test(inline)) throw new CliError('PLASMA_WALLET_KEY must be 32 bytes of hex (0x + 64 hex digits); the value is not shown');
+  const key = (inline.startsWith('0x') ? inline : `0x${inline}`).toLowerCase();
+  const scalar = BigInt(key);
+  if (scalar === 0n || scalar >= SECP256K1_N) throw new CliError('PLASMA_WALLET_KEY is not a valid secp256k1 private key; the value is not shown');
+  return key;
+}
+
+/** Everything PlasmaWallet.open needs, from flags, environment and the key source. */
+export async function walletOptions(reader: OptionReader, env: Env, log?: (line: string) => void): Promise<WalletOptions> {
+  const connection = connectionConfig(reader);
+  const privateKey = await loadKey(reader, env);
+  return {
+    rpcUrl: connection.l1Rpc,
+    contract: connection.contract,
+    operatorUrl: connection.operatorUrl,
+    privateKey,
+    dataDir: connection.dataDir,
+    startBlock: connection.startBlock,
+    ...(log === undefined ? {} : { log }),
+  };
+}
+
+// ---- argument parsers
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A coin's slot: decimal (as `coins` lists it) or 0x-hex, below 2^64. */
+export function parseSlot(text: string | undefined, usage: string): bigint {
+  if (text === undefined) throw new CliError(`the coin's slot is missing: ${usage}`);
+  const value = /^\d+$/.test(text) || /^0x[0-9a-fA-F]+$/.test(text) ? BigInt(text) : -1n;
+  if (value < 0n || value > UINT64_MAX) {
+    throw new CliError(`"${text}" is not a coin slot: a whole number below 2^64, as \`plasma wallet coins\` lists it`);
+  }
+  return value;
+}
+
+export function parseAddress(text: string | undefined, what: string, usage: string): Address {
+  if (text === undefined) throw new CliError(`${what} is missing: ${usage}`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(text)) throw new CliError(`${what} must be an address (0x + 40 hex digits), got "${text}"`);
+  if (!isAddress(text)) throw new CliError(`${what} "${text}" has a wrong checksum (mixed case that does not match); check it, or write it in lower case`);
+  return getAddress(text).toLowerCase() as Address;
+}
+
+/** A positive decimal amount with at most `decimals` fractional digits, in base units. */
+export function parseAmount(text: string | undefined, decimals: number, what: string, usage: string): bigint {
+  if (text === undefined) throw new CliError(`${what} is missing: ${usage}`);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (match === null) throw new CliError(`${what} must be a positive number like 1 or 0.25, got "${text}"`);
+  const fraction = match[2] ?? '';
+  if (fraction.length > decimals) throw new CliError(`${what} has more than ${decimals} decimals: "${text}"`);
+  const value = BigInt(match[1]!) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  if (value === 0n) throw new CliError(`${what} must be more than zero`);
+  return value;
+}
+
+export function parseUint(text: string | undefined, what: string, usage: string): bigint {
+  if (text === undefined) throw new CliError(`${what} is missing: ${usage}`);
+  if (!/^\d+$/.test(text) && !/^0x[0-9a-fA-F]+$/.test(text)) throw new CliError(`${what} must be a whole number, got "${text}"`);
+  const value = BigInt(text);
+  if (value >= 1n << 256n) throw new CliError(`${what} does not fit in 256 bits: "${text}"`);
+  return value;
+}
+
+// ---- errors
+
+const oneLine = (text: string) => text.replace(/\s*\n+\s*/g, ' ').trim();
+
+const when = (seconds: bigint) => {
+  const ms = Number(seconds) * 1000;
+  return Number.isFinite(ms) && ms < 8.64e15 ? new Date(ms).toISOString() : `timestamp ${seconds}`;
+};
+
+/** What to do after a revert, by the contract's custom error. */
+function revertHint(error: ContractCallError): string {
+  const [first, second] = error.args;
+  switch (error.errorName) {
+    case 'ExitNotMatured':
+      return `the exit can be finalized from ${when(BigInt(second as bigint))} (L1 time)`;
+    case 'NoLiveExit':
+      return `coin ${String(first)} has no live exit: start one with \`plasma wallet exit ${String(first)}\``;
+    case 'CoinNotExited':
+      return 'the coin has not exited: finalize its exit first (`plasma wallet finalize <slot>`)';
+    case 'AlreadyWithdrawn':
+      return 'the coin was already paid out';
+    case 'NotCoinOwner':
+      return 'only the owner of the finalized exit can withdraw the coin';
+    case 'UnknownCoin':
+      return 'no such coin was ever deposited on this contract: check the slot and --contract';
+    case 'CoinNotDeposited':
+      return 'the coin is already exiting or exited';
+    case 'NoBonds':
+      return 'this account has no bonds to withdraw';
+    default:
+      return '';
+  }
+}
+
+/** One line for any failure: what went wrong and, where known, what to do. */
+export function describeError(error: unknown): string {
+  if (error instanceof CliError) return oneLine(error.message);
+  if (error instanceof ContractCallError) {
+    const hint = revertHint(error);
+    return oneLine(hint === '' ? error.message : `${error.message}: ${hint}`);
+  }
+  if (error instanceof HistoryError) return oneLine(`${error.shortMessage}; the coin was not accepted`);
+  if (error instanceof WalletError) {
+    const hint = error.code === 'l1_unreachable' ? '; start the L1 node or pass --l1-rpc' : '';
+    return oneLine(`${error.message}${hint}`);
+  }
+  if (error instanceof PlasmaError) return oneLine(error.shortMessage);
+  if (error instanceof OperatorApiError) {
+    if (error.code === 'unreachable') return oneLine(`the ${error.message}; start it or pass --operator-url`);
+    return oneLine(`the operator answered ${error.status} ${error.code}: ${error.message}`);
+  }
+  if (error instanceof RpcError) return oneLine(`the L1 node failed: ${error.message}`);
+  const message = errorMessage(error);
+  if (/fetch failed|ECONNREFUSED/.test(message)) return oneLine(`a server did not answer (${message}); check --l1-rpc and --operator-url`);
+  return oneLine(message);
+}
+
+export const ether = (wei: bigint) => `${formatEther(wei)} ETH`;

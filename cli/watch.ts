@@ -1,0 +1,241 @@
+/**
+ * `plasma watch`: the coin holder's watcher (client/watcher) as a daemon. It follows L1 and the operator, verifies
+ * every new block for each owned coin, challenges bad exits, answers challenges, finalizes and withdraws on its
+ * own. JSON log lines on stderr; SIGTERM/SIGINT stop it after the current round.
+ *
+ * `plasma watch --status` prints the watcher's state as JSON from the wallet's state file (written atomically,
+ * so it can be read while a daemon runs) plus the daemon's heartbeat file next to it (pid, last round, last
+ * error), written by the running daemon every poll interval.
+ *
+ * Exit codes: 0 stopped by a signal (or --status printed), 1 startup failed, 2 bad options.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { Env } from '../operator/config.ts';
+import type { RunIo } from '../operator/index.ts';
+import { JsonRpc } from '../operator/chain/rpc.ts';
+import type { Address, Hash } from '../client/protocol/index.ts';
+import { VerifiedL1State } from '../client/l1/state-proof.ts';
+import { PlasmaWallet } from '../client/wallet/wallet.ts';
+import { Watcher, type L1StateCheck } from '../client/watcher/watcher.ts';
+import {
+  CONNECTION_OPTIONS,
+  CliError,
+  KEY_HELP,
+  OptionReader,
+  describeError,
+  optionsHelp,
+  parseCommandLine,
+  walletOptions,
+  type CliOption,
+} from './client-config.ts';
+
+export const WATCH_OPTIONS: readonly CliOption[] = [
+  ...CONNECTION_OPTIONS.filter((o) => o.flag !== 'help'),
+  { flag: 'poll-interval-ms', env: 'PLASMA_POLL_INTERVAL_MS', value: '<ms>', default: '1000', help: 'pause between two rounds' },
+  { flag: 'confirmations', env: 'PLASMA_WATCH_CONFIRMATIONS', value: '<n>', default: '0', help: 'L1 blocks on top of an event before it is acted on (actions re-check L1 anyway)' },
+  { flag: 'missing-proof-grace-ms', env: 'PLASMA_MISSING_PROOF_GRACE_MS', value: '<ms>', default: '600000', help: 'how long the operator may withhold a proof before the coin is frozen' },
+  { flag: 'no-exit-frozen', env: 'PLASMA_NO_EXIT_FROZEN', boolean: true, help: 'do not exit frozen coins on its own (log the freeze only)' },
+  { flag: 'verify-l1', env: 'PLASMA_VERIFY_L1', boolean: true, help: 'check roots and exits against eth_getProof before acting (distrust the L1 RPC)' },
+  { flag: 'status', boolean: true, help: 'print the watcher state as JSON and exit (works while a daemon runs)' },
+  { flag: 'help', help: 'print this help', boolean: true },
+];
+
+export function watchHelp(): string {
+  return `Usage: plasma watch [options]
+       plasma watch --status [options]
+
+Runs the watcher of one account until SIGTERM/SIGINT: follows PlasmaCash on L1, verifies every new child block
+for each owned coin (a missing or invalid proof freezes the coin and exits it), challenges every exit its
+history contradicts, answers challenges of its own exits, finalizes and withdraws matured exits and withdraws
+bonds. Logs are JSON lines on stderr. It shares its state (--data-dir) with \`plasma wallet\`.
+
+Options (a flag wins over its environment variable):
+${optionsHelp(WATCH_OPTIONS)}
+
+${KEY_HELP}
+`;
+}
+
+const EXIT_STATUS_NAMES = ['none', 'live', 'finalized', 'cancelled'] as const;
+
+/** VerifiedL1State's exit status is the contract's enum (0..3); the watcher compares names. */
+export function exitStatusName(status: bigint): string {
+  return EXIT_STATUS_NAMES[Number(status)] ?? `unknown(${status})`;
+}
+
+/** The --verify-l1 check: VerifiedL1State (eth_getProof against the header's state root) in the watcher's terms. */
+export function verifiedL1Check(rpcUrl: string, contract: Address): L1StateCheck {
+  const state = new VerifiedL1State({ rpc: new JsonRpc(rpcUrl), contract });
+  return {
+    childBlockRoot: (blockNumber: bigint, l1Block: bigint): Promise<Hash> => state.childBlockRoot(blockNumber, l1Block),
+    async exit(slot: bigint, nonce: bigint, l1Block: bigint) {
+      const exit = await state.exit(slot, nonce, l1Block);
+      return { exitor: exit.exitor.toLowerCase() as Address, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: exitStatusName(exit.status) };
+    },
+  };
+}
+
+/** What the running daemon writes next to the state file. */
+interface Heartbeat {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly lastRound?: string;
+  readonly lastError?: string;
+  readonly stoppedAt?: string;
+}
+
+export const heartbeatFile = (wallet: PlasmaWallet) => `${wallet.store.file.replace(/\.json$/, '')}.watcher.json`;
+
+async function readHeartbeat(file: string): Promise<Heartbeat | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Heartbeat;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeHeartbeat(file: string, heartbeat: Heartbeat): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(heartbeat)}\n`, { mode: 0o600 });
+  await rename(temporary, file);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const daemonRunning = (heartbeat: Heartbeat | undefined): heartbeat is Heartbeat =>
+  heartbeat !== undefined && heartbeat.stoppedAt === undefined && alive(heartbeat.pid);
+
+/** The watcher state of the wallet, without starting a watcher, and whether a daemon runs for it. */
+export async function watchStatus(wallet: PlasmaWallet): Promise<Record<string, unknown>> {
+  const status = { ...(await new Watcher({ wallet }).status()) } as Record<string, unknown>;
+  const heartbeat = await readHeartbeat(heartbeatFile(wallet));
+  const running = daemonRunning(heartbeat);
+  delete status['lastRound'];
+  delete status['lastError'];
+  return {
+    ...status,
+    running,
+    stateFile: wallet.store.file,
+    daemon: heartbeat === undefined ? null : { ...heartbeat, running },
+  };
+}
+
+export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Promise<number> {
+  let reader: OptionReader;
+  let flags;
+  let settings;
+  try {
+    const parsed = parseCommandLine(argv, WATCH_OPTIONS);
+    flags = parsed.flags;
+    const positional = parsed.positionals[0];
+    if (positional !== undefined) throw new CliError(`unexpected argument "${positional}"; see --help`);
+    if (flags['help'] === true) {
+      io.out(watchHelp());
+      return 0;
+    }
+    reader = new OptionReader(flags, env, WATCH_OPTIONS);
+    settings = {
+      pollIntervalMs: reader.integer('poll-interval-ms', 10, 3_600_000),
+      confirmations: reader.integer('confirmations', 0, 1000),
+      missingProofGraceMs: reader.integer('missing-proof-grace-ms', 0, 30 * 24 * 3_600_000),
+      exitFrozenCoins: reader.boolean('no-exit-frozen') !== true,
+      verifyL1: reader.boolean('verify-l1') === true,
+    };
+  } catch (error) {
+    io.err(`plasma watch: ${describeError(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+
+  const line = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+    io.err(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+
+  let wallet: PlasmaWallet;
+  try {
+    const options = await walletOptions(reader, env, (text) => (flags['status'] === true ? undefined : line('info', text, { component: 'wallet' })));
+    wallet = await PlasmaWallet.open(options);
+    if (flags['status'] === true) {
+      try {
+        io.out(`${JSON.stringify(await watchStatus(wallet), null, 2)}\n`);
+        return 0;
+      } finally {
+        wallet.close();
+      }
+    }
+  } catch (error) {
+    io.err(`plasma watch: ${describeError(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+
+  const file = heartbeatFile(wallet);
+  const other = await readHeartbeat(file);
+  if (daemonRunning(other) && other.pid !== process.pid) {
+    wallet.close();
+    io.err(`plasma watch: a watcher (pid ${other.pid}) already runs for ${wallet.address} on this --data-dir; stop it first (two would send every action twice)\n`);
+    return 1;
+  }
+
+  const watcher = new Watcher({
+    wallet,
+    pollIntervalMs: settings.pollIntervalMs,
+    confirmations: settings.confirmations,
+    missingProofGraceMs: settings.missingProofGraceMs,
+    exitFrozenCoins: settings.exitFrozenCoins,
+    ...(settings.verifyL1 ? { verifyL1: verifiedL1Check(wallet.l1.rpc.url, wallet.l1.address) } : {}),
+    log: ({ time, level, event, ...fields }) => {
+      const text = JSON.stringify({ time, level: level ?? (fields['error'] === undefined ? 'info' : 'warn'), msg: event ?? 'watcher', ...fields });
+      io.err(`${text}\n`);
+    },
+  });
+  const startedAt = new Date().toISOString();
+  const beat = async (extra: { stoppedAt?: string } = {}) => {
+    const status = await watcher.status().catch(() => undefined);
+    await writeHeartbeat(file, {
+      pid: process.pid,
+      startedAt,
+      ...(status?.lastRound === undefined ? {} : { lastRound: status.lastRound }),
+      ...(status?.lastError === undefined ? {} : { lastError: status.lastError }),
+      ...extra,
+    }).catch((error: unknown) => line('warn', 'cannot write the heartbeat file', { file, error: describeError(error) }));
+  };
+  line('info', 'watcher started', {
+    account: wallet.address,
+    contract: wallet.l1.address,
+    l1Rpc: wallet.l1.rpc.url,
+    operatorUrl: wallet.operator.baseUrl,
+    stateFile: wallet.store.file,
+    ...settings,
+  });
+  watcher.start();
+  await beat();
+  const timer = setInterval(() => void beat(), settings.pollIntervalMs);
+
+  const signal = await (io.stopSignal ?? waitForSignal());
+  line('info', 'signal received', { signal });
+  clearInterval(timer);
+  await watcher.stop();
+  await beat({ stoppedAt: new Date().toISOString() });
+  wallet.close();
+  line('info', 'watcher stopped');
+  return 0;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
