@@ -207,6 +207,15 @@ export class Watcher {
         if (challenge !== undefined) {
           challenge.status = 'answered';
           challenge.response = { transaction: event.response, block: event.responseBlock };
+          const coin = state.coins[event.slot.toString()];
+          if (challenge.challenger === this.#me && challenge.claim.newOwner === this.#me && coin !== undefined && coin.role === 'owner') {
+            // We claimed we never spent the coin, and L1 accepted a spend signed by us: a transfer of ours
+            // landed where we could not see it. The coin is the receiver's; never exit it.
+            coin.lost = { nonce: event.nonce, reason: `answered with this wallet's own transfer at block ${event.responseBlock}` };
+            coin.role = 'former';
+            delete coin.inFlight;
+            this.#decide(state, event.slot, 'give_up', `a response on L1 shows this wallet spent the coin at block ${event.responseBlock} (to ${event.response.newOwner})`);
+          }
         }
         const exit = state.exits[exitKey(event.slot, event.nonce)];
         if (exit !== undefined && event.finalizableAt > exit.finalizableAt) exit.finalizableAt = event.finalizableAt;

@@ -184,3 +184,32 @@ t.test('an in-flight transfer withheld from its sender: the sender exits, the re
   t.equal((await alice.coins())[0]!.status, 'lost', 'alice\'s wallet knows the coin is no longer hers and does not exit it again');
   t.match(aliceWatcher.lines.find((l) => l['action'] === 'give_up'), { reason: /cancelled \(spent_after_exit\)/ });
 });
+
+t.test('a withheld in-flight transfer passed on: the sender\'s watcher cannot tell, challenges, is answered with its own transfer, and gives the coin up', async (t) => {
+  const system = await startSystem(t, 'byz_answered');
+  const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
+  const alice = await system.wallet(0, 'alice', proxy.url);
+  const [bob, carol] = await Promise.all([system.wallet(1), system.wallet(2)]);
+  const slot = await alice.depositEth(ONE);
+  await alice.waitForCoin(slot);
+  const next = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
+  proxy.withholdBlock(next);
+  proxy.withholdBlock(next + 1000n);
+  await t.rejects(alice.send(slot, bob.address, { timeoutMs: 1_000 }), { code: 'timeout' });
+  await bob.receive(slot);
+  await bob.send(slot, carol.address);
+  await carol.receive(slot);
+  await carol.exit(slot);
+
+  const aliceWatcher = system.watcher(alice, { missingProofGraceMs: 3_600_000 });
+  const carolWatcher = system.watcher(carol);
+  aliceWatcher.start();
+  carolWatcher.start();
+  await until('carol answers alice\'s claim', async () => carolWatcher.lines.some((l) => l['action'] === 'respondChallengeBefore' && l['l1Transaction'] !== undefined));
+  await until('alice gives the coin up', async () => aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
+  t.equal((await alice.coins())[0]!.status, 'lost');
+  await advance(system, EXIT_PERIOD_SECONDS + 1n);
+  await settled(t, carol, slot, 2n * EXIT_BOND, 'carol keeps the coin and takes alice\'s challenge bond');
+  t.equal(await bondsCredited(alice), 0n, 'alice never exits it');
+  t.notOk(aliceWatcher.lines.some((l) => l['action'] === 'startDepositExit' || l['action'] === 'startExit'));
+});
