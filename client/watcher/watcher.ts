@@ -352,6 +352,7 @@ export class Watcher {
     const params = await this.wallet.l1.parameters();
     for (const exit of Object.values(state.exits)) {
       if (exit.status !== 'live') continue;
+      if (!(await this.#stillLive(exit))) continue;
       if (exit.exitor === this.#me) await this.#defendOwnExit(state, exit, head.timestamp);
       else await this.#challengeExit(state, exit, head, params.challengeBond, params.responsePeriod);
     }
@@ -362,6 +363,21 @@ export class Watcher {
     if ((await this.wallet.l1.bondBalance(this.#me)) > 0n) {
       await this.#send(0n, 'withdrawBonds', 'bonds are credited to this wallet', 'withdrawBonds', []);
     }
+  }
+
+  /**
+   * Events are applied at the head, so a reorg can take back an ExitStarted (or bring an end we missed):
+   * the contract's record is the truth, and the tracked exit follows it.
+   */
+  async #stillLive(exit: TrackedExit): Promise<boolean> {
+    const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
+    if (record.status === 'live') return true;
+    await this.wallet.store.update((state) => {
+      const key = exitKey(exit.slot, exit.nonce);
+      if (record.status === 'none') delete state.exits[key];
+      else if (state.exits[key] !== undefined) state.exits[key]!.status = record.status;
+    });
+    return false;
   }
 
   async #checkedExit(exit: TrackedExit, l1Block: bigint) {
