@@ -76,7 +76,8 @@ export class Watcher {
   #lastRound: Date | undefined;
   #lastError: string | undefined;
   #stopWake: (() => void) | undefined;
-  readonly #adoptionFailures = new Set<string>();
+  /** Problems already logged as decisions, so that a problem re-checked every round is reported once. */
+  readonly #reported = new Set<string>();
 
   constructor(options: WatcherOptions) {
     this.wallet = options.wallet;
@@ -428,6 +429,8 @@ export class Watcher {
       if (onChain.status !== 'open') continue;
       const response = coin === undefined ? undefined : decideResponse(coin, challenge.claim, challenge.claimBlock, exit.parentBlock, this.wallet.domain);
       if (response === undefined) {
+        if (this.#reported.has(challenge.challengeId)) continue; // reported once, re-checked every round
+        this.#reported.add(challenge.challengeId);
         await this.wallet.store.update((s) => this.#decide(s, exit.slot, 'cannot_respond', `no transaction of this wallet's history answers the claim of block ${challenge.claimBlock}; the exit will be cancelled`));
         continue;
       }
@@ -487,8 +490,8 @@ export class Watcher {
         chain = await this.#chainUpTo(deposit, revealed.transaction.prevBlock);
       } catch (error) {
         const key = `${revealed.slot}:${revealed.block}`;
-        if (this.#adoptionFailures.has(key)) continue; // retried every round, reported once
-        this.#adoptionFailures.add(key);
+        if (this.#reported.has(key)) continue; // retried every round, reported once
+        this.#reported.add(key);
         await this.wallet.store.update((s) => this.#decide(s, revealed.slot, 'cannot_adopt', `the transfer revealed at block ${revealed.block} cannot be backed by a verified history yet: ${(error as Error).message}`));
         continue;
       }
