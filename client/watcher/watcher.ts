@@ -78,6 +78,7 @@ export class Watcher {
   #stopWake: (() => void) | undefined;
   /** Problems already logged as decisions, so that a problem re-checked every round is reported once. */
   readonly #reported = new Set<string>();
+  readonly #failures = new Map<string, number>();
 
   constructor(options: WatcherOptions) {
     this.wallet = options.wallet;
@@ -343,7 +344,13 @@ export class Watcher {
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { error: message }));
+      // Retried every round; the same failure is recorded at most once a minute.
+      const key = `${slot}:${action}:${message}`;
+      const last = this.#failures.get(key);
+      if (last === undefined || Date.now() - last > 60_000) {
+        this.#failures.set(key, Date.now());
+        await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { error: message }));
+      }
       return false;
     }
   }
