@@ -278,6 +278,7 @@ export async function runFuzz(options: {
   const outcomes: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
   let issued = 0;
+  let done = 0;
   const started = Date.now();
   const worker = async (): Promise<void> => {
     while (issued < options.count) {
@@ -297,7 +298,7 @@ export async function runFuzz(options: {
       } catch (error) {
         failures.push({ request, why: `no answer: ${error instanceof Error ? `${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? '')}` : String(error)}` });
       }
-      if (issued % 10_000 === 0) options.onProgress?.(issued);
+      if (++done % 10_000 === 0) options.onProgress?.(done);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
