@@ -64,6 +64,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
   try {
     const rpc = new JsonRpc(config.l1Rpc);
+    const statusRpc = new JsonRpc(config.l1Rpc, { timeoutMs: 2000 });
     let chainId: bigint;
     try {
       chainId = await rpc.chainId();
@@ -134,7 +135,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       domain,
       limits: config.limits,
       ...(config.rateLimit.perSecond > 0 ? { rateLimit: config.rateLimit } : {}),
-      l1Status: async () => ({ head: await rpc.blockNumber(), healthy: true }),
+      // Its own short timeout: a health check must answer promptly even when the L1 node hangs.
+      l1Status: async () => ({ head: await statusRpc.blockNumber(), healthy: true }),
       log: log.entry,
     });
     const server = createServer(app.callback());

@@ -20,10 +20,14 @@ interface RpcAnswer {
 
 export class JsonRpc {
   readonly url: string;
+  /** Each request is abandoned after this long: a node that accepts connections but never answers must not
+   *  hold the follower or the block loop for fetch's own 5-minute header timeout. */
+  readonly timeoutMs: number;
   #id = 0;
 
-  constructor(url: string) {
+  constructor(url: string, options: { readonly timeoutMs?: number } = {}) {
     this.url = url;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
@@ -31,6 +35,7 @@ export class JsonRpc {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: ++this.#id, method, params }),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new RpcError(method, response.status, `HTTP ${response.status} from ${this.url}`, undefined);
     const answer = (await response.json()) as RpcAnswer;

@@ -92,8 +92,16 @@ export class Store {
   }
 
   static connect(url: string, options: { readonly max?: number } = {}): Store {
-    // `socket` is a documented option that postgres.js's types leave out
-    const settings = { max: options.max ?? 4, onnotice: () => {}, socket: noDelaySocket };
+    // `socket` is a documented option that postgres.js's types leave out. `backoff`: postgres.js waits
+    // 3^failures/100 s (up to 20 s) before reconnecting after a failed attempt, and queries wait with it; after a
+    // Postgres restart that held requests and the block loop for many seconds. Capped at 1 s here.
+    const settings = {
+      max: options.max ?? 4,
+      onnotice: () => {},
+      socket: noDelaySocket,
+      backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
+      connect_timeout: 10,
+    };
     return new Store(postgres(url, settings));
   }
 

@@ -1,6 +1,7 @@
 /**
  * Every error leaves the API as `{"error":{"code","message"}}`. Protocol input errors are 400 with the parser's
- * stable code; `HttpError` carries its own status; anything else is a 500 whose details stay in the log.
+ * stable code; `HttpError` carries its own status; a lost database connection is 503 database_unavailable;
+ * anything else is a 500 whose details stay in the log.
  */
 import type { Middleware } from 'koa';
 import { InputError, PlasmaError } from '../../client/protocol/index.ts';
@@ -47,6 +48,13 @@ export function errorMiddleware(log: Logger): Middleware {
       } else if (error instanceof InputError) {
         ctx.status = 400;
         ctx.body = errorBody(error.code, error.shortMessage);
+      } else if (databaseUnavailable(error)) {
+        // Postgres restarting or unreachable: the request did nothing (a transfer is answered accepted only after
+        // its commit), so the client may simply retry. postgres.js reconnects on the next query by itself.
+        log({ level: 'warn', msg: 'request failed: database unavailable', method: ctx.method, path: ctx.path, error: describe(error) });
+        ctx.status = 503;
+        ctx.set('Retry-After', '1');
+        ctx.body = errorBody('database_unavailable', 'the operator cannot reach its database right now; retry shortly');
       } else {
         log({ level: 'error', msg: 'request failed', method: ctx.method, path: ctx.path, error: describe(error) });
         ctx.status = 500;
@@ -54,6 +62,14 @@ export function errorMiddleware(log: Logger): Middleware {
       }
     }
   };
+}
+
+/** postgres.js connection failures and the server's shutdown / connection-exception SQLSTATEs (57P0x, 08xxx). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
+
+export function databaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'));
 }
 
 function describe(error: unknown): unknown {
