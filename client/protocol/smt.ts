@@ -19,6 +19,7 @@
 import { ProofError, TreeError, type ProofErrorCode } from './errors.ts';
 import { bytesToHex, equalBytes, toBytes, UINT64_MAX, type Hash, type Hex } from './hex.ts';
 import { keccak256Into } from './keccak.ts';
+import { keccak256Pairs } from './keccak-batch.ts';
 
 export const TREE_DEPTH = 64;
 /** 8-byte bitmap + at most 64 siblings. */
@@ -123,8 +124,10 @@ export class SparseMerkleTree {
       return new SparseMerkleTree(DEFAULT_HASHES[TREE_DEPTH]!, Array.from({ length: TREE_DEPTH }, () => leafLevel));
     }
     const kept: Level[] = [leafLevel];
-    const scratch = new Uint8Array(64);
-    const scratchWords = new Uint32Array(scratch.buffer);
+    // One level at a time: lay out every parent's 64-byte input (both children, or the child and default[d]) in
+    // one buffer, then hash them all in one keccak256Pairs call (no per-node JS → WASM round trip).
+    const inputs = new Uint8Array(64 * leafLevel.count);
+    const inputWords = new Uint32Array(inputs.buffer);
     let level = leafLevel;
     // isBranch[k]: node k of `level` has two non-empty children (always kept). Leaves are kept regardless.
     let isBranch = new Uint8Array(level.count).fill(1);
@@ -133,7 +136,6 @@ export class SparseMerkleTree {
       const keep = isBranch;
       const parentHi = new Uint32Array(count);
       const parentLo = new Uint32Array(count);
-      const parentHashes = new Uint8Array(32 * count);
       const parentIsBranch = new Uint8Array(count);
       const siblingWords = DEFAULT_WORDS[d]!;
       const words = new Uint32Array(hashes.buffer, hashes.byteOffset, 8 * count);
@@ -141,9 +143,10 @@ export class SparseMerkleTree {
       for (let i = 0; i < count; ) {
         const h = hi[i]!;
         const l = lo[i]!;
+        const at = 16 * parents;
         // Children of one parent are adjacent in the sorted level: index 2p and 2p+1.
         if (i + 1 < count && (l & 1) === 0 && hi[i + 1] === h && lo[i + 1] === l + 1) {
-          keccak256Into(hashes, 32 * i, parentHashes, 32 * parents);
+          for (let w = 0; w < 16; w++) inputWords[at + w] = words[8 * i + w]!;
           keep[i] = 1;
           keep[i + 1] = 1;
           parentIsBranch[parents] = 1;
@@ -153,23 +156,19 @@ export class SparseMerkleTree {
           const own = (l & 1) === 1 ? 8 : 0;
           const other = 8 - own;
           for (let w = 0; w < 8; w++) {
-            scratchWords[own + w] = words[8 * i + w]!;
-            scratchWords[other + w] = siblingWords[w]!;
+            inputWords[at + own + w] = words[8 * i + w]!;
+            inputWords[at + other + w] = siblingWords[w]!;
           }
-          keccak256Into(scratch, 0, parentHashes, 32 * parents);
           i += 1;
         }
         parentHi[parents] = h >>> 1;
         parentLo[parents] = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
         parents++;
       }
+      const parentHashes = new Uint8Array(32 * parents);
+      keccak256Pairs(inputs, parentHashes, parents);
       if (d > 0) kept.push(compact(level, keep));
-      level = {
-        count: parents,
-        hi: parentHi.subarray(0, parents),
-        lo: parentLo.subarray(0, parents),
-        hashes: parentHashes.subarray(0, 32 * parents),
-      };
+      level = { count: parents, hi: parentHi.subarray(0, parents), lo: parentLo.subarray(0, parents), hashes: parentHashes };
       isBranch = parentIsBranch.subarray(0, parents);
     }
     return new SparseMerkleTree(level.hashes.slice(0, 32), kept);
@@ -202,40 +201,65 @@ export class SparseMerkleTree {
   proofBytes(slot: bigint): Uint8Array {
     const [slotHi, slotLo] = splitSlot(slot);
     const leaves = this.#kept[0]!;
-    const siblings: Uint8Array[] = [];
-    let bitmap = 0n;
     if (leaves.count === 0) return new Uint8Array(8);
+    const siblings: Uint8Array[] = [];
+    let bitmapHi = 0;
+    let bitmapLo = 0;
 
-    // Height from which the node on the path of `slot` is non-empty: 0 when the slot has a leaf, otherwise the
-    // height where its path meets the path of the nearest leaf.
-    let firstNonEmpty = 0;
+    // `meet`: the lowest height where the path of `slot` shares a node with the path of another leaf (the nearest
+    // leaves in slot order are the ones that meet it lowest). Every sibling below meet - 1 is empty, so only the
+    // ~17 top levels of a 100,000-leaf tree are searched, not all 64.
     const position = lowerBound(leaves, slotHi, slotLo);
     const present = position < leaves.count && leaves.hi[position] === slotHi && leaves.lo[position] === slotLo;
-    if (!present) {
-      firstNonEmpty = TREE_DEPTH;
-      for (const neighbour of [position - 1, position]) {
-        if (neighbour < 0 || neighbour >= leaves.count) continue;
-        const meet = commonHeight(slotHi, slotLo, leaves.hi[neighbour]!, leaves.lo[neighbour]!);
-        firstNonEmpty = Math.min(firstNonEmpty, meet);
-      }
-      // Below that height every sibling is empty; at height firstNonEmpty-1 the sibling holds the neighbour's
-      // subtree and, since our side is empty, it is unpaired: recompute it.
-      const height = firstNonEmpty - 1;
-      siblings.push(this.#unpairedNode(height, siblingIndex(slot, height)));
-      bitmap |= 1n << BigInt(height);
+    let meet = TREE_DEPTH;
+    for (const neighbour of present ? [position - 1, position + 1] : [position - 1, position]) {
+      if (neighbour < 0 || neighbour >= leaves.count) continue;
+      meet = Math.min(meet, commonHeight(slotHi, slotLo, leaves.hi[neighbour]!, leaves.lo[neighbour]!));
     }
-    for (let d = firstNonEmpty; d < TREE_DEPTH; d++) {
-      const index = siblingIndex(slot, d);
+    let from = meet - 1;
+    if (!present) {
+      // Our side is empty below `meet`: the sibling at meet - 1 holds the neighbour's subtree and, since our side
+      // is empty, it is unpaired (not kept): recompute it.
+      siblings.push(this.#unpairedNode(from, siblingIndex(slot, from)));
+      if (from < 32) bitmapLo |= 1 << from;
+      else bitmapHi |= 1 << (from - 32);
+      from = meet;
+    }
+    for (let d = Math.max(from, 0); d < TREE_DEPTH; d++) {
+      // sibling index = (slot >> d) ^ 1, on the two 32-bit halves
+      const hi = d < 32 ? slotHi >>> d : 0;
+      const lo = d === 0 ? slotLo : d < 32 ? ((slotLo >>> d) | (slotHi << (32 - d))) >>> 0 : slotHi >>> (d - 32);
       const level = this.#kept[d]!;
-      const at = find(level, Number(index >> 32n), Number(index & 0xffffffffn));
+      const at = find(level, hi, (lo ^ 1) >>> 0);
       if (at < 0) continue;
       siblings.push(level.hashes.subarray(32 * at, 32 * at + 32));
-      bitmap |= 1n << BigInt(d);
+      if (d < 32) bitmapLo |= 1 << d;
+      else bitmapHi |= 1 << (d - 32);
     }
     const proof = new Uint8Array(8 + 32 * siblings.length);
-    new DataView(proof.buffer).setBigUint64(0, bitmap);
+    const view = new DataView(proof.buffer);
+    view.setUint32(0, bitmapHi >>> 0);
+    view.setUint32(4, bitmapLo >>> 0);
     siblings.forEach((hash, k) => proof.set(hash, 8 + 32 * k));
     return proof;
+  }
+
+  /**
+   * Hash of the node at `height` with index `index` (= slot >> height): default[height] when its subtree holds no
+   * leaf. Lets a tree built from one half of the slot space (top bit fixed) give its half root (height 63).
+   */
+  nodeAt(height: number, index: bigint): Uint8Array {
+    if (!Number.isInteger(height) || height < 0 || height > TREE_DEPTH || index < 0n || index >> BigInt(TREE_DEPTH - height) !== 0n) {
+      throw new TreeError('invalid_slot', `no node ${index} at height ${height}`);
+    }
+    if (height === TREE_DEPTH) return this.rootBytes.slice();
+    const level = this.#kept[height]!;
+    const at = find(level, Number(index >> 32n), Number(index & 0xffffffffn));
+    if (at >= 0) return level.hashes.slice(32 * at, 32 * at + 32);
+    const leaves = this.#kept[0]!;
+    const first = lowerBound(leaves, ...splitSlot(index << BigInt(height)));
+    const empty = first === leaves.count || (BigInt(leaves.hi[first]!) << 32n | BigInt(leaves.lo[first]!)) >> BigInt(height) !== index;
+    return empty ? DEFAULT_HASHES[height]!.slice() : this.#unpairedNode(height, index);
   }
 
   /** Hash of a non-empty node at `height` whose sibling is empty: lift the branch or leaf below it. */

@@ -4,9 +4,10 @@
  * tree's leaves are the stored digests, each transfer gets its inclusion proof, and the block is persisted with
  * Store.insertBlock, which removes the pending rows in the same transaction. One builder runs at a time.
  */
-import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, SparseMerkleTree, type Address, type Hash } from '../../client/protocol/index.ts';
+import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, type Address, type Hash } from '../../client/protocol/index.ts';
 import { hexOf, slotFromDb } from '../db/codec.ts';
 import type { BlockTransaction, Store } from '../db/store.ts';
+import { buildBlockTree } from './tree-workers.ts';
 
 export interface BuildOptions {
   readonly maxTransactions: number;
@@ -45,16 +46,15 @@ export async function buildBlock(store: Store, options: BuildOptions): Promise<B
     limit ${options.maxTransactions}`;
   if (rows.length === 0 && !options.allowEmpty) return undefined;
   const number = await nextBlockNumber(store);
-  const tree = SparseMerkleTree.build(rows.map((row) => ({ slot: slotFromDb(row.slot), leaf: row.digest })));
-  const transactions: BlockTransaction[] = rows.map((row) => {
-    const slot = slotFromDb(row.slot);
-    return {
-      tx: { slot, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) as Address },
-      signature: row.signature,
-      digest: row.digest,
-      proof: tree.proofBytes(slot),
-    };
-  });
+  const slots = rows.map((row) => slotFromDb(row.slot));
+  // tree and proofs on two worker threads (tree-workers.ts)
+  const tree = await buildBlockTree(rows.map((row, i) => ({ slot: slots[i]!, leaf: row.digest })));
+  const transactions: BlockTransaction[] = rows.map((row, i) => ({
+    tx: { slot: slots[i]!, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) as Address },
+    signature: row.signature,
+    digest: row.digest,
+    proof: tree.proofs[i]!,
+  }));
   const root = rows.length === 0 ? EMPTY_ROOT : tree.root;
   await store.insertBlock({ number, root, transactions }, 'persisted');
   return { number, root, txCount: rows.length };

@@ -2,6 +2,7 @@ import t from 'tap';
 import { concat, keccak256 as ethersKeccak } from 'ethers';
 import { bytesToHex, keccak256, keccak256Pair } from '../../client/protocol/index.ts';
 import { keccak256Into } from '../../client/protocol/keccak.ts';
+import { keccak256Pairs } from '../../client/protocol/keccak-batch.ts';
 import { rng } from './fixtures/helpers.ts';
 
 t.test('keccak256 equals ethers for inputs of every length 0..300', async (t) => {
@@ -29,4 +30,17 @@ t.test('keccak256Into hashes 64 bytes at an offset and writes at an offset', asy
   t.equal(bytesToHex(target.subarray(50, 82)), ethersKeccak(source.subarray(37, 101)));
   t.ok(target.subarray(0, 50).every((byte) => byte === 7), 'bytes before the output are untouched');
   t.ok(target.subarray(82).every((byte) => byte === 7), 'bytes after the output are untouched');
+});
+
+t.test('keccak256Pairs hashes consecutive 64-byte inputs, across several chunks', async (t) => {
+  const count = 1000; // > one WASM chunk (170)
+  const input = rng(4).bytes(64 * count + 64).subarray(64); // a view at an offset
+  const output = new Uint8Array(32 * count);
+  keccak256Pairs(input, output, count);
+  let wrong = -1;
+  for (let k = 0; k < count && wrong < 0; k++) {
+    if (bytesToHex(output.subarray(32 * k, 32 * k + 32)) !== ethersKeccak(input.subarray(64 * k, 64 * k + 64))) wrong = k;
+  }
+  t.equal(wrong, -1, 'every digest equals ethers');
+  t.throws(() => keccak256Pairs(input, output, count + 1), RangeError);
 });

@@ -1,0 +1,43 @@
+import t, { type Test } from 'tap';
+import { bytesToHex, SparseMerkleTree } from '../../../client/protocol/index.ts';
+import { buildBlockTree, PARALLEL_THRESHOLD, type BlockLeaf } from '../../../operator/block/tree-workers.ts';
+import { rng } from '../../protocol/fixtures/helpers.ts';
+
+/** The two-thread tree must give SparseMerkleTree's root and proof bytes exactly, whatever the halves hold. */
+async function same(t: Test, leaves: BlockLeaf[], label: string): Promise<void> {
+  const reference = SparseMerkleTree.build(leaves);
+  const built = await buildBlockTree(leaves);
+  t.equal(built.root, reference.root, `${label}: root`);
+  const wrong = leaves.findIndex((leaf, k) => bytesToHex(built.proofs[k]!) !== reference.proof(leaf.slot));
+  t.equal(wrong, -1, `${label}: every proof byte-identical`);
+}
+
+function leavesOf(count: number, seed: number, slotOf: (random: ReturnType<typeof rng>) => bigint): BlockLeaf[] {
+  const random = rng(seed);
+  const seen = new Set<bigint>();
+  const leaves: BlockLeaf[] = [];
+  while (leaves.length < count) {
+    const slot = slotOf(random);
+    if (seen.has(slot)) continue;
+    seen.add(slot);
+    leaves.push({ slot, leaf: random.bytes(32) });
+  }
+  return leaves;
+}
+
+t.test('two halves on workers equal the one-thread tree', async (t) => {
+  const n = PARALLEL_THRESHOLD * 3;
+  await same(t, leavesOf(n, 1, (r) => r.uint64()), 'random slots');
+  await same(t, leavesOf(n, 2, (r) => r.uint64() >> 1n), 'left half only');
+  await same(t, leavesOf(n, 3, (r) => r.uint64() | (1n << 63n)), 'right half only');
+  const edges = leavesOf(n, 4, (r) => r.uint64());
+  edges.push({ slot: 0n, leaf: rng(5).bytes(32) }, { slot: (1n << 64n) - 1n, leaf: rng(6).bytes(32) });
+  await same(t, edges, 'with slots 0 and 2^64-1');
+  await same(t, leavesOf(100, 7, (r) => r.uint64()), 'small block (in-process)');
+});
+
+t.test('a duplicate slot fails the build', async (t) => {
+  const leaves = leavesOf(PARALLEL_THRESHOLD * 2, 8, (r) => r.uint64());
+  leaves.push({ slot: leaves[0]!.slot, leaf: rng(9).bytes(32) });
+  await t.rejects(buildBlockTree(leaves), /appears twice/);
+});
