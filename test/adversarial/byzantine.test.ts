@@ -176,11 +176,12 @@ t.test('an in-flight transfer withheld from its sender: the sender exits, the re
   bobWatcher.start();
   await until('alice exits from her last verified state', async () => aliceWatcher.lines.some((l) => l['action'] === 'startDepositExit' && l['l1Transaction'] !== undefined));
   await until('bob cancels it', async () => (await bob.l1.exit(slot, 1n)).status === 'cancelled');
-  t.ok(bobWatcher.lines.some((l) => l['action'] === 'challengeAfter'));
+  await until('the challengeAfter decision logged', async () => bobWatcher.lines.some((l) => l['action'] === 'challengeAfter' && l['l1Transaction'] !== undefined));
   await bob.exit(slot);
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await settled(t, bob, slot, HALF + EXIT_BOND, 'bob');
   t.equal(await bondsCredited(alice), 0n, 'alice\'s exit bond is lost');
+  await until('alice\'s watcher gives the coin up', async () => aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
   t.equal((await alice.coins())[0]!.status, 'lost', 'alice\'s wallet knows the coin is no longer hers and does not exit it again');
   t.match(aliceWatcher.lines.find((l) => l['action'] === 'give_up'), { reason: /cancelled \(spent_after_exit\)/ });
 });
