@@ -126,6 +126,8 @@ async function send(context: Context): Promise<number> {
   const wallet = await context.wallet();
   context.io.err(`sending coin ${slot} to ${to}; waiting until a committed block includes it…\n`);
   const pkg = await wallet.send(slot, to);
+  const landed = [...pkg.entries].reverse().find((entry) => entry.kind === 'inclusion');
+  context.io.err(`coin ${slot} is ${to}'s${landed === undefined ? '' : ` since block ${landed.block}`}\n`);
   const json = `${JSON.stringify(pkg)}\n`;
   if (out === undefined) {
     context.io.out(json);
@@ -407,7 +409,7 @@ export async function runWallet(argv: readonly string[], env: Env, io: Io): Prom
       env,
       io,
       wallet: async () => {
-        opened ??= await PlasmaWallet.open(await walletOptions(reader, env, (line) => io.err(`${line}\n`)));
+        opened ??= await PlasmaWallet.open(await walletOptions(reader, env));
         return opened;
       },
     };

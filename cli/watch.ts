@@ -112,6 +112,40 @@ function alive(pid: number): boolean {
 const daemonRunning = (heartbeat: Heartbeat | undefined): heartbeat is Heartbeat =>
   heartbeat !== undefined && heartbeat.stoppedAt === undefined && alive(heartbeat.pid);
 
+/** Another process's watcher runs on this wallet's state (two would send every action twice). */
+export async function runningDaemon(wallet: PlasmaWallet): Promise<number | undefined> {
+  const heartbeat = await readHeartbeat(heartbeatFile(wallet));
+  return daemonRunning(heartbeat) && heartbeat.pid !== process.pid ? heartbeat.pid : undefined;
+}
+
+/**
+ * Writes the heartbeat of a started watcher now and every `intervalMs`, so that `plasma watch --status` in
+ * another process can tell it runs. `stop()` stops the watcher and records the stop.
+ */
+export async function startHeartbeat(watcher: Watcher, intervalMs: number, onError: (error: unknown) => void = () => undefined): Promise<{ stop(): Promise<void> }> {
+  const file = heartbeatFile(watcher.wallet);
+  const startedAt = new Date().toISOString();
+  const beat = async (extra: { stoppedAt?: string } = {}) => {
+    const status = await watcher.status().catch(() => undefined);
+    await writeHeartbeat(file, {
+      pid: process.pid,
+      startedAt,
+      ...(status?.lastRound === undefined ? {} : { lastRound: status.lastRound }),
+      ...(status?.lastError === undefined ? {} : { lastError: status.lastError }),
+      ...extra,
+    }).catch(onError);
+  };
+  await beat();
+  const timer = setInterval(() => void beat(), intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await watcher.stop();
+      await beat({ stoppedAt: new Date().toISOString() });
+    },
+  };
+}
+
 /** The watcher state of the wallet, without starting a watcher, and whether a daemon runs for it. */
 export async function watchStatus(wallet: PlasmaWallet): Promise<Record<string, unknown>> {
   const status = { ...(await new Watcher({ wallet }).status()) } as Record<string, unknown>;
@@ -174,10 +208,10 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
   }
 
   const file = heartbeatFile(wallet);
-  const other = await readHeartbeat(file);
-  if (daemonRunning(other) && other.pid !== process.pid) {
+  const other = await runningDaemon(wallet);
+  if (other !== undefined) {
     wallet.close();
-    io.err(`plasma watch: a watcher (pid ${other.pid}) already runs for ${wallet.address} on this --data-dir; stop it first (two would send every action twice)\n`);
+    io.err(`plasma watch: a watcher (pid ${other}) already runs for ${wallet.address} on this --data-dir; stop it first (two would send every action twice)\n`);
     return 1;
   }
 
@@ -193,17 +227,6 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
       io.err(`${text}\n`);
     },
   });
-  const startedAt = new Date().toISOString();
-  const beat = async (extra: { stoppedAt?: string } = {}) => {
-    const status = await watcher.status().catch(() => undefined);
-    await writeHeartbeat(file, {
-      pid: process.pid,
-      startedAt,
-      ...(status?.lastRound === undefined ? {} : { lastRound: status.lastRound }),
-      ...(status?.lastError === undefined ? {} : { lastError: status.lastError }),
-      ...extra,
-    }).catch((error: unknown) => line('warn', 'cannot write the heartbeat file', { file, error: describeError(error) }));
-  };
   line('info', 'watcher started', {
     account: wallet.address,
     contract: wallet.l1.address,
@@ -213,14 +236,11 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     ...settings,
   });
   watcher.start();
-  await beat();
-  const timer = setInterval(() => void beat(), settings.pollIntervalMs);
+  const heartbeat = await startHeartbeat(watcher, settings.pollIntervalMs, (error) => line('warn', 'cannot write the heartbeat file', { file, error: describeError(error) }));
 
   const signal = await (io.stopSignal ?? waitForSignal());
   line('info', 'signal received', { signal });
-  clearInterval(timer);
-  await watcher.stop();
-  await beat({ stoppedAt: new Date().toISOString() });
+  await heartbeat.stop();
   wallet.close();
   line('info', 'watcher stopped');
   return 0;
