@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, parseEther, parseUnits, Wallet, NonceManager } from 'ethers';
 import { main } from '../../cli/plasma.ts';
-import { exitStatusName } from '../../cli/watch.ts';
+import { exitStatusName, verifiedL1Check } from '../../cli/watch.ts';
 import { deployDemoTokens } from '../../operator/chain/deploy.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startSystem, until } from '../support/system.ts';
@@ -86,6 +86,13 @@ t.test('deposit → send --out → receive --package → coins → exit → fina
   t.equal(exited.code, 0, exited.stderr);
   t.match(exited.stdout, new RegExp(`^exit 1 of coin ${slot} started; it can be finalized from \\d{4}-\\d\\d-\\d\\dT`));
   t.match(JSON.parse((await run(['wallet', 'coins', '--json'], bob)).stdout), [{ status: 'exiting', exit: { nonce: '1', mine: true } }]);
+  // The --verify-l1 adapter reads the same exit and root through eth_getProof, with the status as a name.
+  const reader = await system.wallet(1, 'reader');
+  const record = await reader.l1.exit(BigInt(slot), 1n);
+  const head = BigInt(await system.chain.provider.getBlockNumber());
+  const check = verifiedL1Check(system.chain.rpcUrl, system.chain.address);
+  t.same(await check.exit(BigInt(slot), 1n, head), { exitor: record.exitor, parentBlock: record.parentBlock, exitBlock: record.exitBlock, status: 'live' });
+  t.equal(await check.childBlockRoot(record.exitBlock, head), await reader.l1.childBlockRoot(record.exitBlock));
   oneLineError(t, await run(['wallet', 'finalize', slot], bob), 1, /^plasma wallet finalize: finalizeExit reverted: ExitNotMatured\(\d+, \d+\): the exit can be finalized from \d{4}-.*\(L1 time\)$/, 'an exit before its period');
 
   await system.chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
