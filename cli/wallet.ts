@@ -111,7 +111,12 @@ async function deposit(context: Context): Promise<number> {
   }
   const wallet = await context.wallet();
   context.io.err(`coin ${slot} deposited on L1; waiting for the operator to see it…\n`);
-  await wallet.waitForCoin(slot);
+  try {
+    await wallet.waitForCoin(slot);
+  } catch (error) {
+    // The deposit stands (the wallet recorded it): say so, with the slot, whatever the operator's problem.
+    throw new CliError(`coin ${slot} is deposited on L1 and in \`plasma wallet coins\`, but the operator does not confirm it yet: ${describeError(error)}`, 1);
+  }
   context.io.err(`the operator has coin ${slot}: it can be sent now\n`);
   context.io.out(`${slot}\n`);
   return 0;

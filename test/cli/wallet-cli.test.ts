@@ -141,6 +141,7 @@ t.test('deposit → send --out → receive --package → coins → exit → fina
     await writeFile(garbage, '{"slot":"1"}');
     oneLineError(t, await run(['wallet', 'receive', '--package', garbage], alice), 1, /the package .*garbage\.json is not a coin history: /, 'a malformed package');
     oneLineError(t, await run(['wallet', 'receive', slot], { ...bob, PLASMA_OPERATOR_URL: 'http://127.0.0.1:9' }), 1, /^plasma wallet receive: the operator at http:\/\/127\.0\.0\.1:9 is unreachable .*; start it or pass --operator-url$/, 'operator down');
+    oneLineError(t, await run(['wallet', 'deposit', 'eth', '0.1'], { ...alice, PLASMA_OPERATOR_URL: 'http://127.0.0.1:9' }), 1, /^plasma wallet deposit: coin \d+ is deposited on L1 and in `plasma wallet coins`, but the operator does not confirm it yet: the operator at http:\/\/127\.0\.0\.1:9 is unreachable/, 'a deposit the operator cannot confirm still names its slot');
     oneLineError(t, await run(['watch', '--poll-interval-ms', 'soon'], alice), 2, /^plasma watch: --poll-interval-ms must be a whole number from 10 to 3600000, got "soon"$/, 'bad watch option');
     const help = await run(['wallet', 'exit', '--help'], {});
     t.equal(help.code, 0);
