@@ -47,6 +47,12 @@ async function setup(t: Test, label: string, l1Url: (anvil: string) => Promise<s
   const operator = spawnOperator(options);
   t.teardown(() => void operator.child.kill('SIGKILL'));
   await waitReady(operator.url, operator.startedAt, 30_000, () => operator.child.exitCode === null);
+  // Ready is HTTP + Postgres + L1; the follower may still be applying the deposits made before the start.
+  const lastSlot = coins[coins.length - 1]!.slot;
+  for (const deadline = Date.now() + 20_000; (await fetch(`${operator.url}/v1/coins/${lastSlot}`).then(async (r) => (await r.arrayBuffer(), r.status))) !== 200; ) {
+    if (Date.now() > deadline) throw new Error('the operator did not see the deposits within 20 s');
+    await sleep(50);
+  }
   const load = new TransferLoad({ url: operator.url, domain: chain.domain, users: chain.users.slice(0, 3), coins, heldBack });
   const store = Store.connect(dbUrl, { max: 1 });
   t.teardown(() => store.close());

@@ -188,7 +188,9 @@ export class TransferLoad {
         }
       }
       // The whole batch goes out even when stop() came meanwhile: a transfer signed but never sent would stay in flight.
-      for (let i = 0; i < batch.length; i += this.#batch) await this.#send(batch.slice(i, i + this.#batch));
+      const chunks = [];
+      for (let i = 0; i < batch.length; i += this.#batch) chunks.push(batch.slice(i, i + this.#batch));
+      await Promise.all(chunks.map((chunk) => this.#send(chunk)));
       await sleep(this.#pauseMs);
     }
   }
@@ -225,28 +227,38 @@ export class TransferLoad {
     }
   }
 
-  /** Moves on every coin that the operator shows in a newer block than its in-flight transfer names. */
+  /**
+   * Moves on every coin that the operator shows in a newer block than its in-flight transfer names. Reads the
+   * users' coin lists (GET /v1/owners/:address/coins, 1,000 a page): a few requests however many coins.
+   */
   async refresh(): Promise<void> {
-    await Promise.all(
-      this.coins.map(async (coin) => {
-        if (coin.inflight === undefined) return;
-        try {
-          const response = await fetch(`${this.#url}/v1/coins/${coin.slot}`, { signal: AbortSignal.timeout(5000) });
-          if (response.status !== 200) return void (await response.arrayBuffer());
-          const body = (await response.json()) as { owner: string; lastBlock: string };
-          // The operator's coin row moves when the block is built (persisted); only count it once it is past ours.
-          if (BigInt(body.lastBlock) > coin.prevBlock) {
-            coin.owner = this.#addresses.indexOf(body.owner.toLowerCase() as Address);
-            if (coin.owner < 0) throw new Error(`coin ${coin.slot} went to an unknown owner ${body.owner}`);
-            coin.prevBlock = BigInt(body.lastBlock);
-            coin.inflight = undefined;
-            this.included++;
-          }
-        } catch {
-          // down: next round
-        }
-      }),
-    );
+    if (this.coins.every((coin) => coin.inflight === undefined)) return;
+    const seen = new Map<bigint, { owner: number; lastBlock: bigint }>();
+    try {
+      await Promise.all(
+        this.#addresses.map(async (address, owner) => {
+          let after: string | undefined;
+          do {
+            const response = await fetch(`${this.#url}/v1/owners/${address}/coins?limit=1000${after === undefined ? '' : `&after=${after}`}`, { signal: AbortSignal.timeout(5000) });
+            if (response.status !== 200) throw new Error(`owners: ${response.status}`);
+            const body = (await response.json()) as { coins: { slot: string; lastBlock: string }[]; next?: string };
+            for (const coin of body.coins) seen.set(BigInt(coin.slot), { owner, lastBlock: BigInt(coin.lastBlock) });
+            after = body.next;
+          } while (after !== undefined);
+        }),
+      );
+    } catch {
+      return; // down: next round
+    }
+    for (const coin of this.coins) {
+      const now = seen.get(coin.slot);
+      // The operator's coin row moves when the block is built (persisted); only count it once it is past ours.
+      if (coin.inflight === undefined || now === undefined || now.lastBlock <= coin.prevBlock) continue;
+      coin.owner = now.owner;
+      coin.prevBlock = now.lastBlock;
+      coin.inflight = undefined;
+      this.included++;
+    }
   }
 }
 
