@@ -132,7 +132,7 @@ async function send(context: Context): Promise<number> {
   context.io.err(`sending coin ${slot} to ${to}; waiting until a committed block includes it…\n`);
   const pkg = await wallet.send(slot, to);
   const landed = [...pkg.entries].reverse().find((entry) => entry.kind === 'inclusion');
-  context.io.err(`coin ${slot} is ${to}'s${landed === undefined ? '' : ` since block ${landed.block}`}\n`);
+  context.io.err(`sent coin ${slot} to ${to}${landed === undefined ? '' : ` in block ${landed.block}`}\n`);
   const json = `${JSON.stringify(pkg)}\n`;
   if (out === undefined) {
     context.io.out(json);
