@@ -3,11 +3,10 @@
  * bit) and the inclusion proof of each of its leaves within that half. The half root (the node at height 63)
  * and the proofs go back packed in transferable buffers, so nothing is copied between threads.
  */
-import { parentPort } from 'node:worker_threads';
 import { SparseMerkleTree, TREE_DEPTH } from '../../client/protocol/smt.ts';
+import { serveJobs } from '../workers/worker-side.ts';
 
 export interface HalfJob {
-  readonly id: number;
   /** 0 or 1: the top bit of every slot in `slots`. */
   readonly top: number;
   readonly slots: BigUint64Array;
@@ -15,11 +14,14 @@ export interface HalfJob {
   readonly leaves: Uint8Array;
 }
 
-export type HalfResult =
-  | { readonly id: number; readonly halfRoot: Uint8Array; readonly offsets: Uint32Array; readonly proofs: Uint8Array }
-  | { readonly id: number; readonly error: unknown };
+export interface Half {
+  readonly halfRoot: Uint8Array;
+  /** Proof k is proofs[offsets[k] .. offsets[k+1]). */
+  readonly offsets: Uint32Array;
+  readonly proofs: Uint8Array;
+}
 
-export function buildHalf(job: HalfJob): { halfRoot: Uint8Array; offsets: Uint32Array; proofs: Uint8Array } {
+export function buildHalf(job: HalfJob): Half {
   const { slots, leaves } = job;
   const tree = SparseMerkleTree.build(Array.from(slots, (slot, k) => ({ slot, leaf: leaves.subarray(32 * k, 32 * k + 32) })));
   const each = Array.from(slots, (slot) => tree.proofBytes(slot));
@@ -30,13 +32,7 @@ export function buildHalf(job: HalfJob): { halfRoot: Uint8Array; offsets: Uint32
   return { halfRoot: tree.nodeAt(TREE_DEPTH - 1, BigInt(job.top)), offsets, proofs };
 }
 
-parentPort?.on('message', (job: HalfJob) => {
-  let result: HalfResult;
-  try {
-    result = { id: job.id, ...buildHalf(job) };
-  } catch (error) {
-    result = { id: job.id, error };
-  }
-  const transfer = 'error' in result ? [] : [result.halfRoot.buffer, result.offsets.buffer, result.proofs.buffer];
-  parentPort!.postMessage(result, transfer as ArrayBuffer[]);
+serveJobs(import.meta.url, (job: HalfJob) => {
+  const half = buildHalf(job);
+  return { result: half, transfer: [half.halfRoot.buffer, half.offsets.buffer, half.proofs.buffer] as ArrayBuffer[] };
 });

@@ -10,11 +10,11 @@
  * exactly SparseMerkleTree's; test/operator/block/tree-workers.test.ts compares them.
  *
  * Small blocks (and any environment where a worker cannot start) are built in-process: a worker round trip is
- * not worth it below a few thousand leaves.
+ * not worth it below a few thousand leaves. The workers are a WorkerPool (operator/workers/pool.ts).
  */
-import { Worker } from 'node:worker_threads';
 import { bytesToHex, keccak256Pair, SparseMerkleTree, type Hash } from '../../client/protocol/index.ts';
-import { buildHalf, type HalfJob, type HalfResult } from './tree-worker.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { buildHalf, type Half, type HalfJob } from './tree-worker.ts';
 
 export interface BlockLeaf {
   readonly slot: bigint;
@@ -32,8 +32,6 @@ export interface BlockTree {
 export const PARALLEL_THRESHOLD = 4096;
 const TOP_BIT = 1n << 63n;
 
-type Half = { halfRoot: Uint8Array; offsets: Uint32Array; proofs: Uint8Array };
-
 export async function buildBlockTree(leaves: readonly BlockLeaf[]): Promise<BlockTree> {
   if (leaves.length < PARALLEL_THRESHOLD) {
     const tree = SparseMerkleTree.build(leaves);
@@ -47,7 +45,7 @@ export async function buildBlockTree(leaves: readonly BlockLeaf[]): Promise<Bloc
       const slots = BigUint64Array.from(indices, (k) => leaves[k]!.slot);
       const bytes = new Uint8Array(32 * indices.length);
       indices.forEach((k, j) => bytes.set(leaves[k]!.leaf, 32 * j));
-      return runHalf({ id: 0, top, slots, leaves: bytes });
+      return runHalf({ top, slots, leaves: bytes });
     }),
   );
   const [left, right] = halves as [Half, Half];
@@ -73,52 +71,9 @@ export async function buildBlockTree(leaves: readonly BlockLeaf[]): Promise<Bloc
   return { root: bytesToHex(root), proofs };
 }
 
-// ---- the pool: two workers, started on first use, never holding the process open
-
-const pool: (Worker | undefined)[] = [undefined, undefined];
-let workersUnavailable = false;
-let nextId = 1;
-const waiting = new Map<number, { resolve: (half: Half) => void; reject: (error: unknown) => void }>();
-
-function worker(top: number): Worker | undefined {
-  if (workersUnavailable) return undefined;
-  let current = pool[top];
-  if (current !== undefined) return current;
-  try {
-    current = new Worker(new URL('./tree-worker.mjs', import.meta.url));
-  } catch {
-    workersUnavailable = true; // e.g. no TypeScript loader in workers: build in-process from now on
-    return undefined;
-  }
-  current.on('message', (result: HalfResult) => {
-    const job = waiting.get(result.id);
-    waiting.delete(result.id);
-    if ('error' in result) job?.reject(result.error);
-    else job?.resolve(result);
-    if (waiting.size === 0) for (const idle of pool) idle?.unref();
-  });
-  current.on('error', (error) => {
-    // a crashed worker fails its jobs; the next block starts a fresh one
-    pool[top] = undefined;
-    for (const [id, job] of waiting) {
-      waiting.delete(id);
-      job.reject(error);
-    }
-  });
-  // Referenced only while it has a job: an idle worker must not keep a finished process (a CLI run, a test)
-  // alive. unref() comes after the listeners, since adding a 'message' listener refs the port again.
-  current.unref();
-  pool[top] = current;
-  return current;
-}
+const pool = new WorkerPool<HalfJob, Half>(new URL('./tree-worker.ts', import.meta.url), 2);
 
 function runHalf(job: HalfJob): Promise<Half> {
-  const target = worker(job.top);
-  if (target === undefined || job.slots.length === 0) return Promise.resolve(buildHalf(job));
-  const id = nextId++;
-  return new Promise<Half>((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    target.ref();
-    target.postMessage({ ...job, id }, [job.slots.buffer, job.leaves.buffer] as ArrayBuffer[]);
-  });
+  if (job.slots.length === 0) return Promise.resolve(buildHalf(job));
+  return pool.run(job, [job.slots.buffer, job.leaves.buffer] as ArrayBuffer[], buildHalf);
 }

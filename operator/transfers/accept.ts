@@ -8,10 +8,9 @@
  */
 import type { Store } from '../db/store.ts';
 import { coinsBySlots, insertAccepted, type AcceptedRow, type Coin } from '../db/transfers.ts';
+import { recoverSigners, type Recovered } from './recover-workers.ts';
 import {
   bytesToHex,
-  recoverTransactionSigner,
-  SignatureError,
   transactionDigestBytes,
   type Hash,
   type SignedTransaction,
@@ -51,9 +50,17 @@ const DEADLOCK_RETRIES = 3;
 
 export async function acceptTransfers(store: Store, domain: TransactionDomain, items: readonly SignedTransaction[]): Promise<TransferResult[]> {
   const coins = await coinsBySlots(store.sql, [...new Set(items.map((item) => item.transaction.slot))]);
+  // The checks against the stored coin first; only the items that pass them cost a signer recovery, and those
+  // are recovered on the worker pool (recover-workers.ts), off this thread.
+  const refusals = items.map((item) => checkCoin(item.transaction, coins.get(item.transaction.slot)));
+  const candidates = items.flatMap((_, index) => (refusals[index] === undefined ? [index] : []));
+  const digests = candidates.map((index) => transactionDigestBytes(items[index]!.transaction, domain));
+  const recovered = await recoverSigners(digests, candidates.map((index) => items[index]!.signature));
+  const signerOf = new Map(candidates.map((index, k) => [index, { digest: digests[k]!, signer: recovered[k]! }]));
+
   const claimed = new Set<bigint>();
-  const verdicts = items.map((item): Verdict => {
-    const verdict = check(item, coins.get(item.transaction.slot), domain);
+  const verdicts = items.map((item, index): Verdict => {
+    const verdict = refusals[index] ?? check(item, coins.get(item.transaction.slot)!, signerOf.get(index)!);
     if ('row' in verdict) {
       if (claimed.has(verdict.row.slot)) return rejection('already_pending', `an earlier item of this batch already spends coin ${verdict.row.slot}`);
       claimed.add(verdict.row.slot);
@@ -79,19 +86,11 @@ export async function acceptTransfers(store: Store, domain: TransactionDomain, i
   });
 }
 
-function check(item: SignedTransaction, coin: Coin | undefined, domain: TransactionDomain): Verdict {
+/** Signature and owner checks of an item that passed checkCoin, given its digest and recovered signer. */
+function check(item: SignedTransaction, coin: Coin, { digest, signer }: { digest: Uint8Array; signer: Recovered }): Verdict {
   const tx = item.transaction;
-  const refused = checkCoin(tx, coin);
-  if (refused !== undefined) return refused;
-  const digest = transactionDigestBytes(tx, domain);
-  let signer;
-  try {
-    signer = recoverTransactionSigner(digest, item.signature);
-  } catch (error) {
-    if (error instanceof SignatureError) return rejection('invalid_signature', `${error.code}: ${error.shortMessage}`);
-    throw error;
-  }
-  if (signer !== coin!.owner) return rejection('not_owner', `the transfer is signed by ${signer}, but coin ${tx.slot} belongs to ${coin!.owner}`);
+  if (typeof signer !== 'string') return rejection('invalid_signature', `${signer.code}: ${signer.shortMessage}`);
+  if (signer !== coin.owner) return rejection('not_owner', `the transfer is signed by ${signer}, but coin ${tx.slot} belongs to ${coin.owner}`);
   return {
     row: { slot: tx.slot, prevBlock: tx.prevBlock, denomination: tx.denomination, newOwner: tx.newOwner, signature: item.signature, digest: bytesToHex(digest), signer },
   };

@@ -3,6 +3,7 @@ import { bytesToHex, transactionDigestBytes, type Transaction } from '../../../c
 import { slotToDb } from '../../../operator/db/codec.ts';
 import { insertAccepted, pendingCount, type AcceptedRow } from '../../../operator/db/transfers.ts';
 import { acceptTransfers } from '../../../operator/transfers/accept.ts';
+import { PARALLEL_RECOVERY_THRESHOLD } from '../../../operator/transfers/recover-workers.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { DENOMINATION, DEPOSIT_BLOCK, DOMAIN, insertCoins, KEYS, OWNERS, signed } from '../http/fixture.ts';
 
@@ -45,4 +46,25 @@ t.test('acceptTransfers on an empty-of-valid batch touches nothing', async (t) =
   const results = await acceptTransfers(store, DOMAIN, [signed(spend(2n), KEYS[0]!), signed(spend(77n), KEYS[0]!)]);
   t.match(results, [{ error: { code: 'coin_exiting' } }, { error: { code: 'unknown_coin' } }]);
   t.equal(await pendingCount(store.sql), before);
+});
+
+t.test('a large batch is recovered on the worker pool with the same verdicts, in order', async (t) => {
+  const slots = Array.from({ length: 3 * PARALLEL_RECOVERY_THRESHOLD }, (_, i) => 1000n + BigInt(i));
+  await insertCoins(store, slots.map((slot) => ({ slot, owner: OWNERS[0]! })));
+  const items = slots.map((slot) => signed(spend(slot), KEYS[0]!));
+  items[3] = signed(spend(slots[3]!), KEYS[2]!); // signed by someone else
+  const high = items[7]!.signature;
+  items[7] = { ...items[7]!, signature: `${high.slice(0, 130)}1d` as typeof high }; // v = 29
+  items[9] = items[8]!; // the same spend twice in one batch
+  const results = await acceptTransfers(store, DOMAIN, items);
+  t.match(results[3], { status: 'rejected', error: { code: 'not_owner' } });
+  t.match(results[7], { status: 'rejected', error: { code: 'invalid_signature', message: /^invalid_signature_v: / } });
+  t.match(results[9], { status: 'rejected', error: { code: 'already_pending' } });
+  const accepted = results.filter((result) => result.status === 'accepted');
+  t.equal(accepted.length, items.length - 3, 'every other transfer accepted');
+  t.same(
+    results.map((result, i) => (result.status === 'accepted' ? result.digest : i)),
+    items.map((item, i) => ([3, 7, 9].includes(i) ? i : bytesToHex(transactionDigestBytes(item.transaction, DOMAIN)))),
+    'answers in item order, each with its own digest',
+  );
 });
