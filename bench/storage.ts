@@ -1,4 +1,4 @@
-// Storage figures (not a test): `npx tsx test/operator/db/storage.bench.ts [historyBlocks=1000]`.
+// Storage figures (not a test): `npx tsx bench/storage.ts [historyBlocks=1000]`.
 // Creates and drops its own database. Leaves of other coins are synthetic (random digests and signatures,
 // real proofs); the tracked coin's transfers are real and its history is verified with client/protocol.
 import { performance } from 'node:perf_hooks';
@@ -10,9 +10,9 @@ import {
   verifyCoinHistory,
   type Hash,
   type Transaction,
-} from '../../../client/protocol/index.ts';
-import { Store, type BlockTransaction, type NewBlock } from '../../../operator/db/store.ts';
-import { addressOf, DOMAIN, privateKey, rng } from '../../protocol/fixtures/helpers.ts';
+} from '../client/protocol/index.ts';
+import { Store, type BlockTransaction, type NewBlock } from '../operator/db/store.ts';
+import { addressOf, DOMAIN, privateKey, rng } from '../test/protocol/fixtures/helpers.ts';
 
 const SERVER = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 const historyBlocks = Number(process.argv[2] ?? 1000);
