@@ -99,3 +99,14 @@ export function keccak256Pairs(input: Uint8Array, output: Uint8Array, count: num
     output.set(memory.subarray(outputAt, outputAt + 32 * n), 32 * done);
   }
 }
+
+/**
+ * keccak256 of the 64 bytes at `offset` in `source`, written to `target` at `targetOffset`: one WASM call and
+ * no allocation (byte loops instead of subarray views), for callers that hash one node at a time — deriving an
+ * exclusion proof lifts a leaf through ~47 levels, thousands of times per history.
+ */
+export function keccak256Of64(source: Uint8Array, offset: number, target: Uint8Array, targetOffset: number): void {
+  for (let i = 0; i < 64; i++) memory[hasherBuffer + i] = source[offset + i]!;
+  keccak.Hash_Calculate(64, 256, 1);
+  for (let i = 0; i < 32; i++) target[targetOffset + i] = memory[hasherBuffer + i]!;
+}

@@ -6,6 +6,7 @@
  * Not re-entrant across awaits by design: every function here runs init → update → digest synchronously.
  */
 import { createKeccak } from 'hash-wasm';
+import { keccak256Of64 } from './keccak-batch.ts';
 
 const hasher = await createKeccak(256);
 
@@ -28,7 +29,8 @@ export function keccak256Pair(left: Uint8Array, right: Uint8Array): Uint8Array {
  * two adjacent siblings of a level buffer in place.
  */
 export function keccak256Into(source: Uint8Array, offset: number, target: Uint8Array, targetOffset: number): void {
-  hasher.init();
-  hasher.update(source.subarray(offset, offset + 64));
-  target.set(hasher.digest('binary'), targetOffset);
+  if (offset < 0 || offset + 64 > source.length || targetOffset < 0 || targetOffset + 32 > target.length) {
+    throw new RangeError('keccak256Into: offset out of range');
+  }
+  keccak256Of64(source, offset, target, targetOffset);
 }
