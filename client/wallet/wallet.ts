@@ -27,14 +27,14 @@ import { JsonRpc } from '../../operator/chain/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
-import { StateFile, withFileLock } from './state-file.ts';
+import { StateFile } from './state-file.ts';
 import { chainLastBlock, chainOwner, emptyState, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
   readonly contract: Address;
   readonly operatorUrl: string;
-  /** 0x-hex private key: from a keystore or the environment (cli/client-config.ts), never from a flag. */
+  /** 0x-hex private key: from a keystore or the environment (cli/keys.ts), never from a flag. */
   readonly privateKey: string;
   /** Directory of the wallet's state files (one per chain, contract and account). */
   readonly dataDir: string;
@@ -118,34 +118,26 @@ export class PlasmaWallet {
     this.provider.destroy();
   }
 
-  /**
-   * Every L1 write of this account goes through here, one at a time across processes (a `plasma wallet`
-   * command while `plasma watch` runs): two senders would otherwise take the same pending nonce.
-   */
-  sendL1(method: string, args: readonly unknown[], value = 0n): ReturnType<PlasmaCashL1['send']> {
-    return withFileLock(`${this.store.file}.send.lock`, () => this.l1.send(this.signer, method, args, value));
-  }
-
   // ---- deposits
 
   async depositEth(amount: bigint): Promise<bigint> {
-    return this.#recordDeposit(await this.sendL1('deposit', [], amount));
+    return this.#recordDeposit(await this.l1.send(this.signer, 'deposit', [], amount));
   }
 
   async depositErc20(token: Address, amount: bigint): Promise<bigint> {
     const erc20 = new Contract(token, ERC20_ABI, this.signer as Signer);
     if (BigInt(await erc20.getFunction('allowance')(this.address, this.l1.address)) < amount) {
-      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc20.getFunction('approve')(this.l1.address, amount)).wait()));
+      await (await erc20.getFunction('approve')(this.l1.address, amount)).wait();
     }
-    return this.#recordDeposit(await this.sendL1('depositERC20', [token, amount]));
+    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC20', [token, amount]));
   }
 
   async depositErc721(token: Address, tokenId: bigint): Promise<bigint> {
     const erc721 = new Contract(token, ERC721_ABI, this.signer as Signer);
     if (String(await erc721.getFunction('getApproved')(tokenId)).toLowerCase() !== this.l1.address) {
-      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait()));
+      await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait();
     }
-    return this.#recordDeposit(await this.sendL1('depositERC721', [token, tokenId]));
+    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC721', [token, tokenId]));
   }
 
   async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {
@@ -328,8 +320,8 @@ export class PlasmaWallet {
     const { exitBond } = await this.l1.parameters();
     const args = exitArguments(coin);
     const sent = args === undefined
-      ? await this.sendL1('startDepositExit', [slot], exitBond)
-      : await this.sendL1('startExit', args, exitBond);
+      ? await this.l1.send(this.signer, 'startDepositExit', [slot], exitBond)
+      : await this.l1.send(this.signer, 'startExit', args, exitBond);
     const started = sent.logs.find((log) => log.name === 'ExitStarted');
     if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
     await this.store.update((state) => {
@@ -340,12 +332,12 @@ export class PlasmaWallet {
   }
 
   async finalize(slot: bigint): Promise<'finalized' | 'cancelled'> {
-    const sent = await this.sendL1('finalizeExit', [slot]);
+    const sent = await this.l1.send(this.signer, 'finalizeExit', [slot]);
     return sent.logs.some((log) => log.name === 'ExitFinalized') ? 'finalized' : 'cancelled';
   }
 
   async withdraw(slot: bigint): Promise<void> {
-    await this.sendL1('withdraw', [slot]);
+    await this.l1.send(this.signer, 'withdraw', [slot]);
     await this.store.update((state) => {
       const coin = state.coins[slot.toString()];
       if (coin !== undefined) coin.withdrawn = true;
@@ -355,7 +347,7 @@ export class PlasmaWallet {
   async withdrawBonds(): Promise<bigint> {
     const balance = await this.l1.bondBalance(this.address);
     if (balance === 0n) return 0n;
-    await this.sendL1('withdrawBonds', []);
+    await this.l1.send(this.signer, 'withdrawBonds', []);
     return balance;
   }
 

@@ -339,7 +339,7 @@ export class Watcher {
   /** Sends one L1 call and records the decision with its outcome; a failure is logged and retried next round. */
   async #send(slot: bigint, action: string, reason: string, method: string, args: readonly unknown[], value = 0n): Promise<boolean> {
     try {
-      const sent = await this.wallet.sendL1(method, args, value);
+      const sent = await this.wallet.l1.send(this.wallet.signer, method, args, value);
       await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { l1Transaction: sent.hash }));
       return true;
     } catch (error) {

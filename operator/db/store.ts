@@ -10,7 +10,6 @@ import { connect as netConnect, type Socket } from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import {
   deriveExclusionProof,
-  pickNeighbour,
   type Hash,
   type Hex,
   type HistoryEntry,
@@ -60,6 +59,8 @@ export interface StorageFigures {
 
 /** Slots per `= any($1)` when matching and removing pending transfers. */
 const PENDING_CHUNK = 50_000;
+/** -2^63: `x # MIN_INT8` orders int8 bit patterns as uint64 (coinHistory). */
+const MIN_INT8 = '-9223372036854775808';
 
 /** A block names one slot twice: refused before anything is written. */
 export class DuplicateSlotError extends Error {
@@ -84,27 +85,14 @@ function noDelaySocket(options: { readonly host: readonly string[]; readonly por
   return socket;
 }
 
-export interface StoreOptions {
-  /**
-   * Stream a block's transactions with COPY (default). The embedded Postgres (PGlite behind its socket server)
-   * drops the connection on COPY, so it inserts them with multi-row INSERTs instead.
-   */
-  readonly copy?: boolean;
-}
-
-/** Rows per INSERT when COPY is off: well under Postgres's 65,535 bind parameters (arrays count as one). */
-const INSERT_CHUNK = 5_000;
-
 export class Store {
   readonly sql: Sql;
-  readonly #copy: boolean;
 
-  constructor(sql: Sql, options: StoreOptions = {}) {
+  constructor(sql: Sql) {
     this.sql = sql;
-    this.#copy = options.copy ?? true;
   }
 
-  static connect(url: string, options: { readonly max?: number } & StoreOptions = {}): Store {
+  static connect(url: string, options: { readonly max?: number } = {}): Store {
     // `socket` is a documented option that postgres.js's types leave out. `backoff`: postgres.js waits
     // 3^failures/100 s (up to 20 s) before reconnecting after a failed attempt, and queries wait with it; after a
     // Postgres restart that held requests and the block loop for many seconds. Capped at 1 s here.
@@ -115,7 +103,7 @@ export class Store {
       backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
       connect_timeout: 10,
     };
-    return new Store(postgres(url, settings), options);
+    return new Store(postgres(url, settings));
   }
 
   migrate(): Promise<number[]> {
@@ -160,40 +148,22 @@ export class Store {
         for (const p of rows) pending.set(p.slot, { digest: p.digest.toString('hex'), acceptedAt: p.accepted_at });
       }
       const taken: string[] = [];
-      const acceptedAt = block.transactions.map((item, i) => {
-        const match = pending.get(slots[i]!);
-        if (match === undefined || match.digest !== hexBody(item.digest)) return now;
-        taken.push(slots[i]!);
-        return match.acceptedAt;
-      });
-      if (this.#copy) {
-        await copyIn(
-          tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
-          (function* () {
-            for (const [i, item] of block.transactions.entries()) {
-              yield `${number}\t${slots[i]}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${hexBody(item.digest)}\t\\\\x${hexBody(item.proof)}\t${acceptedAt[i]}\n`;
+      await copyIn(
+        tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
+        (function* () {
+          for (const [i, item] of block.transactions.entries()) {
+            const slot = slots[i]!;
+            const digest = hexBody(item.digest);
+            const match = pending.get(slot);
+            let acceptedAt = now;
+            if (match !== undefined && match.digest === digest) {
+              acceptedAt = match.acceptedAt;
+              taken.push(slot);
             }
-          })(),
-        );
-      } else {
-        for (let start = 0; start < block.transactions.length; start += INSERT_CHUNK) {
-          const items = block.transactions.slice(start, start + INSERT_CHUNK);
-          await tx`
-            insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
-            select ${number}::int8, r.slot, r.prev_block, r.denomination, decode(r.new_owner, 'hex'), decode(r.signature, 'hex'),
-                   decode(r.digest, 'hex'), decode(r.proof, 'hex'), r.accepted_at
-            from unnest(
-              ${slots.slice(start, start + INSERT_CHUNK)}::int8[],
-              ${items.map((item) => item.tx.prevBlock.toString())}::int8[],
-              ${items.map((item) => item.tx.denomination.toString())}::numeric[],
-              ${items.map((item) => hexBody(item.tx.newOwner))}::text[],
-              ${items.map((item) => hexBody(item.signature))}::text[],
-              ${items.map((item) => hexBody(item.digest))}::text[],
-              ${items.map((item) => hexBody(item.proof))}::text[],
-              ${acceptedAt.slice(start, start + INSERT_CHUNK)}::timestamptz[]
-            ) as r (slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)`;
-        }
-      }
+            yield `${number}\t${slot}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${digest}\t\\\\x${hexBody(item.proof)}\t${acceptedAt}\n`;
+          }
+        })(),
+      );
       for (let start = 0; start < taken.length; start += PENDING_CHUNK) {
         await tx`delete from pending_transactions where slot = any(${taken.slice(start, start + PENDING_CHUNK)}::int8[])`;
       }
@@ -224,29 +194,51 @@ export class Store {
     return rows.map((row) => ({ number: BigInt(row.number), root: hexOf(row.root), txCount: row.tx_count, status: row.status }));
   }
 
+  /** Numbers of the child blocks confirmed on L1 in `[from, to]`, ascending, at most `limit` (index-only scan). */
+  async committedBlockNumbers(from: bigint, to: bigint, limit: number): Promise<bigint[]> {
+    const rows = await this.sql<{ number: string }[]>`
+      select number from blocks
+      where status = 'confirmed' and number between ${from.toString()}::int8 and ${to.toString()}::int8
+      order by number limit ${limit}`;
+    return rows.map((row) => BigInt(row.number));
+  }
+
   /**
    * The §5 entries of one coin for the committed child blocks in `[from, to]` (at most `limit` of them), in one
-   * query: per block, a LATERAL index probe for the coin's own transaction, and only when it has none, one probe
-   * each for the nearest present slot below and above it (primary key (block, slot)).
+   * query. Per block: a probe of the primary key (block, slot) for the coin's own transaction; only when it has
+   * none, one index-only probe each for the nearest present slot below and above it (slot and digest are in the
+   * key, migrations/0002), then the proof of the nearer of the two (pickNeighbour's rule) from the table.
+   *
+   * "Nearer" is the lower common height with the slot, i.e. the smaller `neighbour xor slot` as a uint64. The two
+   * candidates lie on opposite sides of the slot, so their highest differing bits differ and there is no tie. The
+   * stored values are `slot - 2^63` (the top bit flipped), so `a # b` of stored values is the xor of the slots,
+   * and `x # min(int8)` maps a uint64 bit pattern to an int8 with the same order.
    */
   async coinHistory(slot: bigint, from: bigint, to: bigint, limit = 10_000): Promise<CoinHistoryPage> {
     const s = slotToDb(slot);
     const rows = await this.sql<HistoryRow[]>`
       select b.number, t.prev_block, t.denomination, t.new_owner, t.signature, t.proof,
-             lo.slot as lo_slot, lo.digest as lo_digest, lo.proof as lo_proof,
-             hi.slot as hi_slot, hi.digest as hi_digest, hi.proof as hi_proof
+             n.slot as n_slot, n.digest as n_digest, n.proof as n_proof
       from blocks b
       left join transactions t on t.block = b.number and t.slot = ${s}::int8
       left join lateral (
-        select x.slot, x.digest, x.proof from transactions x
+        select x.slot from transactions x
         where t.slot is null and x.block = b.number and x.slot < ${s}::int8
         order by x.slot desc limit 1
       ) lo on true
       left join lateral (
-        select x.slot, x.digest, x.proof from transactions x
+        select x.slot from transactions x
         where t.slot is null and x.block = b.number and x.slot > ${s}::int8
         order by x.slot limit 1
       ) hi on true
+      left join lateral (
+        select x.slot, x.digest, x.proof from transactions x
+        where x.block = b.number and x.slot = case
+          when hi.slot is null then lo.slot
+          when lo.slot is null then hi.slot
+          when (hi.slot # ${s}::int8) # ${MIN_INT8}::int8 < (lo.slot # ${s}::int8) # ${MIN_INT8}::int8 then hi.slot
+          else lo.slot end
+      ) n on true
       where b.status = 'confirmed' and b.number between ${from.toString()}::int8 and ${to.toString()}::int8
       order by b.number
       limit ${limit + 1}`;
@@ -273,12 +265,10 @@ interface HistoryRow {
   new_owner: Buffer | null;
   signature: Buffer | null;
   proof: Buffer | null;
-  lo_slot: string | null;
-  lo_digest: Buffer | null;
-  lo_proof: Buffer | null;
-  hi_slot: string | null;
-  hi_digest: Buffer | null;
-  hi_proof: Buffer | null;
+  /** The nearest present slot (when the coin has no transaction in the block), its digest and proof. */
+  n_slot: string | null;
+  n_digest: Buffer | null;
+  n_proof: Buffer | null;
 }
 
 function toEntry(slot: bigint, row: HistoryRow): HistoryEntry {
@@ -292,8 +282,8 @@ function toEntry(slot: bigint, row: HistoryRow): HistoryEntry {
       proof: hexOf(row.proof),
     };
   }
-  const neighbour = (at: string | null, leaf: Buffer | null, proof: Buffer | null) =>
-    at === null || leaf === null || proof === null ? undefined : { slot: slotFromDb(at), leaf, proof };
-  const nearest = pickNeighbour(slot, neighbour(row.lo_slot, row.lo_digest, row.lo_proof), neighbour(row.hi_slot, row.hi_digest, row.hi_proof));
+  const nearest = row.n_slot === null || row.n_digest === null || row.n_proof === null
+    ? undefined
+    : { slot: slotFromDb(row.n_slot), leaf: row.n_digest, proof: row.n_proof };
   return { block, kind: 'exclusion', proof: deriveExclusionProof(slot, nearest) };
 }

@@ -2,7 +2,7 @@
  * GET /v1/coins/:slot, /v1/coins/:slot/history and /v1/coins/:slot/proofs/:block.
  *
  * The history is streamed: the head, then one page of `historyPageBlocks` entries per query to Store.coinHistory,
- * so one request holds at most a page in memory however long the coin's life. Past `maxHistoryEntries` (or the
+ * so one request holds at most HISTORY_PAGES_IN_FLIGHT pages in memory however long the coin's life. Past `maxHistoryEntries` (or the
  * caller's `limit`) it stops and names the block to continue from in `next` (§9).
  */
 import { Readable } from 'node:stream';
@@ -54,25 +54,40 @@ export async function knownCoin(store: Store, slot: bigint): Promise<Coin> {
   return coin;
 }
 
+/** Pages of one history queried at once: each runs on its own pooled connection, so Postgres uses both cores. */
+const HISTORY_PAGES_IN_FLIGHT = 2;
+
 async function* streamHistory(deps: Deps, coin: Coin, last: bigint, start: bigint, end: bigint, limit: number): AsyncGenerator<string> {
   const deposit = { block: coin.depositBlock.toString(), owner: coin.depositor.toLowerCase() as Address, denomination: coin.denomination.toString() };
   yield `{"slot":"${coin.slot}","deposit":${JSON.stringify(deposit)},"lastCommittedBlock":"${last}","entries":[`;
-  let cursor = start;
-  let remaining = limit;
-  let next: bigint | undefined;
+  // The committed block numbers of the range come first (an index-only scan), so the pages' bounds are known up
+  // front and the pages, independent queries, can run ahead of the one being written: most of a history's time
+  // is the per-block index probes of Store.coinHistory, and one query uses one core.
+  const numbers = end < start ? [] : await deps.store.committedBlockNumbers(start, end, limit + 1);
+  const next = numbers.length > limit ? numbers[limit] : undefined;
+  const pageSize = deps.limits.historyPageBlocks;
+  const bounds: [bigint, bigint, number][] = [];
+  for (let at = 0; at < Math.min(numbers.length, limit); at += pageSize) {
+    const page = numbers.slice(at, Math.min(at + pageSize, limit));
+    bounds.push([page[0]!, page[page.length - 1]!, page.length]);
+  }
+  const query = ([first, lastOfPage, count]: [bigint, bigint, number]) => deps.store.coinHistory(coin.slot, first, lastOfPage, count);
+  const inFlight = bounds.slice(0, HISTORY_PAGES_IN_FLIGHT).map(query);
+  inFlight.forEach((page) => page.catch(() => {})); // awaited in order below; a failure surfaces there
   let first = true;
-  while (cursor <= end && remaining > 0) {
-    const page = await deps.store.coinHistory(coin.slot, cursor, end, Math.min(deps.limits.historyPageBlocks, remaining));
+  for (let k = 0; k < bounds.length; k++) {
+    const page = await inFlight[k]!;
+    if (k + HISTORY_PAGES_IN_FLIGHT < bounds.length) {
+      const ahead = query(bounds[k + HISTORY_PAGES_IN_FLIGHT]!);
+      ahead.catch(() => {});
+      inFlight.push(ahead);
+    }
     let chunk = '';
     for (const entry of page.entries) {
       chunk += (first ? '' : ',') + JSON.stringify(historyEntryToJson(entry));
       first = false;
     }
     if (chunk !== '') yield chunk;
-    remaining -= page.entries.length;
-    if (page.next === undefined) break;
-    cursor = page.next;
-    if (remaining === 0) next = page.next;
   }
   yield next === undefined ? ']}' : `],"next":"${next}"}`;
 }
