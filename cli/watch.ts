@@ -12,11 +12,9 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Env } from '../operator/config.ts';
 import type { RunIo } from '../operator/index.ts';
-import { JsonRpc } from '../operator/chain/rpc.ts';
-import type { Address, Hash } from '../client/protocol/index.ts';
-import { VerifiedL1State } from '../client/l1/state-proof.ts';
+import { provenL1State } from '../client/watcher/verify-l1.ts';
 import { PlasmaWallet } from '../client/wallet/wallet.ts';
-import { Watcher, type L1StateCheck } from '../client/watcher/watcher.ts';
+import { Watcher } from '../client/watcher/watcher.ts';
 import {
   CONNECTION_OPTIONS,
   CliError,
@@ -28,6 +26,8 @@ import {
   walletOptions,
   type CliOption,
 } from './client-config.ts';
+import { waitForSignal } from '../operator/signals.ts';
+import { processAlive } from '../client/wallet/state-file.ts';
 
 export const WATCH_OPTIONS: readonly CliOption[] = [
   ...CONNECTION_OPTIONS.filter((o) => o.flag !== 'help'),
@@ -56,24 +56,7 @@ ${KEY_HELP}
 `;
 }
 
-const EXIT_STATUS_NAMES = ['none', 'live', 'finalized', 'cancelled'] as const;
-
-/** VerifiedL1State's exit status is the contract's enum (0..3); the watcher compares names. */
-export function exitStatusName(status: bigint): string {
-  return EXIT_STATUS_NAMES[Number(status)] ?? `unknown(${status})`;
-}
-
-/** The --verify-l1 check: VerifiedL1State (eth_getProof against the header's state root) in the watcher's terms. */
-export function verifiedL1Check(rpcUrl: string, contract: Address): L1StateCheck {
-  const state = new VerifiedL1State({ rpc: new JsonRpc(rpcUrl), contract });
-  return {
-    childBlockRoot: (blockNumber: bigint, l1Block: bigint): Promise<Hash> => state.childBlockRoot(blockNumber, l1Block),
-    async exit(slot: bigint, nonce: bigint, l1Block: bigint) {
-      const exit = await state.exit(slot, nonce, l1Block);
-      return { exitor: exit.exitor.toLowerCase() as Address, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: exitStatusName(exit.status) };
-    },
-  };
-}
+export { exitStatusName } from '../client/watcher/verify-l1.ts';
 
 /** What the running daemon writes next to the state file. */
 interface Heartbeat {
@@ -100,17 +83,9 @@ async function writeHeartbeat(file: string, heartbeat: Heartbeat): Promise<void>
   await rename(temporary, file);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const daemonRunning = (heartbeat: Heartbeat | undefined): heartbeat is Heartbeat =>
-  heartbeat !== undefined && heartbeat.stoppedAt === undefined && alive(heartbeat.pid);
+  heartbeat !== undefined && heartbeat.stoppedAt === undefined && processAlive(heartbeat.pid);
 
 /** Another process's watcher runs on this wallet's state (two would send every action twice). */
 export async function runningDaemon(wallet: PlasmaWallet): Promise<number | undefined> {
@@ -221,7 +196,7 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     confirmations: settings.confirmations,
     missingProofGraceMs: settings.missingProofGraceMs,
     exitFrozenCoins: settings.exitFrozenCoins,
-    ...(settings.verifyL1 ? { verifyL1: verifiedL1Check(wallet.l1.rpc.url, wallet.l1.address) } : {}),
+    ...(settings.verifyL1 ? { verifyL1: provenL1State(wallet.l1.rpc, wallet.l1.address) } : {}),
     log: ({ time, level, event, ...fields }) => {
       const text = JSON.stringify({ time, level: level ?? (fields['error'] === undefined ? 'info' : 'warn'), msg: event ?? 'watcher', ...fields });
       io.err(`${text}\n`);
@@ -244,18 +219,4 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
   wallet.close();
   line('info', 'watcher stopped');
   return 0;
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }

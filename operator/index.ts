@@ -6,6 +6,7 @@
 import { ConfigError, operatorHelp, parseOperatorConfig, type Env } from './config.ts';
 import { createLog, errorMessage } from './log.ts';
 import { startOperator, type RunningOperator } from './service.ts';
+import { waitForSignal } from './signals.ts';
 
 export interface RunIo {
   readonly out: (text: string) => void;
@@ -45,18 +46,4 @@ export async function runOperator(argv: readonly string[], env: Env, io: RunIo =
   log.info('signal received', { signal });
   await operator.stop();
   return 0;
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }

@@ -96,7 +96,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       databaseUrl = config.database.url;
     }
     // PGlite is one backend behind a queue: one connection is all it can use.
-    const store = Store.connect(databaseUrl, { max: embedded ? 1 : 8 });
+    // PGlite's socket server drops a connection on COPY: the embedded database takes blocks by INSERT.
+    const store = Store.connect(databaseUrl, embedded ? { max: 1, copy: false } : { max: 8 });
     cleanup.push(() => store.close());
     try {
       const applied = await store.migrate();

@@ -8,7 +8,7 @@
 import { Contract, type ContractTransactionResponse, type Interface, type Wallet } from 'ethers';
 import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
 import { plasmaCashInterface } from '../../operator/chain/contract.ts';
-import { quantity, type JsonRpc } from '../../operator/chain/rpc.ts';
+import { quantity, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
 export type CoinStateName = 'none' | 'deposited' | 'exiting' | 'exited';
@@ -99,13 +99,6 @@ const FOLLOWED_EVENTS = [
   'CoinWithdrawn',
 ] as const;
 
-interface RpcLog {
-  readonly blockNumber: string;
-  readonly transactionHash: Hash;
-  readonly logIndex: string;
-  readonly topics: string[];
-  readonly data: string;
-}
 
 const lower = (value: string): Address => value.toLowerCase() as Address;
 

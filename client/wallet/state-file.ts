@@ -27,7 +27,8 @@ export function decodeJson<T>(text: string): T {
   return JSON.parse(text, reviver) as T;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` runs (EPERM: it runs under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -92,26 +93,43 @@ export class StateFile<T> {
     }
   }
 
-  async #lock(): Promise<() => Promise<void>> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const lockFile = `${this.file}.lock`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open(lockFile, 'wx', 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return () => rm(lockFile, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
-        // A lock left by a process that died (SIGKILL) is taken over; an empty one is being written right now.
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !processAlive(holder)) {
-          await rm(lockFile, { force: true });
-          continue;
-        }
-        if (attempt > 3000) throw new Error(`the wallet state ${this.file} stays locked by process ${holder}; stop it or remove ${lockFile}`);
-        await sleep(10);
+  #lock(): Promise<() => Promise<void>> {
+    return acquireFileLock(`${this.file}.lock`);
+  }
+}
+
+/**
+ * Takes the exclusive lock file `lockFile` (created with O_EXCL, holding this pid; a lock whose process died
+ * is taken over) and resolves with its release.
+ */
+export async function acquireFileLock(lockFile: string): Promise<() => Promise<void>> {
+  await mkdir(path.dirname(lockFile), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+      // A lock left by a process that died (SIGKILL) is taken over; an empty one is being written right now.
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !processAlive(holder)) {
+        await rm(lockFile, { force: true });
+        continue;
       }
+      if (attempt > 3000) throw new Error(`${lockFile} stays locked by process ${holder}; stop it or remove the file`);
+      await sleep(10);
     }
+  }
+}
+
+/** Runs `work` holding the lock file: one holder across processes. */
+export async function withFileLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
+  const release = await acquireFileLock(lockFile);
+  try {
+    return await work();
+  } finally {
+    await release();
   }
 }

@@ -101,6 +101,18 @@ export function emptyState(account: Address, contract: Address, chainId: bigint,
 export const exitKey = (slot: bigint, nonce: bigint) => `${slot}:${nonce}`;
 export const challengeKey = (slot: bigint, nonce: bigint, id: Hash) => `${slot}:${nonce}:${id}`;
 
+/** A coin as its Deposit event mints it: owned by the depositor, no transaction yet. */
+export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor: Address; denomination: bigint; kind: AssetKind; token: Address; tokenId: bigint }): StoredCoin {
+  return {
+    slot: event.slot,
+    deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
+    asset: { kind: event.kind, token: event.token, tokenId: event.tokenId },
+    chain: [],
+    coveredThrough: event.block,
+    role: 'owner',
+  };
+}
+
 /** The owner the coin's chain ends with. */
 export function chainOwner(coin: StoredCoin): Address {
   const last = coin.chain[coin.chain.length - 1];

@@ -27,14 +27,14 @@ import { JsonRpc } from '../../operator/chain/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
-import { StateFile } from './state-file.ts';
-import { chainLastBlock, chainOwner, emptyState, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+import { StateFile, withFileLock } from './state-file.ts';
+import { chainLastBlock, chainOwner, coinFromDeposit, emptyState, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
   readonly contract: Address;
   readonly operatorUrl: string;
-  /** 0x-hex private key: from a keystore or the environment (cli/keys.ts), never from a flag. */
+  /** 0x-hex private key: from a keystore or the environment (cli/client-config.ts), never from a flag. */
   readonly privateKey: string;
   /** Directory of the wallet's state files (one per chain, contract and account). */
   readonly dataDir: string;
@@ -118,40 +118,41 @@ export class PlasmaWallet {
     this.provider.destroy();
   }
 
+  /**
+   * Every L1 write of this account goes through here, one at a time across processes (a `plasma wallet`
+   * command while `plasma watch` runs): two senders would otherwise take the same pending nonce.
+   */
+  sendL1(method: string, args: readonly unknown[], value = 0n): ReturnType<PlasmaCashL1['send']> {
+    return withFileLock(`${this.store.file}.send.lock`, () => this.l1.send(this.signer, method, args, value));
+  }
+
   // ---- deposits
 
   async depositEth(amount: bigint): Promise<bigint> {
-    return this.#recordDeposit(await this.l1.send(this.signer, 'deposit', [], amount));
+    return this.#recordDeposit(await this.sendL1('deposit', [], amount));
   }
 
   async depositErc20(token: Address, amount: bigint): Promise<bigint> {
     const erc20 = new Contract(token, ERC20_ABI, this.signer as Signer);
     if (BigInt(await erc20.getFunction('allowance')(this.address, this.l1.address)) < amount) {
-      await (await erc20.getFunction('approve')(this.l1.address, amount)).wait();
+      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc20.getFunction('approve')(this.l1.address, amount)).wait()));
     }
-    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC20', [token, amount]));
+    return this.#recordDeposit(await this.sendL1('depositERC20', [token, amount]));
   }
 
   async depositErc721(token: Address, tokenId: bigint): Promise<bigint> {
     const erc721 = new Contract(token, ERC721_ABI, this.signer as Signer);
     if (String(await erc721.getFunction('getApproved')(tokenId)).toLowerCase() !== this.l1.address) {
-      await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait();
+      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait()));
     }
-    return this.#recordDeposit(await this.l1.send(this.signer, 'depositERC721', [token, tokenId]));
+    return this.#recordDeposit(await this.sendL1('depositERC721', [token, tokenId]));
   }
 
   async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {
     const event = sent.logs.find((log) => log.name === 'Deposit');
     if (event === undefined || event.name !== 'Deposit') throw new WalletError('no_deposit_event', 'the deposit transaction emitted no Deposit event');
     await this.store.update((state) => {
-      state.coins[event.slot.toString()] ??= {
-        slot: event.slot,
-        deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
-        asset: { kind: event.kind, token: event.token, tokenId: event.tokenId },
-        chain: [],
-        coveredThrough: event.block,
-        role: 'owner',
-      };
+      state.coins[event.slot.toString()] ??= coinFromDeposit(event);
     });
     this.log(`deposited coin ${event.slot} (${event.kind}, ${event.denomination}) at block ${event.block}`);
     return event.slot;
@@ -320,8 +321,8 @@ export class PlasmaWallet {
     const { exitBond } = await this.l1.parameters();
     const args = exitArguments(coin);
     const sent = args === undefined
-      ? await this.l1.send(this.signer, 'startDepositExit', [slot], exitBond)
-      : await this.l1.send(this.signer, 'startExit', args, exitBond);
+      ? await this.sendL1('startDepositExit', [slot], exitBond)
+      : await this.sendL1('startExit', args, exitBond);
     const started = sent.logs.find((log) => log.name === 'ExitStarted');
     if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
     await this.store.update((state) => {
@@ -332,12 +333,12 @@ export class PlasmaWallet {
   }
 
   async finalize(slot: bigint): Promise<'finalized' | 'cancelled'> {
-    const sent = await this.l1.send(this.signer, 'finalizeExit', [slot]);
+    const sent = await this.sendL1('finalizeExit', [slot]);
     return sent.logs.some((log) => log.name === 'ExitFinalized') ? 'finalized' : 'cancelled';
   }
 
   async withdraw(slot: bigint): Promise<void> {
-    await this.l1.send(this.signer, 'withdraw', [slot]);
+    await this.sendL1('withdraw', [slot]);
     await this.store.update((state) => {
       const coin = state.coins[slot.toString()];
       if (coin !== undefined) coin.withdrawn = true;
@@ -347,7 +348,7 @@ export class PlasmaWallet {
   async withdrawBonds(): Promise<bigint> {
     const balance = await this.l1.bondBalance(this.address);
     if (balance === 0n) return 0n;
-    await this.l1.send(this.signer, 'withdrawBonds', []);
+    await this.sendL1('withdrawBonds', []);
     return balance;
   }
 

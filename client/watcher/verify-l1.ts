@@ -9,13 +9,18 @@ import type { L1StateCheck } from './watcher.ts';
 
 const EXIT_STATUSES = ['none', 'live', 'finalized', 'cancelled'] as const;
 
+/** VerifiedL1State's exit status is the contract's enum (0..3); the watcher compares names. */
+export function exitStatusName(status: bigint): string {
+  return EXIT_STATUSES[Number(status)] ?? `unknown(${status})`;
+}
+
 export function provenL1State(rpc: JsonRpc, contract: Address): L1StateCheck {
   const state = new VerifiedL1State({ rpc, contract });
   return {
     childBlockRoot: (blockNumber, l1Block) => state.childBlockRoot(blockNumber, l1Block),
     async exit(slot, nonce, l1Block) {
       const exit = await state.exit(slot, nonce, l1Block);
-      return { exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: EXIT_STATUSES[Number(exit.status)] ?? `unknown(${exit.status})` };
+      return { exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: exitStatusName(exit.status) };
     },
   };
 }

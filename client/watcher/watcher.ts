@@ -21,6 +21,7 @@ import {
   chainLastBlock,
   chainOwner,
   challengeKey,
+  coinFromDeposit,
   exitKey,
   liveExitOf,
   MAX_DECISIONS,
@@ -162,14 +163,7 @@ export class Watcher {
     switch (event.name) {
       case 'Deposit':
         if (event.depositor === this.#me && state.coins[event.slot.toString()] === undefined) {
-          state.coins[event.slot.toString()] = {
-            slot: event.slot,
-            deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
-            asset: { kind: event.kind, token: event.token, tokenId: event.tokenId },
-            chain: [],
-            coveredThrough: event.block,
-            role: 'owner',
-          };
+          state.coins[event.slot.toString()] = coinFromDeposit(event);
           this.#log({ event: 'deposit_seen', slot: event.slot, block: event.block });
         }
         return;
@@ -339,7 +333,7 @@ export class Watcher {
   /** Sends one L1 call and records the decision with its outcome; a failure is logged and retried next round. */
   async #send(slot: bigint, action: string, reason: string, method: string, args: readonly unknown[], value = 0n): Promise<boolean> {
     try {
-      const sent = await this.wallet.l1.send(this.wallet.signer, method, args, value);
+      const sent = await this.wallet.sendL1(method, args, value);
       await this.wallet.store.update((state) => this.#decide(state, slot, action, reason, { l1Transaction: sent.hash }));
       return true;
     } catch (error) {

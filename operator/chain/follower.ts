@@ -9,7 +9,7 @@ import type { Address, Hash } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { applyL1Range, readCursor, type AssetKind, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
 import { plasmaCashInterface } from './contract.ts';
-import { quantity, type JsonRpc } from './rpc.ts';
+import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
 
 export interface L1FollowerOptions {
   readonly rpc: JsonRpc;
@@ -50,14 +50,6 @@ export interface PollResult {
 const KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
 const EVENT_NAMES = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized'] as const;
 
-interface RpcLog {
-  readonly blockNumber: string;
-  readonly transactionHash: Hash;
-  readonly logIndex: string;
-  readonly topics: string[];
-  readonly data: string;
-  readonly removed?: boolean;
-}
 
 export class L1Follower {
   readonly #options: L1FollowerOptions;

@@ -52,4 +52,14 @@ export class JsonRpc {
   }
 }
 
+/** One entry of an eth_getLogs answer, as the node sends it. */
+export interface RpcLog {
+  readonly blockNumber: string;
+  readonly transactionHash: `0x${string}`;
+  readonly logIndex: string;
+  readonly topics: string[];
+  readonly data: string;
+  readonly removed?: boolean;
+}
+
 export const quantity = (value: bigint): `0x${string}` => `0x${value.toString(16)}`;

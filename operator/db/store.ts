@@ -85,14 +85,27 @@ function noDelaySocket(options: { readonly host: readonly string[]; readonly por
   return socket;
 }
 
+export interface StoreOptions {
+  /**
+   * Stream a block's transactions with COPY (default). The embedded Postgres (PGlite behind its socket server)
+   * drops the connection on COPY, so it inserts them with multi-row INSERTs instead.
+   */
+  readonly copy?: boolean;
+}
+
+/** Rows per INSERT when COPY is off: well under Postgres's 65,535 bind parameters (arrays count as one). */
+const INSERT_CHUNK = 5_000;
+
 export class Store {
   readonly sql: Sql;
+  readonly #copy: boolean;
 
-  constructor(sql: Sql) {
+  constructor(sql: Sql, options: StoreOptions = {}) {
     this.sql = sql;
+    this.#copy = options.copy ?? true;
   }
 
-  static connect(url: string, options: { readonly max?: number } = {}): Store {
+  static connect(url: string, options: { readonly max?: number } & StoreOptions = {}): Store {
     // `socket` is a documented option that postgres.js's types leave out. `backoff`: postgres.js waits
     // 3^failures/100 s (up to 20 s) before reconnecting after a failed attempt, and queries wait with it; after a
     // Postgres restart that held requests and the block loop for many seconds. Capped at 1 s here.
@@ -103,7 +116,7 @@ export class Store {
       backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
       connect_timeout: 10,
     };
-    return new Store(postgres(url, settings));
+    return new Store(postgres(url, settings), options);
   }
 
   migrate(): Promise<number[]> {
@@ -148,22 +161,40 @@ export class Store {
         for (const p of rows) pending.set(p.slot, { digest: p.digest.toString('hex'), acceptedAt: p.accepted_at });
       }
       const taken: string[] = [];
-      await copyIn(
-        tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
-        (function* () {
-          for (const [i, item] of block.transactions.entries()) {
-            const slot = slots[i]!;
-            const digest = hexBody(item.digest);
-            const match = pending.get(slot);
-            let acceptedAt = now;
-            if (match !== undefined && match.digest === digest) {
-              acceptedAt = match.acceptedAt;
-              taken.push(slot);
+      const acceptedAt = block.transactions.map((item, i) => {
+        const match = pending.get(slots[i]!);
+        if (match === undefined || match.digest !== hexBody(item.digest)) return now;
+        taken.push(slots[i]!);
+        return match.acceptedAt;
+      });
+      if (this.#copy) {
+        await copyIn(
+          tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
+          (function* () {
+            for (const [i, item] of block.transactions.entries()) {
+              yield `${number}\t${slots[i]}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${hexBody(item.digest)}\t\\\\x${hexBody(item.proof)}\t${acceptedAt[i]}\n`;
             }
-            yield `${number}\t${slot}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${digest}\t\\\\x${hexBody(item.proof)}\t${acceptedAt}\n`;
-          }
-        })(),
-      );
+          })(),
+        );
+      } else {
+        for (let start = 0; start < block.transactions.length; start += INSERT_CHUNK) {
+          const items = block.transactions.slice(start, start + INSERT_CHUNK);
+          await tx`
+            insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
+            select ${number}::int8, r.slot, r.prev_block, r.denomination, decode(r.new_owner, 'hex'), decode(r.signature, 'hex'),
+                   decode(r.digest, 'hex'), decode(r.proof, 'hex'), r.accepted_at
+            from unnest(
+              ${slots.slice(start, start + INSERT_CHUNK)}::int8[],
+              ${items.map((item) => item.tx.prevBlock.toString())}::int8[],
+              ${items.map((item) => item.tx.denomination.toString())}::numeric[],
+              ${items.map((item) => hexBody(item.tx.newOwner))}::text[],
+              ${items.map((item) => hexBody(item.signature))}::text[],
+              ${items.map((item) => hexBody(item.digest))}::text[],
+              ${items.map((item) => hexBody(item.proof))}::text[],
+              ${acceptedAt.slice(start, start + INSERT_CHUNK)}::timestamptz[]
+            ) as r (slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)`;
+        }
+      }
       for (let start = 0; start < taken.length; start += PENDING_CHUNK) {
         await tx`delete from pending_transactions where slot = any(${taken.slice(start, start + PENDING_CHUNK)}::int8[])`;
       }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, parseEther, parseUnits, Wallet, NonceManager } from 'ethers';
 import { main } from '../../cli/plasma.ts';
-import { exitStatusName, verifiedL1Check } from '../../cli/watch.ts';
+import { exitStatusName, provenL1State } from '../../client/watcher/verify-l1.ts';
 import { deployDemoTokens } from '../../operator/chain/deploy.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startSystem, until } from '../support/system.ts';
@@ -90,7 +90,7 @@ t.test('deposit → send --out → receive --package → coins → exit → fina
   const reader = await system.wallet(1, 'reader');
   const record = await reader.l1.exit(BigInt(slot), 1n);
   const head = BigInt(await system.chain.provider.getBlockNumber());
-  const check = verifiedL1Check(system.chain.rpcUrl, system.chain.address);
+  const check = provenL1State(reader.l1.rpc, system.chain.address);
   t.same(await check.exit(BigInt(slot), 1n, head), { exitor: record.exitor, parentBlock: record.parentBlock, exitBlock: record.exitBlock, status: 'live' });
   t.equal(await check.childBlockRoot(record.exitBlock, head), await reader.l1.childBlockRoot(record.exitBlock));
   oneLineError(t, await run(['wallet', 'finalize', slot], bob), 1, /^plasma wallet finalize: finalizeExit reverted: ExitNotMatured\(\d+, \d+\): the exit can be finalized from \d{4}-.*\(L1 time\)$/, 'an exit before its period');

@@ -29,3 +29,41 @@ t.test(`${COUNT} generated bad requests (seed ${SEED}): never a 5xx, always a co
   t.comment(`${report.requests} requests in ${report.seconds.toFixed(1)} s`);
   t.comment(JSON.stringify(report.outcomes, null, 1));
 });
+
+t.test('bodies the generator cannot send with fetch: chunked past the limit, cut off mid-way, lying about their length', async (t) => {
+  const { request } = await import('node:http');
+  const store = await createTestStore(t, 'fuzz_raw');
+  const limits = { maxBodyBytes: 4096, maxBatchItems: 10 };
+  await setupFuzzWorld(store, DOMAIN, limits);
+  const server = await startServer(t, { store, limits });
+  const before = await stateDigest(store.sql);
+  const { port } = new URL(server.url);
+  const send = (headers: Record<string, string | number>, write: (req: import('node:http').ClientRequest) => void) =>
+    new Promise<{ status: number; body: string } | 'closed'>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/transactions', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve('closed'));
+      });
+      req.on('error', () => resolve('closed'));
+      write(req);
+    });
+
+  const chunked = await send({ 'transfer-encoding': 'chunked' }, (req) => {
+    for (let i = 0; i < 20; i++) req.write(`[${'1,'.repeat(200)}`);
+    req.end();
+  });
+  t.match(chunked, { status: 413, body: /"code":"body_too_large"/ }, 'a chunked body past the limit is cut at the limit');
+
+  const declaredTooBig = await send({ 'content-length': 10_000 }, (req) => req.end('[]'));
+  t.match(declaredTooBig, { status: 413, body: /body_too_large/ }, 'a declared length past the limit is refused before reading');
+
+  const cutOff = await send({ 'content-length': 1000 }, (req) => {
+    req.write('[{"slot":"1"');
+    setTimeout(() => req.destroy(), 50);
+  });
+  t.equal(cutOff, 'closed', 'a client that hangs up mid-body gets nothing');
+  t.equal((await fetch(`${server.url}/v1/status`)).status, 200, 'and the server is fine');
+  t.equal(await stateDigest(store.sql), before, 'nothing changed');
+});
