@@ -5,6 +5,7 @@ import { Contract, JsonRpcProvider, NonceManager, parseEther, Wallet, type Inter
 import { ANVIL_KEYS, startAnvil } from '../../devnet/anvil.ts';
 import { loadArtifact } from '../../operator/chain/artifacts.ts';
 import { deployPlasmaCash } from '../../operator/chain/deploy.ts';
+import { operatorConfig } from '../../operator/config.ts';
 import { JsonRpc } from '../../operator/chain/rpc.ts';
 import type { Address, TransactionDomain } from '../../client/protocol/index.ts';
 
@@ -28,6 +29,20 @@ export interface TestChain {
   snapshot(): Promise<string>;
   revert(id: string): Promise<void>;
   increaseTime(seconds: bigint): Promise<void>;
+}
+
+/** The operator's test configuration: this chain, `database` (a postgres:// URL), a free port, fast loops. */
+export function testOperatorConfig(chain: TestChain, databaseUrl: string): ReturnType<typeof operatorConfig> {
+  return operatorConfig({
+    'l1-rpc': chain.rpcUrl,
+    contract: chain.address,
+    'operator-key': chain.operatorKey,
+    'database-url': databaseUrl,
+    port: 0,
+    confirmations: 0,
+    'block-interval-ms': 100,
+    'l1-poll-interval-ms': 50,
+  });
 }
 
 export function freePort(): Promise<number> {

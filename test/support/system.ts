@@ -9,12 +9,11 @@ import { Wallet } from 'ethers';
 import { transactionDigest, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { Watcher, type WatcherOptions } from '../../client/watcher/watcher.ts';
-import { operatorConfig } from '../../operator/config.ts';
 import { createLog } from '../../operator/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/service.ts';
 import { hexBody, slotToDb } from '../../operator/db/codec.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
-import { startTestChain, type TestChain } from './anvil.ts';
+import { startTestChain, testOperatorConfig, type TestChain } from './anvil.ts';
 
 export interface TestSystem {
   readonly chain: TestChain;
@@ -47,16 +46,7 @@ export async function startSystem(t: Test, label: string): Promise<TestSystem> {
   const chain = await startTestChain(t);
   const databaseUrl = await createTestDatabase(t, label);
   const operator = await startOperator(
-    operatorConfig({
-      'l1-rpc': chain.rpcUrl,
-      contract: chain.address,
-      'operator-key': chain.operatorKey,
-      'database-url': databaseUrl,
-      port: 0,
-      confirmations: 0,
-      'block-interval-ms': 100,
-      'l1-poll-interval-ms': 50,
-    }),
+    testOperatorConfig(chain, databaseUrl),
     { log: createLog({ level: 'warn', write: () => undefined }) },
   );
   t.teardown(() => operator.stop());

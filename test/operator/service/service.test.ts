@@ -18,7 +18,7 @@ import { operatorConfig } from '../../../operator/config.ts';
 import { createLog } from '../../../operator/log.ts';
 import { startOperator } from '../../../operator/service.ts';
 import { createTestDatabase } from '../db/helpers.ts';
-import { startTestChain, type TestChain } from '../../support/anvil.ts';
+import { startTestChain, testOperatorConfig, type TestChain } from '../../support/anvil.ts';
 
 async function deposit(chain: TestChain, user: number): Promise<{ slot: bigint; block: bigint }> {
   const receipt = await (await chain.contract(chain.users[user]!).getFunction('deposit')({ value: parseEther('1') })).wait();
@@ -45,16 +45,7 @@ t.test('startOperator: deposit → coin over HTTP → signed transfer → commit
   const chain = await startTestChain(t);
   const databaseUrl = await createTestDatabase(t, 'service');
   const lines: string[] = [];
-  const config = operatorConfig({
-    'l1-rpc': chain.rpcUrl,
-    contract: chain.address,
-    'operator-key': chain.operatorKey,
-    'database-url': databaseUrl,
-    port: 0,
-    confirmations: 0,
-    'block-interval-ms': 100,
-    'l1-poll-interval-ms': 50,
-  });
+  const config = testOperatorConfig(chain, databaseUrl);
   const log = createLog({ level: 'debug', write: (line) => void lines.push(line) });
   let operator = await startOperator(config, { log });
   t.teardown(() => operator.stop());
