@@ -8,7 +8,7 @@ import { prng } from '../support/http-fuzz.ts';
 import { freePort, startTestChain } from '../support/anvil.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
 import { Store } from '../../operator/db/store.ts';
-import { checkEndState, deposit, percentile, sleep, spawnOperator, TransferLoad, waitReady, type OperatorProcess } from './support.ts';
+import { checkDurable, checkEndState, deposit, percentile, sleep, spawnOperator, TransferLoad, waitReady, type OperatorProcess } from './support.ts';
 
 const KILLS = Number(process.env['FAULT_KILLS'] ?? 20);
 const SEED = Number(process.env['FAULT_SEED'] ?? 4242);
@@ -27,6 +27,9 @@ t.test(`SIGKILL ${KILLS} times under load: no accepted transfer lost, no double 
   const load = new TransferLoad({ url: operator.url, domain: chain.domain, users: chain.users.slice(0, 3), coins });
   load.start();
   const random = prng(SEED);
+  const store = Store.connect(databaseUrl, { max: 1 });
+  t.teardown(() => store.close());
+  let durableChecks = 0;
   const readyMs: number[] = [];
   let killedStarting = 0;
   for (let kill = 1; kill <= KILLS; kill++) {
@@ -43,7 +46,11 @@ t.test(`SIGKILL ${KILLS} times under load: no accepted transfer lost, no double 
     t.equal(await operator.exited, null, `kill ${kill}: killed by the signal`);
     operator = spawnOperator(options);
     readyMs.push(await waitReady(operator.url, operator.startedAt, 30_000, () => operator.child.exitCode === null));
+    const durable = await checkDurable({ sql: store.sql, rpc: chain.rpc, contract: chain.address, load });
+    if (durable.length > 0) t.same(durable, [], `after restart ${kill}: every accepted transfer durable, confirmed roots on L1`);
+    else durableChecks++;
   }
+  t.equal(durableChecks, KILLS, 'after every restart: every transfer accepted so far is pending or in a block, every confirmed root is on L1');
 
   // Drain: let the load finish its in-flight transfers, then stop it and let the operator commit everything.
   await sleep(1000);
@@ -54,8 +61,6 @@ t.test(`SIGKILL ${KILLS} times under load: no accepted transfer lost, no double 
     await load.refresh();
     await sleep(100);
   }
-  const store = Store.connect(databaseUrl, { max: 1 });
-  t.teardown(() => store.close());
   const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
   t.same(end.problems, [], 'end state: nothing lost, nothing twice, L1 = Postgres');
   const figures = load.figures();

@@ -334,6 +334,26 @@ export async function checkEndState(options: {
   return { blocks: blocks.length, transfersInBlocks: blocks.reduce((sum, b) => sum + b.tx_count, 0), acceptedChecked: options.load.accepted.size, problems };
 }
 
+/**
+ * Right after a restart: every transfer answered "accepted" so far is durable (pending or in a stored block), and
+ * every block the database holds as confirmed has its root on L1 (none twice: the contract takes each number once).
+ */
+export async function checkDurable(options: { readonly sql: import('postgres').Sql; readonly rpc: JsonRpc; readonly contract: Address; readonly load: TransferLoad }): Promise<string[]> {
+  const problems: string[] = [];
+  const accepted = [...options.load.accepted.keys()];
+  const rows = await options.sql<{ digest: Buffer }[]>`
+    select digest from pending_transactions union all select digest from transactions`;
+  const stored = new Set(rows.map((row) => `0x${row.digest.toString('hex')}`));
+  const lost = accepted.filter((digest) => !stored.has(digest));
+  if (lost.length > 0) problems.push(`${lost.length} accepted transfers are neither pending nor in a block, e.g. ${lost[0]}`);
+  const confirmed = await options.sql<{ number: string; root: Buffer }[]>`select number, root from blocks where status = 'confirmed' order by number`;
+  for (const block of confirmed) {
+    const onL1 = (await childBlockRoot(options.rpc, options.contract, BigInt(block.number))).toLowerCase();
+    if (onL1 !== `0x${block.root.toString('hex')}`) problems.push(`confirmed block ${block.number}: ${onL1} on L1, 0x${block.root.toString('hex')} stored`);
+  }
+  return problems;
+}
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
