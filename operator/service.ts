@@ -137,7 +137,11 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       limits: config.limits,
       ...(config.rateLimit.perSecond > 0 ? { rateLimit: config.rateLimit } : {}),
       // Its own short timeout: a health check must answer promptly even when the L1 node hangs.
-      l1Status: async () => ({ head: await statusRpc.blockNumber(), healthy: true }),
+      l1Status: async () => {
+        const head = await statusRpc.blockNumber();
+        const failure = follower.failure;
+        return failure === undefined ? { head, healthy: true } : { head, healthy: false, mismatch: failure.message };
+      },
       log: log.entry,
     });
     const server = createServer(app.callback());

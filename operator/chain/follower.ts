@@ -58,6 +58,7 @@ export class L1Follower {
   readonly #topics: string[];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  #failure: L1MismatchError | undefined;
 
   constructor(options: L1FollowerOptions) {
     const confirmations = options.confirmations ?? 2;
@@ -119,6 +120,7 @@ export class L1Follower {
           () => true,
           (error: unknown) => {
             (this.#options.log ?? console.error)(`L1 follower: ${error instanceof Error ? error.message : String(error)}`);
+            if (error instanceof L1MismatchError) this.#failure = error;
             return !(error instanceof L1MismatchError);
           },
         )
@@ -128,6 +130,11 @@ export class L1Follower {
         });
     };
     this.#timer = setTimeout(tick, 0);
+  }
+
+  /** Set when a mismatch between L1 and the database stopped the loop: it needs a human (GET /v1/status says so). */
+  get failure(): L1MismatchError | undefined {
+    return this.#failure;
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,8 @@ export const DEFAULT_LIMITS: Limits = {
 export interface L1Health {
   readonly head: bigint;
   readonly healthy: boolean;
+  /** Why it is not healthy while the node answers: the follower stopped on an L1/database mismatch. */
+  readonly mismatch?: string;
 }
 
 export interface Deps {

@@ -1,6 +1,7 @@
 /**
  * GET /v1/status: last committed block, pending count, and the health of Postgres and L1. Answers 503 when a
- * dependency is down, so a load balancer can use it as is.
+ * dependency is down, or when the L1 follower stopped on a mismatch between L1 and the database (`l1_mismatch`,
+ * which needs an operator's attention), so a load balancer can use it as is.
  */
 import Router from '@koa/router';
 import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
@@ -20,11 +21,12 @@ export function statusRoutes(deps: Deps): Router {
       deps.log({ level: 'warn', msg: 'status: Postgres unreachable', error: String(error) });
       postgres = { healthy: false, error: 'postgres_unreachable' };
     }
-    let l1: { healthy: boolean; head: string | null; error?: string } | null = null;
+    let l1: { healthy: boolean; head: string | null; error?: string; message?: string } | null = null;
     if (deps.l1Status !== undefined) {
       try {
         const status = await deps.l1Status();
         l1 = { healthy: status.healthy, head: status.head.toString() };
+        if (status.mismatch !== undefined) l1 = { ...l1, error: 'l1_mismatch', message: status.mismatch };
       } catch (error) {
         deps.log({ level: 'warn', msg: 'status: L1 unreachable', error: String(error) });
         l1 = { healthy: false, head: null, error: 'l1_unreachable' };
