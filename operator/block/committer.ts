@@ -190,8 +190,10 @@ export class BlockCommitter {
     const block = await this.#load(number);
     if (block.rawTx === undefined || block.txHash === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
     const nonce = createFeeMarket1559TxFromRLP(block.rawTx, { common: commonFor(await this.#chain()) }).nonce;
+    let hadReceipt = false;
     for (let round = 1; ; round++) {
       const receipt = await rpc.request<{ status: string; blockNumber: string; blockHash: string } | null>('eth_getTransactionReceipt', [block.txHash]);
+      if (receipt !== null) hadReceipt = true;
       if (receipt !== null) {
         if (receipt.status !== '0x1') {
           if (await this.#checkL1(block)) return this.#confirm(number);
@@ -212,7 +214,12 @@ export class BlockCommitter {
           if (again === null) return 'resign';
           continue;
         }
-        if (round % 25 === 0) await this.broadcast(number); // dropped from a mempool: send the same bytes again
+        if (hadReceipt) {
+          // It was mined and a reorg took it out: the same bytes are valid again (same nonce), send them now.
+          hadReceipt = false;
+          this.#log(`block ${number}: ${block.txHash} was mined, then reorged out; sending it again`);
+          await this.broadcast(number);
+        } else if (round % 25 === 0) await this.broadcast(number); // dropped from a mempool: send the same bytes again
       }
       if (Date.now() > deadline) throw new Error(`block ${number}: no confirmation of ${block.txHash} in time; it stays resumable`);
       await new Promise((resolve) => setTimeout(resolve, this.#o.pollIntervalMs ?? 200));

@@ -146,3 +146,32 @@ t.test('a confirmed block that a reorg drops from L1 is committed again, the gap
   t.equal(await submittedCount(chain), 4, 'four blocks, each once');
   t.same(await c.reconcile(), []);
 });
+
+t.test('a submission reorged out while waiting for its depth is sent again at once', async (t) => {
+  const chain = await startTestChain(t);
+  const store = await createTestStore(t, 'commit_reorg_wait');
+  await store.insertBlock({ number: 1000n, root: rootOf(5), transactions: [] });
+  // Polling every 100 ms: the periodic rebroadcast (every 25 rounds) would come after 2.5 s.
+  const c = new BlockCommitter({ rpc: chain.rpc, store, contract: chain.address, operatorKey: chain.operatorKey, confirmations: 2, pollIntervalMs: 100, log: () => {} });
+  const beforeSign = await chain.snapshot();
+  await c.sign(1000n);
+  await c.broadcast(1000n); // automine: mined at once, then waiting for 2 blocks on top
+  const committing = c.commit(1000n);
+  const [row] = await store.sql`select l1_tx_hash from blocks where number = 1000`;
+  const hash = `0x${(row!['l1_tx_hash'] as Buffer).toString('hex')}`;
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the committer has seen the receipt
+  await chain.revert(beforeSign);
+  const reverted = Date.now();
+  t.equal(await chain.rpc.request('eth_getTransactionReceipt', [hash]), null, 'the reorg took the submission out');
+  for (;;) {
+    if ((await chain.rpc.request('eth_getTransactionReceipt', [hash])) !== null) break;
+    if (Date.now() - reverted > 3000) throw new Error('not sent again within 3 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.ok(Date.now() - reverted < 1500, `the same transaction is mined again ${Date.now() - reverted} ms after the reorg (not the 25-round rebroadcast)`);
+  await chain.mine(2);
+  await committing;
+  t.equal(await status(store, 1000n), 'confirmed');
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 1000n), rootOf(5));
+  t.equal(await submittedCount(chain), 1);
+});
