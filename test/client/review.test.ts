@@ -3,11 +3,12 @@
 // (REVIEW_RUN_TODO=1 npx tap test/client/review.test.ts runs them).
 import t from 'tap';
 import { parseEther, type Wallet } from 'ethers';
-import type { Address, Hex, InclusionEntry } from '../../client/protocol/index.ts';
+import { depositTransaction, signTransaction, type Address, type Hex, type InclusionEntry, type Transaction } from '../../client/protocol/index.ts';
+import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { decideChallenge } from '../../client/watcher/decide.ts';
 import type { StoredCoin } from '../../client/wallet/state.ts';
 import { EXIT_BOND } from '../support/anvil.ts';
-import { startSystem, until } from '../support/system.ts';
+import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
 
 /** REVIEW_RUN_TODO=1 runs the todo tests (tap skips a todo subtest's body) to see them fail. */
 const todo = (finding: string) => (process.env['REVIEW_RUN_TODO'] === undefined ? finding : false);
@@ -76,4 +77,74 @@ t.test('an exit started before the receiver ran `receive` is still challenged', 
     status = (await bob.l1.exit(slot, 1n)).status;
   }
   t.equal(status, 'cancelled', 'bob\'s watcher cancels alice\'s deposit exit with challengeAfter (alice → bob)');
+});
+
+/**
+ * Init code of a 46-byte forwarder: every call is passed on to `target` with the same calldata, and its return
+ * data or revert is passed back. Anyone can answer a challenge through such a contract (or a multisig, a
+ * multicall, an account-abstraction wallet).
+ */
+function forwarderInitCode(target: Address): Hex {
+  const runtime = `365f5f37` + `5f5f365f5f73${target.slice(2)}5af1` + `3d5f5f3e` + `602a57` + `3d5ffd` + `5b3d5ff3`;
+  return `0x602e8060095f395ff3${runtime}` as Hex;
+}
+
+const userOf = (system: TestSystem, index: number) => system.chain.users[index] as Wallet;
+const signAs = (system: TestSystem, index: number, tx: Transaction) => signTransaction(tx, system.chain.domain, userOf(system, index).privateKey as Hex);
+async function proofAt(system: TestSystem, slot: bigint, block: bigint): Promise<Hex> {
+  return until(`proof of ${slot} at ${block}`, async () => {
+    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
+    return response.ok ? ((await response.json()) as { proof: Hex }).proof : undefined;
+  });
+}
+
+// Finding 3: the watcher learns a withheld transfer to its wallet only from the calldata of the transaction that
+// carried the response (PlasmaCashL1.responseEvidence: `to` must be PlasmaCash and the input a direct
+// respondChallengeBefore call). The thief answers through any contract instead, the reveal is dropped, the
+// revealed owner never claims, and the thief's exit finalizes with the coin.
+t.test('a transfer revealed by a response sent through a contract is still claimed', { todo: todo('finding 3') }, async (t) => {
+  const system = await startSystem(t, 'review_reveal_forwarded');
+  const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
+  const ONE = parseEther('1');
+  const slot = await alice.depositEth(ONE);
+  await alice.waitForCoin(slot);
+  const deposit = (await alice.coins())[0]!.depositBlock;
+  // alice pays bob; bob never gets the history (the operator withholds it from him).
+  await alice.send(slot, bob.address);
+  const b1 = (await alice.coins())[0]!.lastTransactionBlock;
+  const mallory = lower(userOf(system, 3).address);
+  const accomplice = lower(userOf(system, 4).address);
+  const forged: Transaction = { slot, prevBlock: b1, denomination: ONE, newOwner: mallory };
+  await system.forceInclude(forged, await signAs(system, 3, forged));
+  const b2 = b1 + 1000n;
+  await system.waitForBlock(b2);
+  const exiting: Transaction = { slot, prevBlock: b2, denomination: ONE, newOwner: accomplice };
+  const exitingSignature = await signAs(system, 3, exiting);
+  await system.forceInclude(exiting, exitingSignature);
+  const b3 = b2 + 1000n;
+  await system.waitForBlock(b3);
+  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofAt(system, slot, b2), b2, transactionArgument(exiting), exitingSignature, await proofAt(system, slot, b3), b3, { value: EXIT_BOND })).wait();
+
+  const watcher = system.watcher(bob);
+  watcher.start();
+  // carol claims alice never spent her deposit; the thief answers with alice → bob, through a forwarder.
+  const claim = depositTransaction({ slot, denomination: ONE, owner: alice.address });
+  await (await system.chain.contract(userOf(system, 2)).getFunction('challengeBefore')(transactionArgument(claim), '0x', deposit, { value: EXIT_BOND })).wait();
+  const thief = userOf(system, 4);
+  const deployed = await (await thief.sendTransaction({ data: forwarderInitCode(system.chain.address) })).wait();
+  const forwarder = deployed!.contractAddress!;
+  const toBob: Transaction = { slot, prevBlock: deposit, denomination: ONE, newOwner: bob.address };
+  const plasma = system.chain.contract();
+  const challengeId = await plasma.getFunction('transactionDigest')(transactionArgument(claim));
+  const data = plasma.interface.encodeFunctionData('respondChallengeBefore', [challengeId, transactionArgument(toBob), await signAs(system, 0, toBob), await proofAt(system, slot, b1), b1]);
+  await (await thief.sendTransaction({ to: forwarder, data })).wait();
+  t.equal((await plasma.getFunction('getChallenge')(slot, 1n, challengeId)).status, 2n, 'the forwarded response answered carol\'s challenge');
+
+  let claimed = false;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !claimed) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    claimed = watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined);
+  }
+  t.ok(claimed, 'bob\'s watcher claims the revealed transfer with challengeBefore');
 });
