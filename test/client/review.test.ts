@@ -26,11 +26,11 @@ function coin(chain: InclusionEntry[], coveredThrough: bigint, extra: Partial<St
   return { slot: SLOT, deposit: { slot: SLOT, block: DEPOSIT, owner: ALICE, denomination: 5n }, asset: { kind: 'eth', token: addr(0), tokenId: 0n }, chain, coveredThrough, role: 'owner', ...extra };
 }
 
-// Finding 2: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
+// Finding 4: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
 // claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
 // decideChallenge ignores `lost`/`role`: every later exit of the coin by the rightful chain gets a new
 // challengeBefore that is answered with the wallet's own signature, and each one costs a CHALLENGE_BOND.
-t.test('a coin the watcher gave up is never claimed again with challengeBefore', { todo: todo('finding 2') }, async (t) => {
+t.test('a coin the watcher gave up is never claimed again with challengeBefore', { todo: todo('finding 4') }, async (t) => {
   // alice's spend to bob landed in a withheld block 1000; her frozen deposit exit (nonce 1) was cancelled by
   // bob's challengeAfter: she gave up. bob pays carol at 2000 and carol exits (nonce 2).
   const gaveUp = coin([], 1000n, { role: 'former', lost: { nonce: 1n, reason: 'SpentAfterExit' }, frozen: { block: 1000n, code: 'proof_withheld', reason: 'withheld', at: 0 } });
@@ -40,11 +40,11 @@ t.test('a coin the watcher gave up is never claimed again with challengeBefore',
   t.equal(decideChallenge(ALICE, { exitor: DAVE, parentBlock: 5000n, exitBlock: 6000n }, answered).kind, 'none', 'the same claim would be answered again by the same spend');
 });
 
-// Finding 4: the watcher decides with whatever chain it has even when it could not verify the blocks the exit
+// Finding 5: the watcher decides with whatever chain it has even when it could not verify the blocks the exit
 // builds on (the proof is missing, still within the grace period) and a spend of the tip is in flight: the
 // likeliest story is that the exit is the receiver's, built on that spend, and the claim loses its bond. Waiting
 // until the proof arrives or the grace period freezes the coin costs nothing against a 7-day exit period.
-t.test('no challengeBefore while the exit builds on blocks the wallet has not verified yet and a spend is in flight', { todo: todo('finding 4') }, async (t) => {
+t.test('no challengeBefore while the exit builds on blocks the wallet has not verified yet and a spend is in flight', { todo: todo('finding 5') }, async (t) => {
   const sending = coin([], DEPOSIT, {
     inFlight: { transaction: { slot: SLOT, prevBlock: DEPOSIT, denomination: 5n, newOwner: BOB }, signature: '0x11', digest: `0x${'22'.repeat(32)}`, submittedAt: 0 },
     missingSince: { block: 1000n, at: Date.now() },
@@ -98,11 +98,11 @@ async function proofAt(system: TestSystem, slot: bigint, block: bigint): Promise
   });
 }
 
-// Finding 3: the watcher learns a withheld transfer to its wallet only from the calldata of the transaction that
+// Finding 2: the watcher learns a withheld transfer to its wallet only from the calldata of the transaction that
 // carried the response (PlasmaCashL1.responseEvidence: `to` must be PlasmaCash and the input a direct
 // respondChallengeBefore call). The thief answers through any contract instead, the reveal is dropped, the
 // revealed owner never claims, and the thief's exit finalizes with the coin.
-t.test('a transfer revealed by a response sent through a contract is still claimed', { todo: todo('finding 3') }, async (t) => {
+t.test('a transfer revealed by a response sent through a contract is still claimed', { todo: todo('finding 2') }, async (t) => {
   const system = await startSystem(t, 'review_reveal_forwarded');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
   const ONE = parseEther('1');
@@ -147,4 +147,38 @@ t.test('a transfer revealed by a response sent through a contract is still claim
     claimed = watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined);
   }
   t.ok(claimed, 'bob\'s watcher claims the revealed transfer with challengeBefore');
+});
+
+// Finding 3: events are applied at the head (confirmations 0) and the cursor never goes back, so an L1 reorg that
+// puts an ExitStarted into a block height the watcher already scanned (the replacement block at the same height
+// includes the exit) hides the exit for ever: it is never challenged and finalizes. (RootBook has the same
+// problem for BlockSubmitted, and a reorged deposit changes the coin's slot.)
+t.test('an exit that a reorg puts at an already scanned height is still challenged', { todo: todo('finding 3') }, async (t) => {
+  const system = await startSystem(t, 'review_reorg');
+  const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
+  const slot = await alice.depositEth(parseEther('1'));
+  await alice.waitForCoin(slot);
+  await alice.send(slot, bob.address);
+  await bob.receive(slot);
+  const watcher = system.watcher(bob);
+  watcher.start();
+
+  // Height N is first an empty block, which bob's watcher scans; a 1-block reorg replaces it with one that
+  // carries alice's deposit exit of the coin she sold.
+  const snapshot = await system.chain.snapshot();
+  await system.chain.mine(1);
+  const height = BigInt(await system.chain.rpc.blockNumber());
+  await until('bob\'s watcher past height N', async () => (await bob.store.read()).l1Cursor >= height);
+  await system.chain.revert(snapshot);
+  const receipt = await (await system.chain.contract(system.chain.users[0] as Wallet).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
+  t.equal(BigInt(receipt!.blockNumber), height, 'the exit is mined at the height bob already scanned');
+  await system.chain.mine(2);
+
+  let status = 'live';
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && status === 'live') {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = (await bob.l1.exit(slot, 1n)).status;
+  }
+  t.equal(status, 'cancelled', 'bob\'s watcher cancels alice\'s deposit exit with challengeAfter');
 });
