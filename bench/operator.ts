@@ -346,7 +346,8 @@ async function benchHistory(): Promise<void> {
         const s = random.uint64();
         if (s !== slot) slots.add(s);
       }
-      return [...slots].map((s) => ({ slot: s, leaf: random.bytes(32), signature: random.bytes(65) }));
+      // in slot order, as buildBlock hands a block's rows to insertBlock
+      return [...slots].sort((a, b) => (a < b ? -1 : 1)).map((s) => ({ slot: s, leaf: random.bytes(32), signature: random.bytes(65) }));
     };
     const sets = [synthetic(), synthetic()];
     const plain = sets.map((leaves) => {
@@ -372,6 +373,7 @@ async function benchHistory(): Promise<void> {
         const tree = SparseMerkleTree.build([...leaves, { slot, leaf: digest }]);
         const withProofs = items.map((item) => ({ ...item, proof: tree.proofBytes(item.tx.slot) }));
         withProofs.push({ tx, signature: signDigest(digest, key), digest, proof: tree.proofBytes(slot) });
+        withProofs.sort((a, b) => (a.tx.slot < b.tx.slot ? -1 : 1));
         block = { number, root: tree.rootBytes, transactions: withProofs };
         last = number;
       } else {

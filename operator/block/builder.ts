@@ -39,11 +39,16 @@ export async function nextBlockNumber(store: Store): Promise<bigint> {
 /** Builds and persists one block; undefined when there is nothing to include and no empty block was asked. */
 export async function buildBlock(store: Store, options: BuildOptions): Promise<BuiltBlock | undefined> {
   if (!Number.isInteger(options.maxTransactions) || options.maxTransactions < 0) throw new RangeError('maxTransactions must be an integer ≥ 0');
+  // The oldest transfers, then in slot order: the block's rows go into the table and its primary key
+  // (block, slot) in key order, so the key grows at its right edge (compact, no page splits) and a block's rows
+  // sit together on disk, which is what the history's per-block neighbour probes read.
   const rows = await store.sql<PendingRow[]>`
-    select p.slot, p.prev_block, p.denomination, p.new_owner, p.signature, p.digest
-    from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
-    order by p.accepted_at, p.slot
-    limit ${options.maxTransactions}`;
+    select * from (
+      select p.slot, p.prev_block, p.denomination, p.new_owner, p.signature, p.digest
+      from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
+      order by p.accepted_at, p.slot
+      limit ${options.maxTransactions}
+    ) oldest order by slot`;
   if (rows.length === 0 && !options.allowEmpty) return undefined;
   const number = await nextBlockNumber(store);
   const slots = rows.map((row) => slotFromDb(row.slot));
