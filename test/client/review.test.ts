@@ -7,7 +7,7 @@ import { depositTransaction, signTransaction, type Address, type Hex, type Inclu
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { decideChallenge } from '../../client/watcher/decide.ts';
 import type { StoredCoin } from '../../client/wallet/state.ts';
-import { EXIT_BOND } from '../support/anvil.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
 
 /** REVIEW_RUN_TODO=1 runs the todo tests (tap skips a todo subtest's body) to see them fail. */
@@ -181,4 +181,61 @@ t.test('an exit that a reorg puts at an already scanned height is still challeng
     status = (await bob.l1.exit(slot, 1n)).status;
   }
   t.equal(status, 'cancelled', 'bob\'s watcher cancels alice\'s deposit exit with challengeAfter');
+});
+
+// Finding 6: #adoptRevealedCoins skips every slot already in state.coins, so a transfer revealed to a wallet that
+// held the coin before (role "former": the coin came back to it in a block it never saw) is claimed, the theft is
+// cancelled, and then nothing: the coin is never adopted, never verified, never exited; only a human (and an
+// operator that serves the history) gets it back.
+t.test('a revealed transfer of a coin the wallet held before is adopted and exited', { todo: todo('finding 6') }, async (t) => {
+  const system = await startSystem(t, 'review_reveal_former');
+  const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
+  const ONE = parseEther('1');
+  const slot = await alice.depositEth(ONE);
+  await alice.waitForCoin(slot);
+  await alice.send(slot, bob.address);
+  await bob.receive(slot);
+  await bob.send(slot, carol.address);
+  await carol.receive(slot);
+  const b2 = (await carol.coins())[0]!.lastTransactionBlock;
+  const watcher = system.watcher(bob);
+  watcher.start();
+  // carol pays bob back; bob is never handed the package.
+  await carol.send(slot, bob.address);
+  const b3 = (await carol.coins())[0]!.lastTransactionBlock;
+  // The operator forges bob → mallory; mallory pays her accomplice, who exits.
+  const mallory = lower(userOf(system, 3).address);
+  const accomplice = lower(userOf(system, 4).address);
+  const forged: Transaction = { slot, prevBlock: b3, denomination: ONE, newOwner: mallory };
+  await system.forceInclude(forged, await signAs(system, 3, forged));
+  const b4 = b3 + 1000n;
+  await system.waitForBlock(b4);
+  const exiting: Transaction = { slot, prevBlock: b4, denomination: ONE, newOwner: accomplice };
+  const exitingSignature = await signAs(system, 3, exiting);
+  await system.forceInclude(exiting, exitingSignature);
+  const b5 = b4 + 1000n;
+  await system.waitForBlock(b5);
+  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofAt(system, slot, b4), b4, transactionArgument(exiting), exitingSignature, await proofAt(system, slot, b5), b5, { value: EXIT_BOND })).wait();
+
+  // alice claims carol never spent bob → carol; the thief answers with carol → bob and so reveals it.
+  const plasma = system.chain.contract();
+  const bobToCarol = (await carol.store.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b2)!;
+  await (await system.chain.contract(userOf(system, 0)).getFunction('challengeBefore')(transactionArgument(bobToCarol.transaction), bobToCarol.proof, b2, { value: EXIT_BOND })).wait();
+  const carolToBob = (await carol.store.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b3)!;
+  const challengeId = await plasma.getFunction('transactionDigest')(transactionArgument(bobToCarol.transaction));
+  await (await system.chain.contract(userOf(system, 4)).getFunction('respondChallengeBefore')(challengeId, transactionArgument(carolToBob.transaction), carolToBob.signature, carolToBob.proof, b3)).wait();
+
+  await until('bob\'s claim of the revealed transfer', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
+  await system.chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
+  await system.chain.mine(1);
+  await until('the theft cancelled', async () => (await bob.l1.exit(slot, 1n)).status === 'cancelled');
+
+  let exited = false;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !exited) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const exit = await bob.l1.exit(slot, 2n);
+    exited = exit.status === 'live' && exit.exitor === bob.address;
+  }
+  t.ok(exited, 'bob\'s watcher adopts the coin from the revealed transfer and exits it (as it does for a coin it never held)');
 });
