@@ -96,6 +96,9 @@ for (let i = 0; i < 6; i++) {
 }
 
 export function bytesToHex(bytes: Uint8Array): Hex {
+  // Native hex above 32 bytes: a proof is ~600 bytes and a history serves thousands of them, where per-byte
+  // string concatenation cost ~3× as much and left a rope of garbage.
+  if (bytes.length > 32) return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
   let out = '0x';
   for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!];
   return out as Hex;
