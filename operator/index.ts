@@ -5,6 +5,7 @@
  */
 import { ConfigError, operatorHelp, parseOperatorConfig, type Env } from './config.ts';
 import { createLog, errorMessage } from './log.ts';
+import { guardPostgresNullSocketWrite } from './pg-crash-guard.ts';
 import { startOperator, type RunningOperator } from './service.ts';
 import { waitForSignal } from './signals.ts';
 
@@ -34,16 +35,20 @@ export async function runOperator(argv: readonly string[], env: Env, io: RunIo =
     return 0;
   }
   const log = createLog({ level: config.logLevel, write: io.err });
+  // This process is the operator: a known postgres.js crash on a connection lost mid-write must not end it.
+  const unguard = guardPostgresNullSocketWrite(log);
   let operator: RunningOperator;
   try {
     operator = await startOperator(config, { log });
   } catch (error) {
     log.error('startup failed', { error: errorMessage(error) });
     io.err(`plasma operator: ${errorMessage(error)}\n`);
+    unguard();
     return 1;
   }
   const signal = await (io.stopSignal ?? waitForSignal());
   log.info('signal received', { signal });
   await operator.stop();
+  unguard();
   return 0;
 }

@@ -111,10 +111,13 @@ export async function l1OutageScenario(t: Test, options: { outageMs: number; bla
     await sleep(50);
   }
   if (Number.isNaN(recoveryMs)) problems.push('no block reached L1 within 60 s of L1 coming back');
+  if (operator.child.exitCode !== null) {
+    problems.push(`the operator exited (code ${operator.child.exitCode}); its last log lines:\n${operator.stderr().trim().split('\n').slice(-8).join('\n')}`);
+    return { problems, figures: {} };
+  }
   const drainMs = await drain(load, store.sql);
   const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
   problems.push(...end.problems);
-  if (operator.child.exitCode !== null) problems.push(`the operator exited (${operator.child.exitCode})`);
   return {
     problems,
     figures: {
@@ -242,14 +245,18 @@ export async function postgresRestartScenario(t: Test, options: { cycles: number
     if (key !== '200' && key !== '503 database_unavailable') problems.push(`answered ${key} ×${statuses.get(key)} around the restarts`);
   }
   if (!statuses.has('503 database_unavailable')) problems.push('no request saw Postgres down (503 database_unavailable)');
+  if (operator.child.exitCode !== null) {
+    problems.push(`the operator exited (code ${operator.child.exitCode}); its last log lines:\n${operator.stderr().trim().split('\n').slice(-8).join('\n')}`);
+    return { problems, figures: {} };
+  }
   const drainMs = await drain(load, store.sql);
   const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
   problems.push(...end.problems);
-  if (operator.child.exitCode !== null) problems.push(`the operator exited (${operator.child.exitCode})`);
   return {
     problems,
     figures: {
       probeWorstMs,
+      driverCrashesSurvived: (operator.stderr().match(/porsager\/postgres#1066/g) ?? []).length,
       cycles: options.cycles,
       downMs: options.downMs,
       firstAcceptAfterRestartMsMax: Math.max(...recoveries),
