@@ -33,7 +33,8 @@ export const WATCH_OPTIONS: readonly CliOption[] = [
   ...CONNECTION_OPTIONS.filter((o) => o.flag !== 'help'),
   { flag: 'poll-interval-ms', env: 'PLASMA_POLL_INTERVAL_MS', value: '<ms>', default: '1000', help: 'pause between two rounds' },
   { flag: 'confirmations', env: 'PLASMA_WATCH_CONFIRMATIONS', value: '<n>', default: '0', help: 'L1 blocks on top of an event before it is acted on (actions re-check L1 anyway)' },
-  { flag: 'missing-proof-grace-ms', env: 'PLASMA_MISSING_PROOF_GRACE_MS', value: '<ms>', default: '600000', help: 'how long the operator may withhold a proof before the coin is frozen' },
+  { flag: 'missing-proof-grace-ms', env: 'PLASMA_MISSING_PROOF_GRACE_MS', value: '<ms>', default: '600000', help: 'how long the operator may withhold a proof before the coin is frozen (no more sends; it thaws when the proofs come)' },
+  { flag: 'operator-gone-ms', env: 'PLASMA_OPERATOR_GONE_MS', value: '<ms>', default: '86400000', help: 'how long proofs may stay missing before frozen coins are exited (a frozen coin with a spend in flight, or one the operator cheated on, exits at once)' },
   { flag: 'no-exit-frozen', env: 'PLASMA_NO_EXIT_FROZEN', boolean: true, help: 'do not exit frozen coins on its own (log the freeze only)' },
   { flag: 'verify-l1', env: 'PLASMA_VERIFY_L1', boolean: true, help: 'check roots and exits against eth_getProof before acting (distrust the L1 RPC)' },
   { flag: 'status', boolean: true, help: 'print the watcher state as JSON and exit (works while a daemon runs)' },
@@ -154,6 +155,7 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
       pollIntervalMs: reader.integer('poll-interval-ms', 10, 3_600_000),
       confirmations: reader.integer('confirmations', 0, 1000),
       missingProofGraceMs: reader.integer('missing-proof-grace-ms', 0, 30 * 24 * 3_600_000),
+      operatorGoneMs: reader.integer('operator-gone-ms', 0, 30 * 24 * 3_600_000),
       exitFrozenCoins: reader.boolean('no-exit-frozen') !== true,
       verifyL1: reader.boolean('verify-l1') === true,
     };
@@ -195,6 +197,7 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     pollIntervalMs: settings.pollIntervalMs,
     confirmations: settings.confirmations,
     missingProofGraceMs: settings.missingProofGraceMs,
+    operatorGoneMs: settings.operatorGoneMs,
     exitFrozenCoins: settings.exitFrozenCoins,
     ...(settings.verifyL1 ? { verifyL1: provenL1State(wallet.l1.rpc, wallet.l1.address) } : {}),
     log: ({ time, level, event, ...fields }) => {

@@ -54,6 +54,8 @@ export interface ChallengeRecord {
   readonly status: ChallengeStatusName;
   readonly openedAt: bigint;
   readonly claimOwner: Address;
+  /** The next challenge in the exit's list of open ones (zero at the end). */
+  readonly next: Hash;
 }
 
 export interface ContractParameters {
@@ -215,6 +217,7 @@ export class PlasmaCashL1 {
       status: CHALLENGE_STATUSES[Number(c.status)]!,
       openedAt: BigInt(c.openedAt),
       claimOwner: lower(c.claimOwner),
+      next: c.next as Hash,
     };
   }
 

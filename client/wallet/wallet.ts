@@ -231,6 +231,7 @@ export class PlasmaWallet {
       throw new HistoryError('wrong_deposit', history.deposit.block, `the history's deposit (${history.deposit.owner}, block ${history.deposit.block}, ${history.deposit.denomination}) is not L1's record (${record.depositor}, block ${record.depositBlock}, ${record.denomination})`);
     }
     if (record.state === 'exited') throw new WalletError('coin_exited', `coin ${slot} has already exited to L1`);
+    if (record.state === 'exiting') this.log(`coin ${slot} is exiting on L1 (exit ${record.exitCount}): the watcher challenges it if it is not this wallet's`);
     await this.roots.sync();
     const deposit = { slot, ...history.deposit };
     const state = verifyCoinHistory({
@@ -317,6 +318,7 @@ export class PlasmaWallet {
   /** Starts the exit of an owned coin from its last two transactions (or its deposit). */
   async exit(slot: bigint): Promise<{ nonce: bigint; finalizableAt: bigint }> {
     const coin = await this.#coin(slot);
+    if (coin.lost !== undefined) throw new WalletError('coin_lost', `coin ${slot} is no longer this wallet's: L1 showed it spent (${coin.lost.reason}); an exit would be challenged and lose its bond`);
     if (chainOwner(coin) !== this.address) throw new WalletError('not_owner', `coin ${slot} belongs to ${chainOwner(coin)} by its verified history`);
     const { exitBond } = await this.l1.parameters();
     const args = exitArguments(coin);

@@ -12,7 +12,7 @@
  *   after a transfer to us that we never spent: challengeBefore with t_m as the claim; only our signature
  *   could answer it.
  */
-import { depositTransaction, transactionDigest, type Address, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
+import { depositTransaction, transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
 import type { RevealedTransfer, StoredCoin } from '../wallet/state.ts';
 
 export interface ExitFacts {
@@ -51,7 +51,13 @@ const claimOf = (link: Link): Claim => ({ transaction: link.transaction, proof: 
  * Decides how `me` answers an exit of `coin`. `coin` may be undefined when the wallet never held the coin and
  * only `revealed` transfers (withheld from it, shown on L1 by a response) name it.
  */
-export function decideChallenge(me: Address, exit: ExitFacts, coin: StoredCoin | undefined, revealed: readonly RevealedTransfer[] = []): ChallengeDecision {
+export function decideChallenge(
+  me: Address,
+  exit: ExitFacts,
+  coin: StoredCoin | undefined,
+  revealed: readonly RevealedTransfer[] = [],
+  options: { readonly urgent?: boolean } = {},
+): ChallengeDecision {
   const self = me.toLowerCase();
   if (exit.exitor.toLowerCase() === self) return { kind: 'none', reason: 'the exit is this wallet\'s own' };
   if (coin !== undefined) {
@@ -69,7 +75,17 @@ export function decideChallenge(me: Address, exit: ExitFacts, coin: StoredCoin |
       }
     }
     const tip = chain[last]!;
-    if (tip.transaction.newOwner.toLowerCase() === self && exit.parentBlock !== 0n && tip.block < exit.parentBlock) {
+    // L1 proved the wallet spent the coin after its tip (its own exit cancelled, or its claim answered with its
+    // own signature): the same claim would only be answered again and lose another bond.
+    const claimable = coin.lost === undefined;
+    // The exit builds on blocks not verified yet while a proof is late or a spend of ours is in flight: the
+    // likeliest story is our own spend landing, and a claim would be answered with our signature. Wait for the
+    // proof or for the freeze (minutes, against days of exit period) unless the deadline is close.
+    const waiting = coin.frozen === undefined && coin.coveredThrough < exit.parentBlock && (coin.missingSince !== undefined || coin.inFlight !== undefined) && options.urgent !== true;
+    if (claimable && waiting && tip.transaction.newOwner.toLowerCase() === self && tip.block < exit.parentBlock) {
+      return { kind: 'none', reason: `waiting to verify the blocks up to ${exit.parentBlock} before claiming: a proof is late or a spend of ours is in flight` };
+    }
+    if (claimable && tip.transaction.newOwner.toLowerCase() === self && exit.parentBlock !== 0n && tip.block < exit.parentBlock) {
       return { kind: 'challengeBefore', claim: claimOf(tip), reason: `this wallet owns the coin since block ${tip.block} and never spent it; the exit builds on block ${exit.parentBlock}` };
     }
   }
@@ -87,9 +103,10 @@ export function decideChallenge(me: Address, exit: ExitFacts, coin: StoredCoin |
  * block: what answers a challengeBefore of this wallet's exit. Undefined when the chain has none (the
  * challenge is then right, and the exit will be cancelled).
  */
-export function decideResponse(coin: StoredCoin, claim: Transaction, claimBlock: bigint, parentBlock: bigint, domain: TransactionDomain): InclusionEntry | undefined {
+export function decideResponse(coin: StoredCoin, claim: Transaction | Hash, claimBlock: bigint, parentBlock: bigint, domain: TransactionDomain): InclusionEntry | undefined {
   const chain = links(coin);
-  const claimDigest = transactionDigest(claim, domain);
+  // A challenge on L1 is known by its id, the claim's digest; an event also carries the claim itself.
+  const claimDigest = typeof claim === 'string' ? claim.toLowerCase() : transactionDigest(claim, domain);
   const index = chain.findIndex((link) => link.block === claimBlock && transactionDigest(link.transaction, domain) === claimDigest);
   const child = index === -1 ? undefined : chain[index + 1];
   return child !== undefined && child.block <= parentBlock ? child.entry : undefined;

@@ -46,8 +46,14 @@ export interface WatcherOptions {
   readonly maxRange?: bigint;
   /** How long a proof may be unavailable before the coin is frozen. Default 10 minutes. */
   readonly missingProofGraceMs?: number;
-  /** Exit a frozen coin once no other exit is live. Default true. */
+  /**
+   * Exit a frozen coin once no other exit is live (default true) when a spend of it was in flight, when the
+   * operator served a proof or transaction that proves cheating, or when its proofs stay missing past
+   * `operatorGoneMs`. A freeze for proofs merely late thaws when they arrive.
+   */
   readonly exitFrozenCoins?: boolean;
+  /** How long proofs may stay missing before the operator counts as gone and frozen coins exit. Default 1 day. */
+  readonly operatorGoneMs?: number;
   readonly verifyL1?: L1StateCheck;
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -64,6 +70,10 @@ export interface WatcherStatus {
   readonly openChallenges: unknown[];
   readonly decisions: unknown[];
 }
+
+/** Freezes for proofs that did not come (rather than proofs that prove cheating): they can thaw. */
+const MISSING = new Set(['proof_withheld', 'operator_unreachable']);
+const ZERO_HASH: Hash = `0x${'0'.repeat(64)}`;
 
 const stringify = (value: unknown): unknown =>
   JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -254,7 +264,10 @@ export class Watcher {
   async #verifyOwnedCoins(l1Block: bigint): Promise<void> {
     const state = await this.wallet.store.read();
     for (const coin of Object.values(state.coins)) {
-      if (coin.role !== 'owner' || coin.frozen !== undefined || coin.withdrawn === true || coin.lost !== undefined) continue;
+      if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined) continue;
+      // A coin frozen by proof that the operator cheated stays frozen; one frozen because proofs were missing
+      // keeps being checked, and thaws when they arrive and verify.
+      if (coin.frozen !== undefined && !MISSING.has(coin.frozen.code)) continue;
       await this.#verifyCoin(coin, l1Block);
     }
   }
@@ -291,6 +304,13 @@ export class Watcher {
       try {
         verifier.apply(entry);
       } catch (error) {
+        // A reorg may have replaced the block's root since we read it: look again before blaming the operator.
+        const current = await this.wallet.l1.childBlockRoot(block);
+        if (current !== this.wallet.roots.get(block)) {
+          this.wallet.roots.add(block, current);
+          this.#log({ event: 'root_changed', block, root: current, reason: 'L1 holds another root for this block than the one read before (a reorg): verified again next round' });
+          break;
+        }
         const reason = error instanceof PlasmaError ? error.message : String(error);
         problem = { block, code: error instanceof HistoryError ? error.code : 'invalid_proof', reason, missing: false };
         break;
@@ -311,11 +331,15 @@ export class Watcher {
       stored.role = chainOwner(stored) === this.#me ? 'owner' : 'former';
       if (problem === undefined) {
         delete stored.missingSince;
+        if (stored.frozen !== undefined && MISSING.has(stored.frozen.code) && added.length + Number(verifier.state.coveredThrough > coin.coveredThrough) > 0) {
+          this.#decide(state, coin.slot, 'thaw', `the proofs missing since block ${stored.frozen.block} arrived and verify`);
+          delete stored.frozen;
+        }
         return;
       }
       if (problem.missing) {
         if (stored.missingSince?.block !== problem.block) stored.missingSince = { block: problem.block, at: Date.now() };
-        if (Date.now() - stored.missingSince.at < grace) return;
+        if (Date.now() - stored.missingSince.at < grace || stored.frozen !== undefined) return;
       }
       stored.frozen = { block: problem.block, code: problem.code, reason: problem.reason, at: Date.now() };
       this.#decide(state, coin.slot, 'freeze', `${problem.code} at block ${problem.block}: ${problem.reason}`);
@@ -350,6 +374,7 @@ export class Watcher {
   }
 
   async #act(head: { number: bigint; timestamp: bigint }): Promise<void> {
+    await this.#trackLiveExits();
     const state = await this.wallet.store.read();
     const params = await this.wallet.l1.parameters();
     for (const exit of Object.values(state.exits)) {
@@ -364,6 +389,26 @@ export class Watcher {
     if (this.#options.exitFrozenCoins ?? true) await this.#exitFrozenCoins(state, params.exitBond);
     if ((await this.wallet.l1.bondBalance(this.#me)) > 0n) {
       await this.#send(0n, 'withdrawBonds', 'bonds are credited to this wallet', 'withdrawBonds', []);
+    }
+  }
+
+  /**
+   * The events only tell of exits on coins the wallet already knew, and a reorg can hide one: every round,
+   * any coin of the wallet that L1 says is exiting has its live exit tracked (a coin received while a former
+   * owner's exit of it was already running, an ExitStarted in a reorged block).
+   */
+  async #trackLiveExits(): Promise<void> {
+    const state = await this.wallet.store.read();
+    for (const coin of Object.values(state.coins)) {
+      if (coin.withdrawn === true) continue;
+      const record = await this.wallet.l1.coin(coin.slot);
+      if (record.state !== 'exiting' || state.exits[exitKey(coin.slot, record.exitCount)]?.status === 'live') continue;
+      const exit = await this.wallet.l1.exit(coin.slot, record.exitCount);
+      if (exit.status !== 'live') continue;
+      await this.wallet.store.update((s) => {
+        s.exits[exitKey(coin.slot, record.exitCount)] = { slot: coin.slot, nonce: record.exitCount, exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: 'live', finalizableAt: exit.finalizableAt };
+        this.#log({ event: 'exit_found', slot: coin.slot, nonce: record.exitCount, exitor: exit.exitor, reason: 'L1 says the coin is exiting: an exit no event of ours told of' });
+      });
     }
   }
 
@@ -396,9 +441,11 @@ export class Watcher {
   async #challengeExit(state: WalletState, exit: TrackedExit, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
     const coin = state.coins[exit.slot.toString()];
     const revealed = Object.values(state.revealed).filter((r) => r.slot === exit.slot);
-    const decision = decideChallenge(this.#me, exit, coin, revealed);
     const record = await this.#checkedExit(exit, head.number);
     if (record.status !== 'live') return;
+    // Within a response period of the end, a claim cannot wait for late proofs any longer.
+    const urgent = head.timestamp + responsePeriod >= record.finalizableAt;
+    const decision = decideChallenge(this.#me, exit, coin, revealed, { urgent });
     if (decision.kind === 'challengeAfter' || decision.kind === 'challengeBetween') {
       const { spend } = decision;
       await this.#send(exit.slot, decision.kind, decision.reason, decision.kind, [transactionArgument(spend.transaction), spend.signature, spend.proof, spend.block]);
@@ -413,7 +460,7 @@ export class Watcher {
       }
     }
     // An unanswered challengeBefore (ours or anyone's) cancels the exit once it has stood a response period.
-    if (record.firstChallenge !== `0x${'0'.repeat(64)}`) {
+    if (record.firstChallenge !== ZERO_HASH) {
       const oldest = await this.wallet.l1.challenge(exit.slot, exit.nonce, record.firstChallenge);
       const cancellableAt = oldest.openedAt + responsePeriod > record.maturesAt ? oldest.openedAt + responsePeriod : record.maturesAt;
       if (head.timestamp >= cancellableAt && (decision.kind !== 'none' || oldest.challenger === this.#me)) {
@@ -422,23 +469,32 @@ export class Watcher {
     }
   }
 
+  /**
+   * Answers every open challengeBefore of this wallet's exit, walking the exit's list of open challenges on L1
+   * (so a ChallengeOpened missed in a reorged block is answered too), and finalizes it once matured.
+   */
   async #defendOwnExit(state: WalletState, exit: TrackedExit, now: bigint): Promise<void> {
     const coin = state.coins[exit.slot.toString()];
-    const open = Object.values(state.challenges).filter((c) => c.slot === exit.slot && c.nonce === exit.nonce && c.status === 'open');
-    for (const challenge of open) {
-      const onChain = await this.wallet.l1.challenge(exit.slot, exit.nonce, challenge.challengeId);
-      if (onChain.status !== 'open') continue;
-      const response = coin === undefined ? undefined : decideResponse(coin, challenge.claim, challenge.claimBlock, exit.parentBlock, this.wallet.domain);
-      if (response === undefined) {
-        if (this.#reported.has(challenge.challengeId)) continue; // reported once, re-checked every round
-        this.#reported.add(challenge.challengeId);
-        await this.wallet.store.update((s) => this.#decide(s, exit.slot, 'cannot_respond', `no transaction of this wallet's history answers the claim of block ${challenge.claimBlock}; the exit will be cancelled`));
-        continue;
-      }
-      await this.#send(exit.slot, 'respondChallengeBefore', `the claim of block ${challenge.claimBlock} was spent at block ${response.block}`, 'respondChallengeBefore', [challenge.challengeId, transactionArgument(response.transaction), response.signature, response.proof, response.block]);
-    }
     const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
-    if (record.status === 'live' && record.firstChallenge === `0x${'0'.repeat(64)}` && now >= record.finalizableAt) {
+    let id = record.firstChallenge;
+    for (let seen = 0; id !== ZERO_HASH && seen < 10_000; seen++) {
+      const challenge = await this.wallet.l1.challenge(exit.slot, exit.nonce, id);
+      const next = challenge.next;
+      if (challenge.status === 'open') {
+        const response = coin === undefined ? undefined : decideResponse(coin, id, challenge.claimBlock, exit.parentBlock, this.wallet.domain);
+        if (response === undefined) {
+          if (!this.#reported.has(id)) {
+            this.#reported.add(id); // reported once, re-checked every round
+            await this.wallet.store.update((s) => this.#decide(s, exit.slot, 'cannot_respond', `no transaction of this wallet's history answers the claim of block ${challenge.claimBlock}; the exit will be cancelled`));
+          }
+        } else {
+          await this.#send(exit.slot, 'respondChallengeBefore', `the claim of block ${challenge.claimBlock} was spent at block ${response.block}`, 'respondChallengeBefore', [id, transactionArgument(response.transaction), response.signature, response.proof, response.block]);
+        }
+      }
+      id = next;
+    }
+    const after = await this.wallet.l1.exit(exit.slot, exit.nonce);
+    if (after.status === 'live' && after.firstChallenge === ZERO_HASH && now >= after.finalizableAt) {
       await this.#send(exit.slot, 'finalizeExit', 'this wallet\'s exit has matured with no open challenge', 'finalizeExit', [exit.slot]);
     }
   }
@@ -481,7 +537,10 @@ export class Watcher {
    */
   async #adoptRevealedCoins(state: WalletState): Promise<void> {
     for (const revealed of Object.values(state.revealed)) {
-      if (state.coins[revealed.slot.toString()] !== undefined || liveExitOf(state, revealed.slot) !== undefined) continue;
+      // A coin the wallet holds or held: adopt only a transfer later than everything it verified (the coin came
+      // back to it through a block withheld from it).
+      const known = state.coins[revealed.slot.toString()];
+      if ((known !== undefined && (known.role === 'owner' || revealed.block <= known.coveredThrough)) || liveExitOf(state, revealed.slot) !== undefined) continue;
       const record = await this.wallet.l1.coin(revealed.slot);
       if (record.state !== 'deposited') continue;
       const deposit = { slot: revealed.slot, block: record.depositBlock, owner: record.depositor, denomination: record.denomination };
@@ -498,7 +557,8 @@ export class Watcher {
       }
       chain.push(entry);
       await this.wallet.store.update((s) => {
-        if (s.coins[revealed.slot.toString()] !== undefined) return;
+        const current = s.coins[revealed.slot.toString()];
+        if (current !== undefined && (current.role === 'owner' || revealed.block <= current.coveredThrough)) return;
         s.coins[revealed.slot.toString()] = { slot: revealed.slot, deposit, asset: { kind: record.kind, token: record.token, tokenId: record.tokenId }, chain, coveredThrough: revealed.block, role: 'owner' };
         this.#decide(s, revealed.slot, 'adopt', `a response on L1 revealed the transfer to this wallet at block ${revealed.block}: the coin is this wallet's`);
       });
@@ -525,6 +585,10 @@ export class Watcher {
   async #exitFrozenCoins(state: WalletState, exitBond: bigint): Promise<void> {
     for (const coin of Object.values(state.coins)) {
       if (coin.frozen === undefined || coin.withdrawn === true || coin.lost !== undefined || chainOwner(coin) !== this.#me) continue;
+      const missingFor = Date.now() - (coin.missingSince?.at ?? coin.frozen.at);
+      const cheated = !MISSING.has(coin.frozen.code);
+      const gone = missingFor >= (this.#options.operatorGoneMs ?? 86_400_000);
+      if (coin.inFlight === undefined && !cheated && !gone) continue; // late proofs alone: stay frozen, keep watching
       if (liveExitOf(state, coin.slot) !== undefined) continue;
       const record = await this.wallet.l1.coin(coin.slot);
       if (record.state !== 'deposited') continue;

@@ -7,7 +7,7 @@ import { parseEther, type Wallet } from 'ethers';
 import { signTransaction, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
 import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
 
@@ -181,12 +181,11 @@ t.test('an in-flight transfer withheld from its sender: the sender exits, the re
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await settled(t, bob, slot, HALF + EXIT_BOND, 'bob');
   t.equal(await bondsCredited(alice), 0n, 'alice\'s exit bond is lost');
-  await until('alice\'s watcher gives the coin up', async () => aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
-  t.equal((await alice.coins())[0]!.status, 'lost', 'alice\'s wallet knows the coin is no longer hers and does not exit it again');
+  await until('alice\'s wallet knows the coin is no longer hers', async () => (await alice.coins())[0]!.status === 'lost');
   t.match(aliceWatcher.lines.find((l) => l['action'] === 'give_up'), { reason: /cancelled \(spent_after_exit\)/ });
 });
 
-t.test('a withheld in-flight transfer passed on: the sender\'s watcher cannot tell, challenges, is answered with its own transfer, and gives the coin up', async (t) => {
+t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for the proofs, claims only near the deadline, is answered with its own transfer, and gives the coin up', async (t) => {
   const system = await startSystem(t, 'byz_answered');
   const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
   const alice = await system.wallet(0, 'alice', proxy.url);
@@ -206,9 +205,17 @@ t.test('a withheld in-flight transfer passed on: the sender\'s watcher cannot te
   const carolWatcher = system.watcher(carol);
   aliceWatcher.start();
   carolWatcher.start();
+  // Alice cannot see blocks the exit builds on and has a spend in flight: the likeliest story is her own
+  // spend, so she waits for the proofs rather than lose a bond at once.
+  await until('a few rounds of both watchers', async () => (await aliceWatcher.status()).lastRound !== undefined && (await carolWatcher.status()).lastRound !== undefined);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  t.notOk(aliceWatcher.lines.some((l) => l['action'] === 'challengeBefore'), 'no claim while the exit is far from its end');
+  // Within a response period of the end she must choose: a bond at risk rather than the coin.
+  await advance(system, EXIT_PERIOD_SECONDS - RESPONSE_PERIOD_SECONDS / 2n);
+  await until('alice claims near the deadline', async () => aliceWatcher.lines.some((l) => l['action'] === 'challengeBefore' && l['l1Transaction'] !== undefined));
   await until('carol answers alice\'s claim', async () => carolWatcher.lines.some((l) => l['action'] === 'respondChallengeBefore' && l['l1Transaction'] !== undefined));
-  await until('alice gives the coin up', async () => aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
-  t.equal((await alice.coins())[0]!.status, 'lost');
+  await until('alice gives the coin up', async () => (await alice.coins())[0]!.status === 'lost');
+  t.ok(aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await settled(t, carol, slot, 2n * EXIT_BOND, 'carol keeps the coin and takes alice\'s challenge bond');
   t.equal(await bondsCredited(alice), 0n, 'alice never exits it');

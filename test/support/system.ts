@@ -67,7 +67,7 @@ export async function startSystem(t: Test, label: string): Promise<TestSystem> {
     },
     watcher(wallet, options = {}) {
       const lines: Record<string, unknown>[] = [];
-      const watcher = new Watcher({ wallet, pollIntervalMs: 100, missingProofGraceMs: 2_000, log: (entry) => void lines.push(entry), ...options });
+      const watcher = new Watcher({ wallet, pollIntervalMs: 100, missingProofGraceMs: 2_000, operatorGoneMs: 4_000, log: (entry) => void lines.push(entry), ...options });
       t.teardown(() => watcher.stop());
       return Object.assign(watcher, { lines });
     },
