@@ -82,7 +82,7 @@ export type PlasmaEvent = EventBase &
     | { readonly name: 'ExitCancelled'; readonly slot: bigint; readonly nonce: bigint; readonly challenger: Address; readonly reason: CancelReason }
     | { readonly name: 'ExitFinalized'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address }
     | { readonly name: 'ChallengeOpened'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address; readonly claim: Transaction; readonly claimBlock: bigint; readonly finalizableAt: bigint }
-    | { readonly name: 'ChallengeAnswered'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly response: Transaction; readonly responseBlock: bigint; readonly finalizableAt: bigint }
+    | { readonly name: 'ChallengeAnswered'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly response: Transaction; readonly responseBlock: bigint; readonly finalizableAt: bigint; readonly signature: Hex; readonly proof: Hex }
     | { readonly name: 'ChallengeSettled'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address }
     | { readonly name: 'BondCredited'; readonly account: Address; readonly amount: bigint }
     | { readonly name: 'CoinWithdrawn'; readonly slot: bigint; readonly owner: Address }
@@ -265,7 +265,7 @@ export class PlasmaCashL1 {
       case 'ChallengeOpened':
         return { ...base, name: 'ChallengeOpened', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger), claim: toTransaction(a.claim), claimBlock: BigInt(a.claimBlock), finalizableAt: BigInt(a.finalizableAt) };
       case 'ChallengeAnswered':
-        return { ...base, name: 'ChallengeAnswered', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, response: toTransaction(a.response), responseBlock: BigInt(a.responseBlock), finalizableAt: BigInt(a.finalizableAt) };
+        return { ...base, name: 'ChallengeAnswered', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, response: toTransaction(a.response), responseBlock: BigInt(a.responseBlock), finalizableAt: BigInt(a.finalizableAt), signature: a.signature as Hex, proof: a.proof as Hex };
       case 'ChallengeSettled':
         return { ...base, name: 'ChallengeSettled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger) };
       case 'BondCredited':
@@ -275,19 +275,6 @@ export class PlasmaCashL1 {
       default:
         return undefined;
     }
-  }
-
-  /**
-   * The signature and proof a ChallengeAnswered event does not carry, read back from the calldata of the
-   * respondChallengeBefore transaction that emitted it (a direct call; undefined when it came through another
-   * contract). This is how a watcher learns a transfer the operator withheld from it.
-   */
-  async responseEvidence(transactionHash: Hash): Promise<{ signature: Hex; proof: Hex } | undefined> {
-    const tx = await this.rpc.request<{ to: string | null; input: string } | null>('eth_getTransactionByHash', [transactionHash]);
-    if (tx === null || tx.to === null || lower(tx.to) !== this.address) return undefined;
-    const parsed = this.iface.parseTransaction({ data: tx.input });
-    if (parsed === null || parsed.name !== 'respondChallengeBefore') return undefined;
-    return { signature: parsed.args[2] as Hex, proof: parsed.args[3] as Hex };
   }
 
   /** A Contract bound to `signer` for writes. */

@@ -149,17 +149,10 @@ export class Watcher {
       const from = cursor + 1n;
       const to = from + maxRange - 1n < target ? from + maxRange - 1n : target;
       const events = await this.wallet.l1.events(from, to);
-      const evidence = new Map<Hash, { signature: `0x${string}`; proof: `0x${string}` }>();
-      for (const event of events) {
-        if (event.name === 'ChallengeAnswered' && event.response.newOwner === this.#me) {
-          const found = await this.wallet.l1.responseEvidence(event.transactionHash);
-          if (found !== undefined) evidence.set(event.transactionHash, found);
-        }
-      }
       const untracked = await this.wallet.store.update((state) => {
         const missing: PlasmaEvent[] = [];
         if (state.l1Cursor !== cursor) return missing; // another process applied this range meanwhile
-        for (const event of events) this.#apply(state, event, evidence, missing);
+        for (const event of events) this.#apply(state, event, missing);
         state.l1Cursor = to;
         return missing;
       });
@@ -168,7 +161,7 @@ export class Watcher {
     }
   }
 
-  #apply(state: WalletState, event: PlasmaEvent, evidence: Map<Hash, { signature: `0x${string}`; proof: `0x${string}` }>, untracked: PlasmaEvent[]): void {
+  #apply(state: WalletState, event: PlasmaEvent, untracked: PlasmaEvent[]): void {
     const tracked = (slot: bigint) => state.coins[slot.toString()] !== undefined || Object.values(state.revealed).some((r) => r.slot === slot);
     switch (event.name) {
       case 'Deposit':
@@ -225,9 +218,9 @@ export class Watcher {
         }
         const exit = state.exits[exitKey(event.slot, event.nonce)];
         if (exit !== undefined && event.finalizableAt > exit.finalizableAt) exit.finalizableAt = event.finalizableAt;
-        const found = evidence.get(event.transactionHash);
-        if (event.response.newOwner === this.#me && found !== undefined) {
-          state.revealed[`${event.slot}:${event.responseBlock}`] = { slot: event.slot, block: event.responseBlock, transaction: event.response, ...found };
+        if (event.response.newOwner === this.#me) {
+          // The event carries the response's signature and proof: all a claim or an exit needs.
+          state.revealed[`${event.slot}:${event.responseBlock}`] = { slot: event.slot, block: event.responseBlock, transaction: event.response, signature: event.signature, proof: event.proof };
           this.#log({ event: 'transfer_revealed', slot: event.slot, block: event.responseBlock, reason: 'a response on L1 shows a transfer to this wallet' });
           if (exit === undefined) untracked.push(event);
         }

@@ -663,7 +663,7 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(aliceKey, response);
         bytes memory proof = _proof(b1, slot);
         vm.expectEmit(address(plasma));
-        emit IPlasmaCash.ChallengeAnswered(slot, 1, idDeposit, response, b1, extended);
+        emit IPlasmaCash.ChallengeAnswered(slot, 1, idDeposit, response, b1, extended, sig, proof);
         vm.prank(mallory);
         plasma.respondChallengeBefore(idDeposit, response, sig, proof, b1);
 

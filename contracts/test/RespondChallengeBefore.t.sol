@@ -94,7 +94,7 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         vm.expectEmit(address(plasma));
         emit IPlasmaCash.BondCredited(erin, CHALLENGE_BOND);
         vm.expectEmit(address(plasma));
-        emit IPlasmaCash.ChallengeAnswered(slot, 1, id, response, b1, finalizableAt);
+        emit IPlasmaCash.ChallengeAnswered(slot, 1, id, response, b1, finalizableAt, sig, proof);
         vm.prank(erin);
         plasma.respondChallengeBefore(id, response, sig, proof, b1);
 
@@ -133,7 +133,7 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         bytes memory proof = _proof(b1, slot);
 
         vm.expectEmit(address(plasma));
-        emit IPlasmaCash.ChallengeAnswered(slot, 1, id, response, b1, expected);
+        emit IPlasmaCash.ChallengeAnswered(slot, 1, id, response, b1, expected, sig, proof);
         vm.prank(erin);
         plasma.respondChallengeBefore(id, response, sig, proof, b1);
 

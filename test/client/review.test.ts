@@ -1,6 +1,5 @@
-// Security review of the watcher (client/watcher, client/wallet): each test shows one finding of the review and
-// fails today, so it is marked `todo` with the finding's number until the client is fixed
-// (REVIEW_RUN_TODO=1 npx tap test/client/review.test.ts runs them).
+// Security review of the watcher (client/watcher, client/wallet): each test is one finding of the review, written
+// to fail before its fix (findings 1-6; the fixes are in the commits that name the review).
 import t from 'tap';
 import { parseEther, type Wallet } from 'ethers';
 import { depositTransaction, signTransaction, type Address, type Hex, type InclusionEntry, type Transaction } from '../../client/protocol/index.ts';
@@ -10,8 +9,6 @@ import type { StoredCoin } from '../../client/wallet/state.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
 
-/** REVIEW_RUN_TODO=1 runs the todo tests (tap skips a todo subtest's body) to see them fail. */
-const todo = (finding: string) => (process.env['REVIEW_RUN_TODO'] === undefined && finding === 'finding 2' ? finding : false);
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
 const [ALICE, BOB, CAROL, DAVE] = [addr(0xa), addr(0xb), addr(0xc), addr(0xd)];
@@ -30,7 +27,7 @@ function coin(chain: InclusionEntry[], coveredThrough: bigint, extra: Partial<St
 // claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
 // decideChallenge ignores `lost`/`role`: every later exit of the coin by the rightful chain gets a new
 // challengeBefore that is answered with the wallet's own signature, and each one costs a CHALLENGE_BOND.
-t.test('a coin the watcher gave up is never claimed again with challengeBefore', { todo: todo('finding 4') }, async (t) => {
+t.test('a coin the watcher gave up is never claimed again with challengeBefore', async (t) => {
   // alice's spend to bob landed in a withheld block 1000; her frozen deposit exit (nonce 1) was cancelled by
   // bob's challengeAfter: she gave up. bob pays carol at 2000 and carol exits (nonce 2).
   const gaveUp = coin([], 1000n, { role: 'former', lost: { nonce: 1n, reason: 'SpentAfterExit' }, frozen: { block: 1000n, code: 'proof_withheld', reason: 'withheld', at: 0 } });
@@ -44,7 +41,7 @@ t.test('a coin the watcher gave up is never claimed again with challengeBefore',
 // builds on (the proof is missing, still within the grace period) and a spend of the tip is in flight: the
 // likeliest story is that the exit is the receiver's, built on that spend, and the claim loses its bond. Waiting
 // until the proof arrives or the grace period freezes the coin costs nothing against a 7-day exit period.
-t.test('no challengeBefore while the exit builds on blocks the wallet has not verified yet and a spend is in flight', { todo: todo('finding 5') }, async (t) => {
+t.test('no challengeBefore while the exit builds on blocks the wallet has not verified yet and a spend is in flight', async (t) => {
   const sending = coin([], DEPOSIT, {
     inFlight: { transaction: { slot: SLOT, prevBlock: DEPOSIT, denomination: 5n, newOwner: BOB }, signature: '0x11', digest: `0x${'22'.repeat(32)}`, submittedAt: 0 },
     missingSince: { block: 1000n, at: Date.now() },
@@ -56,7 +53,7 @@ t.test('no challengeBefore while the exit builds on blocks the wallet has not ve
 // tracks an exit only from an ExitStarted event applied while the slot is already in the state: an exit started
 // between the transfer and `receive` is never seen, never challenged, and finalizes. The former owner steals the
 // coin with a deposit exit.
-t.test('an exit started before the receiver ran `receive` is still challenged', { todo: todo('finding 1') }, async (t) => {
+t.test('an exit started before the receiver ran `receive` is still challenged', async (t) => {
   const system = await startSystem(t, 'review_receive_exiting');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
   const slot = await alice.depositEth(parseEther('1'));
@@ -102,7 +99,7 @@ async function proofAt(system: TestSystem, slot: bigint, block: bigint): Promise
 // carried the response (PlasmaCashL1.responseEvidence: `to` must be PlasmaCash and the input a direct
 // respondChallengeBefore call). The thief answers through any contract instead, the reveal is dropped, the
 // revealed owner never claims, and the thief's exit finalizes with the coin.
-t.test('a transfer revealed by a response sent through a contract is still claimed', { todo: todo('finding 2') }, async (t) => {
+t.test('a transfer revealed by a response sent through a contract is still claimed', async (t) => {
   const system = await startSystem(t, 'review_reveal_forwarded');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
   const ONE = parseEther('1');
@@ -153,7 +150,7 @@ t.test('a transfer revealed by a response sent through a contract is still claim
 // puts an ExitStarted into a block height the watcher already scanned (the replacement block at the same height
 // includes the exit) hides the exit for ever: it is never challenged and finalizes. (RootBook has the same
 // problem for BlockSubmitted, and a reorged deposit changes the coin's slot.)
-t.test('an exit that a reorg puts at an already scanned height is still challenged', { todo: todo('finding 3') }, async (t) => {
+t.test('an exit that a reorg puts at an already scanned height is still challenged', async (t) => {
   const system = await startSystem(t, 'review_reorg');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
   const slot = await alice.depositEth(parseEther('1'));
@@ -187,7 +184,7 @@ t.test('an exit that a reorg puts at an already scanned height is still challeng
 // held the coin before (role "former": the coin came back to it in a block it never saw) is claimed, the theft is
 // cancelled, and then nothing: the coin is never adopted, never verified, never exited; only a human (and an
 // operator that serves the history) gets it back.
-t.test('a revealed transfer of a coin the wallet held before is adopted and exited', { todo: todo('finding 6') }, async (t) => {
+t.test('a revealed transfer of a coin the wallet held before is adopted and exited', async (t) => {
   const system = await startSystem(t, 'review_reveal_former');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
   const ONE = parseEther('1');

@@ -9,19 +9,21 @@ import { provenL1State } from '../../client/watcher/verify-l1.ts';
 import { plasmaCashInterface } from '../../operator/chain/contract.ts';
 import { startSystem } from '../support/system.ts';
 
-/** A JSON-RPC proxy that rewrites every BlockSubmitted root in eth_getLogs answers. */
+/** A JSON-RPC proxy that says every committed root is 0xeeee…: in BlockSubmitted logs and in childBlockRoot calls. */
 async function lyingRpc(t: Test, upstream: string): Promise<string> {
   const topic = plasmaCashInterface().getEvent('BlockSubmitted')!.topicHash;
+  const childBlockRoot = plasmaCashInterface().getFunction('childBlockRoot')!.selector;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = JSON.parse(Buffer.concat(chunks).toString()) as { method: string };
+    const request = JSON.parse(Buffer.concat(chunks).toString()) as { method: string; params?: [{ data?: string }] };
     const answer = (await (await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })).json()) as { result?: unknown };
     if (request.method === 'eth_getLogs' && Array.isArray(answer.result)) {
       for (const log of answer.result as { topics: string[]; data: string }[]) {
         if (log.topics[0] === topic) log.data = `0x${'ee'.repeat(32)}`;
       }
     }
+    if (request.method === 'eth_call' && request.params?.[0].data?.startsWith(childBlockRoot) === true) answer.result = `0x${'ee'.repeat(32)}`;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer));
   });

@@ -165,7 +165,7 @@ abstract contract ExitGame is ChildChain {
         // response period to challenge in turn, however late the response came.
         uint256 finalizableAt = _extendForResponse(exit_);
 
-        emit ChallengeAnswered(slot, nonce, challengeId, response, blockNumber, finalizableAt);
+        emit ChallengeAnswered(slot, nonce, challengeId, response, blockNumber, finalizableAt, sig, proof);
     }
 
     // ---------------------------------------------------------------------------------------------------------

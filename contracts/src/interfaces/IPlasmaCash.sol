@@ -127,14 +127,18 @@ interface IPlasmaCash {
     );
 
     /// @notice A challengeBefore was answered with `response`, the direct child of its claim. `response.newOwner`
-    /// may be an owner that the answer reveals: it has until `finalizableAt` to challenge in turn.
+    /// may be an owner that the answer reveals: it has until `finalizableAt` to challenge in turn. The signature
+    /// and inclusion proof are in the event so that owner can claim and exit with them, whatever the caller was
+    /// (a contract relaying the answer leaves no calldata of ours to read).
     event ChallengeAnswered(
         uint64 indexed slot,
         uint256 indexed nonce,
         bytes32 indexed challengeId,
         Transaction response,
         uint256 responseBlock,
-        uint256 finalizableAt
+        uint256 finalizableAt,
+        bytes signature,
+        bytes proof
     );
 
     /// @notice A challenge left open when its exit ended had its bond paid back to its challenger.
