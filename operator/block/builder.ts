@@ -6,7 +6,7 @@
  */
 import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, type Address, type Hash } from '../../client/protocol/index.ts';
 import { hexOf, slotFromDb } from '../db/codec.ts';
-import type { BlockTransaction, Store } from '../db/store.ts';
+import type { Store } from '../db/store.ts';
 import { buildBlockTree } from './tree-workers.ts';
 
 export interface BuildOptions {
@@ -52,15 +52,18 @@ export async function buildBlock(store: Store, options: BuildOptions): Promise<B
   if (rows.length === 0 && !options.allowEmpty) return undefined;
   const number = await nextBlockNumber(store);
   const slots = rows.map((row) => slotFromDb(row.slot));
-  // tree and proofs on two worker threads (tree-workers.ts)
-  const tree = await buildBlockTree(rows.map((row, i) => ({ slot: slots[i]!, leaf: row.digest })));
-  const transactions: BlockTransaction[] = rows.map((row, i) => ({
+  // Tree and proofs on two worker threads (tree-workers.ts), while insertBlock already locks and removes the
+  // pending rows and moves the coins: it awaits the tree only to write the block row and the transactions.
+  const tree = buildBlockTree(rows.map((row, i) => ({ slot: slots[i]!, leaf: row.digest }))).then((built) => ({
+    root: rows.length === 0 ? EMPTY_ROOT : built.root,
+    proofs: built.proofs,
+  }));
+  const transactions = rows.map((row, i) => ({
     tx: { slot: slots[i]!, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) as Address },
     signature: row.signature,
     digest: row.digest,
-    proof: tree.proofs[i]!,
   }));
-  const root = rows.length === 0 ? EMPTY_ROOT : tree.root;
-  await store.insertBlock({ number, root, transactions }, 'persisted');
+  await store.insertBlock({ number, transactions, tree }, 'persisted');
+  const { root } = await tree;
   return { number, root, txCount: rows.length };
 }

@@ -36,6 +36,17 @@ export interface NewBlock {
   readonly transactions: readonly BlockTransaction[];
 }
 
+/**
+ * A block whose root and proofs are still being computed (operator/block/tree-workers.ts): insertBlock does the
+ * database work that needs neither while `tree` resolves, then writes the block row and the transactions.
+ */
+export interface NewBlockParts {
+  readonly number: bigint;
+  readonly transactions: readonly Omit<BlockTransaction, 'proof'>[];
+  /** The block's root and each transaction's inclusion proof, in the order of `transactions`. */
+  readonly tree: Promise<{ readonly root: Uint8Array | Hash; readonly proofs: readonly (Uint8Array | Hex)[] }>;
+}
+
 export interface StoredBlock {
   readonly number: bigint;
   readonly root: Hash;
@@ -136,7 +147,7 @@ export class Store {
    * The transactions go in with one COPY (operator/db/copy.ts) inside the block's `sql.begin`. A transfer taken
    * from pending_transactions (same slot and digest) keeps its accepted_at; any other gets the transaction's now().
    */
-  async insertBlock(block: NewBlock, status: BlockStatus = 'persisted'): Promise<void> {
+  async insertBlock(block: NewBlock | NewBlockParts, status: BlockStatus = 'persisted'): Promise<void> {
     const number = block.number.toString();
     const slots = block.transactions.map((item) => slotToDb(item.tx.slot));
     const seen = new Set<string>();
@@ -144,12 +155,12 @@ export class Store {
       if (seen.has(slot)) throw new DuplicateSlotError(block.number, block.transactions[i]!.tx.slot);
       seen.add(slot);
     }
+    const tree = 'tree' in block ? block.tree : Promise.resolve({ root: block.root, proofs: block.transactions.map((item) => item.proof) });
+    tree.catch(() => {}); // awaited below; if the transaction fails first, its error is the one reported
     await this.sql.begin(async (tx) => {
-      const [row] = await tx<{ now: string }[]>`
-        insert into blocks (number, root, tx_count, status)
-        values (${number}, ${toBuffer(block.root)}, ${block.transactions.length}, ${status})
-        returning now()::text as now`;
-      if (block.transactions.length === 0) return;
+      // Everything that needs no root or proof comes first, while a caller's tree (NewBlockParts) is still being
+      // built on the worker threads: lock and remove the pending rows the block takes, move the coins.
+      const [row] = await tx<{ now: string }[]>`select now()::text as now`;
       const now = row!.now;
       // the pending rows this block takes: locked, so the delete below removes exactly what was matched
       const pending = new Map<string, { digest: string; acceptedAt: string }>();
@@ -167,12 +178,28 @@ export class Store {
         taken.push(slots[i]!);
         return match.acceptedAt;
       });
+      for (let start = 0; start < taken.length; start += PENDING_CHUNK) {
+        await tx`delete from pending_transactions where slot = any(${taken.slice(start, start + PENDING_CHUNK)}::int8[])`;
+      }
+      for (let start = 0; start < slots.length; start += PENDING_CHUNK) {
+        const end = start + PENDING_CHUNK;
+        await tx`
+          update coins c set owner = decode(u.owner, 'hex'), last_block = ${number}::int8
+          from unnest(${slots.slice(start, end)}::int8[], ${block.transactions.slice(start, end).map((item) => hexBody(item.tx.newOwner))}::text[]) as u (slot, owner)
+          where c.slot = u.slot`;
+      }
+      const { root, proofs } = await tree;
+      if (proofs.length !== block.transactions.length) throw new Error(`block ${number}: ${proofs.length} proofs for ${block.transactions.length} transactions`);
+      await tx`
+        insert into blocks (number, root, tx_count, status)
+        values (${number}, ${toBuffer(root)}, ${block.transactions.length}, ${status})`;
+      if (block.transactions.length === 0) return;
       if (this.#copy) {
         await copyIn(
           tx`copy transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at) from stdin`,
           (function* () {
             for (const [i, item] of block.transactions.entries()) {
-              yield `${number}\t${slots[i]}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${hexBody(item.digest)}\t\\\\x${hexBody(item.proof)}\t${acceptedAt[i]}\n`;
+              yield `${number}\t${slots[i]}\t${item.tx.prevBlock}\t${item.tx.denomination}\t\\\\x${hexBody(item.tx.newOwner)}\t\\\\x${hexBody(item.signature)}\t\\\\x${hexBody(item.digest)}\t\\\\x${hexBody(proofs[i]!)}\t${acceptedAt[i]}\n`;
             }
           })(),
         );
@@ -190,17 +217,11 @@ export class Store {
               ${items.map((item) => hexBody(item.tx.newOwner))}::text[],
               ${items.map((item) => hexBody(item.signature))}::text[],
               ${items.map((item) => hexBody(item.digest))}::text[],
-              ${items.map((item) => hexBody(item.proof))}::text[],
+              ${proofs.slice(start, start + INSERT_CHUNK).map((proof) => hexBody(proof))}::text[],
               ${acceptedAt.slice(start, start + INSERT_CHUNK)}::timestamptz[]
             ) as r (slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)`;
         }
       }
-      for (let start = 0; start < taken.length; start += PENDING_CHUNK) {
-        await tx`delete from pending_transactions where slot = any(${taken.slice(start, start + PENDING_CHUNK)}::int8[])`;
-      }
-      await tx`
-        update coins c set owner = t.new_owner, last_block = t.block
-        from transactions t where t.block = ${number}::int8 and t.slot = c.slot`;
     });
   }
 
