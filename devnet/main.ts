@@ -10,6 +10,7 @@ import { ANVIL_KEYS, startAnvil } from './anvil.ts';
 import { DEFAULT_PARAMS, deployDemoTokens, deployPlasmaCash } from '../operator/chain/deploy.ts';
 import { operatorConfig } from '../operator/config.ts';
 import { createLog } from '../operator/log.ts';
+import { guardPostgresNullSocketWrite } from '../operator/pg-crash-guard.ts';
 import { startOperator, type RunningOperator } from '../operator/service.ts';
 import type { Address } from '../client/protocol/index.ts';
 import { PlasmaWallet } from '../client/wallet/wallet.ts';
@@ -128,6 +129,9 @@ try {
     };
     database = { 'database-url': `${databaseServer}/${name}` };
   }
+  const operatorLog = createLog({ level: values.verbose ? 'info' : 'warn' });
+  // The operator runs in this process: the known postgres.js crash on a connection lost mid-write must not end it.
+  guardPostgresNullSocketWrite(operatorLog);
   operator = await startOperator(
     operatorConfig({
       'l1-rpc': anvil.rpcUrl,
@@ -139,7 +143,7 @@ try {
       'block-interval-ms': 1000,
       'l1-poll-interval-ms': 500,
     }),
-    { log: createLog({ level: values.verbose ? 'info' : 'warn' }) },
+    { log: operatorLog },
   );
 
   step('minting demo tokens for alice, bob and carol (1000 DEMO and one DNFT each)…');
