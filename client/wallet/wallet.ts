@@ -266,6 +266,7 @@ export class PlasmaWallet {
    * receiver verifies.
    */
   async send(slot: bigint, to: Address, options: { timeoutMs?: number } = {}): Promise<CoinPackage> {
+    this.#requireSpendable(await this.#coin(slot)); // a frozen or spent coin is refused before asking the operator
     const coin = await this.refresh(slot);
     this.#requireSpendable(coin);
     const transaction: Transaction = { slot, prevBlock: chainLastBlock(coin), denomination: coin.deposit.denomination, newOwner: to.toLowerCase() as Address };

@@ -221,3 +221,26 @@ t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for
   t.equal(await bondsCredited(alice), 0n, 'alice never exits it');
   t.notOk(aliceWatcher.lines.some((l) => l['action'] === 'startDepositExit' || l['action'] === 'startExit'));
 });
+
+t.test('proofs held back for a while: the coin freezes (no sends), is not exited, and thaws when they come', async (t) => {
+  const system = await startSystem(t, 'byz_thaw');
+  const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
+  const alice = await system.wallet(0, 'alice', proxy.url);
+  const slot = await alice.depositEth(ONE);
+  await alice.waitForCoin(slot);
+  const next = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
+  proxy.withholdBlock(next);
+  const watcher = system.watcher(alice, { missingProofGraceMs: 500, operatorGoneMs: 3_600_000 });
+  watcher.start();
+  await traffic(await system.wallet(1), await system.wallet(2), 1);
+  await until('the coin frozen for the late proof', async () => (await alice.coins())[0]!.status === 'frozen');
+  await t.rejects(alice.send(slot, lower(user(system, 2).address)), { code: 'coin_frozen' }, 'a frozen coin is not sent');
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  t.equal((await alice.l1.coin(slot)).state, 'deposited', 'late proofs alone do not exit the coin');
+
+  proxy.reset();
+  await until('the coin thawed', async () => (await alice.coins())[0]!.status === 'owned');
+  t.match(watcher.lines.find((l) => l['action'] === 'thaw'), { reason: new RegExp(`missing since block ${next} arrived and verify`) });
+  t.ok((await alice.coins())[0]!.lastVerifiedBlock >= next, 'the held-back block is verified now');
+  await alice.send(slot, lower(user(system, 2).address));
+});
