@@ -17,7 +17,8 @@ export type ChallengeStatusName = 'none' | 'open' | 'answered' | 'settled';
 
 const ASSET_KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
 const COIN_STATES: readonly CoinStateName[] = ['none', 'deposited', 'exiting', 'exited'];
-const EXIT_STATUSES: readonly ExitStatusName[] = ['none', 'live', 'finalized', 'cancelled'];
+/** The contract's ExitStatus enum, by value. */
+export const EXIT_STATUSES: readonly ExitStatusName[] = ['none', 'live', 'finalized', 'cancelled'];
 const CHALLENGE_STATUSES: readonly ChallengeStatusName[] = ['none', 'open', 'answered', 'settled'];
 const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];

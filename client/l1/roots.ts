@@ -4,13 +4,8 @@
  * against these, never against anything the operator says.
  */
 import type { Hash } from '../protocol/index.ts';
-import { quantity } from '../../operator/chain/rpc.ts';
+import { quantity, type RpcLog } from '../../operator/chain/rpc.ts';
 import type { PlasmaCashL1 } from './plasma-cash.ts';
-
-interface RpcLog {
-  readonly topics: string[];
-  readonly data: string;
-}
 
 export class RootBook {
   readonly #l1: PlasmaCashL1;

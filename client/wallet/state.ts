@@ -7,7 +7,7 @@
  * "former") because their chain is what beats a former owner's or a thief's exit later.
  */
 import type { Address, CoinDeposit, Hash, Hex, InclusionEntry, Transaction } from '../protocol/index.ts';
-import type { AssetKind } from '../l1/plasma-cash.ts';
+import type { AssetKind, ExitStatusName } from '../l1/plasma-cash.ts';
 
 export const STATE_VERSION = 1;
 
@@ -122,6 +122,31 @@ export function chainOwner(coin: StoredCoin): Address {
 /** The block of the coin's last valid transaction (the deposit block before any). */
 export function chainLastBlock(coin: StoredCoin): bigint {
   return coin.chain[coin.chain.length - 1]?.block ?? coin.deposit.block;
+}
+
+/** The wallet's record of an exit, from L1's record or its ExitStarted event (live when no status is given). */
+export function trackedExit(
+  slot: bigint,
+  nonce: bigint,
+  exit: { readonly exitor: Address; readonly parentBlock: bigint; readonly exitBlock: bigint; readonly finalizableAt: bigint; readonly status?: ExitStatusName },
+): TrackedExit {
+  const status = exit.status === undefined || exit.status === 'live' ? 'live' : exit.status === 'finalized' ? 'finalized' : 'cancelled';
+  return { slot, nonce, exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status, finalizableAt: exit.finalizableAt };
+}
+
+/**
+ * Adds transactions verified after the chain's tip and moves the coverage on. An in-flight spend is settled once
+ * a spend of its parent is in the chain (it cannot land after that); the role follows the new tip. Returns
+ * whether an in-flight spend was settled.
+ */
+export function extendChain(coin: StoredCoin, added: readonly InclusionEntry[], coveredThrough: bigint, me: Address): boolean {
+  coin.chain.push(...added.filter((entry) => entry.block > chainLastBlock(coin)));
+  coin.coveredThrough = coveredThrough;
+  const spend = coin.inFlight?.transaction;
+  const settled = spend !== undefined && coin.chain.some((link) => link.block > spend.prevBlock && link.transaction.prevBlock === spend.prevBlock);
+  if (settled) delete coin.inFlight;
+  coin.role = chainOwner(coin) === me ? 'owner' : 'former';
+  return settled;
 }
 
 export function liveExitOf(state: WalletState, slot: bigint): TrackedExit | undefined {

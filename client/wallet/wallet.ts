@@ -28,7 +28,7 @@ import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasm
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
-import { chainLastBlock, chainOwner, coinFromDeposit, emptyState, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+import { chainLastBlock, chainOwner, coinFromDeposit, emptyState, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -179,7 +179,7 @@ export class PlasmaWallet {
     const last = this.roots.lastBlock();
     if (last <= coin.coveredThrough) return coin;
     const history = await this.operator.history(slot, coin.coveredThrough + 1n, last);
-    const verifier = this.#verifier(coin);
+    const verifier = this.verifierFor(coin);
     const added: InclusionEntry[] = [];
     for (const entry of history.entries) {
       if (entry.block <= coin.coveredThrough) continue;
@@ -192,29 +192,19 @@ export class PlasmaWallet {
     return this.store.update((state) => {
       const stored = state.coins[slot.toString()]!;
       if (stored.coveredThrough >= verifier.state.coveredThrough) return stored; // the watcher got there first
-      stored.chain.push(...added.filter((entry) => entry.block > chainLastBlock(stored)));
-      stored.coveredThrough = verifier.state.coveredThrough;
-      this.#afterChainGrew(stored);
+      extendChain(stored, added, verifier.state.coveredThrough, this.address);
       return stored;
     });
   }
 
-  /** A verifier that continues from the coin's stored, already verified chain. */
-  #verifier(coin: StoredCoin): CoinHistoryVerifier {
+  /** A verifier that continues from the coin's stored, already verified chain, against the roots on L1. */
+  verifierFor(coin: StoredCoin): CoinHistoryVerifier {
     return new CoinHistoryVerifier({
       deposit: coin.deposit,
       roots: (block) => this.roots.get(block),
       domain: this.domain,
       resume: { chain: coin.chain, coveredThrough: coin.coveredThrough },
     });
-  }
-
-  /** After new verified transactions: did an in-flight spend land, did the coin leave or reach this wallet? */
-  #afterChainGrew(coin: StoredCoin): void {
-    if (coin.inFlight !== undefined && coin.chain.some((link) => link.block > coin.inFlight!.transaction.prevBlock && link.transaction.prevBlock === coin.inFlight!.transaction.prevBlock)) {
-      delete coin.inFlight;
-    }
-    coin.role = chainOwner(coin) === this.address ? 'owner' : 'former';
   }
 
   /**
@@ -329,7 +319,7 @@ export class PlasmaWallet {
     const started = sent.logs.find((log) => log.name === 'ExitStarted');
     if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
     await this.store.update((state) => {
-      state.exits[`${slot}:${started.nonce}`] = { slot, nonce: started.nonce, exitor: this.address, parentBlock: started.parentBlock, exitBlock: started.exitBlock, status: 'live', finalizableAt: started.finalizableAt };
+      state.exits[exitKey(slot, started.nonce)] = trackedExit(slot, started.nonce, started);
     });
     this.log(`started exit ${started.nonce} of coin ${slot}; it can finalize at ${started.finalizableAt}`);
     return { nonce: started.nonce, finalizableAt: started.finalizableAt };

@@ -82,10 +82,8 @@ export function decideChallenge(
     // likeliest story is our own spend landing, and a claim would be answered with our signature. Wait for the
     // proof or for the freeze (minutes, against days of exit period) unless the deadline is close.
     const waiting = coin.frozen === undefined && coin.coveredThrough < exit.parentBlock && (coin.missingSince !== undefined || coin.inFlight !== undefined) && options.urgent !== true;
-    if (claimable && waiting && tip.transaction.newOwner.toLowerCase() === self && tip.block < exit.parentBlock) {
-      return { kind: 'none', reason: `waiting to verify the blocks up to ${exit.parentBlock} before claiming: a proof is late or a spend of ours is in flight` };
-    }
     if (claimable && tip.transaction.newOwner.toLowerCase() === self && exit.parentBlock !== 0n && tip.block < exit.parentBlock) {
+      if (waiting) return { kind: 'none', reason: `waiting to verify the blocks up to ${exit.parentBlock} before claiming: a proof is late or a spend of ours is in flight` };
       return { kind: 'challengeBefore', claim: claimOf(tip), reason: `this wallet owns the coin since block ${tip.block} and never spent it; the exit builds on block ${exit.parentBlock}` };
     }
   }

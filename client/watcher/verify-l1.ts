@@ -4,10 +4,10 @@
  */
 import type { Address } from '../protocol/index.ts';
 import type { JsonRpc } from '../../operator/chain/rpc.ts';
+import { EXIT_STATUSES } from '../l1/plasma-cash.ts';
 import { VerifiedL1State } from '../l1/state-proof.ts';
 import type { L1StateCheck } from './watcher.ts';
 
-const EXIT_STATUSES = ['none', 'live', 'finalized', 'cancelled'] as const;
 
 /** VerifiedL1State's exit status is the contract's enum (0..3); the watcher compares names. */
 export function exitStatusName(status: bigint): string {

@@ -15,16 +15,18 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoinHistoryVerifier, HistoryError, PlasmaError, transactionDigest, type Address, type CoinDeposit, type Hash, type InclusionEntry } from '../protocol/index.ts';
-import { transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import { transactionArgument, type ExitRecord, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { exitArguments, type PlasmaWallet } from '../wallet/wallet.ts';
 import {
   chainLastBlock,
   chainOwner,
   challengeKey,
   coinFromDeposit,
+  extendChain,
   exitKey,
   liveExitOf,
   MAX_DECISIONS,
+  trackedExit,
   type StoredCoin,
   type TrackedExit,
   type WalletState,
@@ -172,7 +174,7 @@ export class Watcher {
         return;
       case 'ExitStarted':
         if (tracked(event.slot)) {
-          state.exits[exitKey(event.slot, event.nonce)] = { slot: event.slot, nonce: event.nonce, exitor: event.exitor, parentBlock: event.parentBlock, exitBlock: event.exitBlock, status: 'live', finalizableAt: event.finalizableAt };
+          state.exits[exitKey(event.slot, event.nonce)] = trackedExit(event.slot, event.nonce, event);
           this.#log({ event: 'exit_started', slot: event.slot, nonce: event.nonce, exitor: event.exitor, parentBlock: event.parentBlock, exitBlock: event.exitBlock });
         }
         return;
@@ -245,10 +247,7 @@ export class Watcher {
     if (event.name !== 'ChallengeAnswered') return;
     const exit = await this.wallet.l1.exit(event.slot, event.nonce);
     await this.wallet.store.update((state) => {
-      state.exits[exitKey(event.slot, event.nonce)] ??= {
-        slot: event.slot, nonce: event.nonce, exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock,
-        status: exit.status === 'live' ? 'live' : exit.status === 'finalized' ? 'finalized' : 'cancelled', finalizableAt: exit.finalizableAt,
-      };
+      state.exits[exitKey(event.slot, event.nonce)] ??= trackedExit(event.slot, event.nonce, exit);
     });
   }
 
@@ -268,12 +267,7 @@ export class Watcher {
   async #verifyCoin(coin: StoredCoin, l1Block: bigint): Promise<void> {
     const blocks = this.wallet.roots.blocks().filter((block) => block > coin.coveredThrough);
     if (blocks.length === 0) return;
-    const verifier = new CoinHistoryVerifier({
-      deposit: coin.deposit,
-      roots: (block) => this.wallet.roots.get(block),
-      domain: this.wallet.domain,
-      resume: { chain: coin.chain, coveredThrough: coin.coveredThrough },
-    });
+    const verifier = this.wallet.verifierFor(coin);
     const added: InclusionEntry[] = [];
     let problem: { block: bigint; code: string; reason: string; missing: boolean } | undefined;
     for (const block of blocks) {
@@ -315,13 +309,9 @@ export class Watcher {
     await this.wallet.store.update((state) => {
       const stored = state.coins[coin.slot.toString()]!;
       if (stored.coveredThrough !== coin.coveredThrough) return; // a wallet call moved it meanwhile
-      stored.chain.push(...added);
-      stored.coveredThrough = verifier.state.coveredThrough;
-      if (stored.inFlight !== undefined && added.some((link) => transactionDigest(link.transaction, this.wallet.domain) === stored.inFlight!.digest)) {
+      if (extendChain(stored, added, verifier.state.coveredThrough, this.#me)) {
         this.#log({ event: 'transfer_landed', slot: coin.slot, block: chainLastBlock(stored) });
-        delete stored.inFlight;
       }
-      stored.role = chainOwner(stored) === this.#me ? 'owner' : 'former';
       if (problem === undefined) {
         delete stored.missingSince;
         if (stored.frozen !== undefined && MISSING.has(stored.frozen.code) && added.length + Number(verifier.state.coveredThrough > coin.coveredThrough) > 0) {
@@ -372,9 +362,10 @@ export class Watcher {
     const params = await this.wallet.l1.parameters();
     for (const exit of Object.values(state.exits)) {
       if (exit.status !== 'live') continue;
-      if (!(await this.#stillLive(exit))) continue;
-      if (exit.exitor === this.#me) await this.#defendOwnExit(state, exit, head.timestamp);
-      else await this.#challengeExit(state, exit, head, params.challengeBond, params.responsePeriod);
+      const record = await this.#liveRecord(exit);
+      if (record === undefined) continue;
+      if (exit.exitor === this.#me) await this.#defendOwnExit(state, exit, record, head.timestamp);
+      else await this.#challengeExit(state, exit, record, head, params.challengeBond, params.responsePeriod);
     }
     await this.#settleChallenges(state);
     await this.#cashOut(state);
@@ -399,43 +390,41 @@ export class Watcher {
       const exit = await this.wallet.l1.exit(coin.slot, record.exitCount);
       if (exit.status !== 'live') continue;
       await this.wallet.store.update((s) => {
-        s.exits[exitKey(coin.slot, record.exitCount)] = { slot: coin.slot, nonce: record.exitCount, exitor: exit.exitor, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: 'live', finalizableAt: exit.finalizableAt };
+        s.exits[exitKey(coin.slot, record.exitCount)] = trackedExit(coin.slot, record.exitCount, exit);
         this.#log({ event: 'exit_found', slot: coin.slot, nonce: record.exitCount, exitor: exit.exitor, reason: 'L1 says the coin is exiting: an exit no event of ours told of' });
       });
     }
   }
 
   /**
-   * Events are applied at the head, so a reorg can take back an ExitStarted (or bring an end we missed):
-   * the contract's record is the truth, and the tracked exit follows it.
+   * The contract's record of a tracked exit while it is live. Events are applied at the head, so a reorg can take
+   * back an ExitStarted (or bring an end we missed): the record is the truth, and the tracked exit follows it.
    */
-  async #stillLive(exit: TrackedExit): Promise<boolean> {
+  async #liveRecord(exit: TrackedExit): Promise<ExitRecord | undefined> {
     const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
-    if (record.status === 'live') return true;
+    if (record.status === 'live') return record;
     await this.wallet.store.update((state) => {
       const key = exitKey(exit.slot, exit.nonce);
       if (record.status === 'none') delete state.exits[key];
       else if (state.exits[key] !== undefined) state.exits[key]!.status = record.status;
     });
-    return false;
+    return undefined;
   }
 
-  async #checkedExit(exit: TrackedExit, l1Block: bigint) {
-    const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
+  /** With --verify-l1, refuses to act on an exit record that eth_getProof does not confirm. */
+  async #checkExit(exit: TrackedExit, record: ExitRecord, l1Block: bigint): Promise<void> {
     if (this.#options.verifyL1 !== undefined) {
       const proven = await this.#options.verifyL1.exit(exit.slot, exit.nonce, l1Block);
       if (proven.exitor !== record.exitor || proven.exitBlock !== record.exitBlock || proven.parentBlock !== record.parentBlock || proven.status !== record.status) {
         throw new Error(`the L1 node's record of exit ${exit.slot}:${exit.nonce} differs from the one proven by eth_getProof; refusing to act on this node`);
       }
     }
-    return record;
   }
 
-  async #challengeExit(state: WalletState, exit: TrackedExit, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
+  async #challengeExit(state: WalletState, exit: TrackedExit, record: ExitRecord, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
     const coin = state.coins[exit.slot.toString()];
     const revealed = Object.values(state.revealed).filter((r) => r.slot === exit.slot);
-    const record = await this.#checkedExit(exit, head.number);
-    if (record.status !== 'live') return;
+    await this.#checkExit(exit, record, head.number);
     // Within a response period of the end, a claim cannot wait for late proofs any longer.
     const urgent = head.timestamp + responsePeriod >= record.finalizableAt;
     const decision = decideChallenge(this.#me, exit, coin, revealed, { urgent });
@@ -466,9 +455,8 @@ export class Watcher {
    * Answers every open challengeBefore of this wallet's exit, walking the exit's list of open challenges on L1
    * (so a ChallengeOpened missed in a reorged block is answered too), and finalizes it once matured.
    */
-  async #defendOwnExit(state: WalletState, exit: TrackedExit, now: bigint): Promise<void> {
+  async #defendOwnExit(state: WalletState, exit: TrackedExit, record: ExitRecord, now: bigint): Promise<void> {
     const coin = state.coins[exit.slot.toString()];
-    const record = await this.wallet.l1.exit(exit.slot, exit.nonce);
     let id = record.firstChallenge;
     for (let seen = 0; id !== ZERO_HASH && seen < 10_000; seen++) {
       const challenge = await this.wallet.l1.challenge(exit.slot, exit.nonce, id);
@@ -595,7 +583,7 @@ export class Watcher {
         const started = await this.wallet.l1.coin(coin.slot);
         const exit = await this.wallet.l1.exit(coin.slot, started.exitCount);
         await this.wallet.store.update((s) => {
-          s.exits[exitKey(coin.slot, started.exitCount)] ??= { slot: coin.slot, nonce: started.exitCount, exitor: this.#me, parentBlock: exit.parentBlock, exitBlock: exit.exitBlock, status: 'live', finalizableAt: exit.finalizableAt };
+          s.exits[exitKey(coin.slot, started.exitCount)] ??= trackedExit(coin.slot, started.exitCount, exit);
         });
       }
     }
