@@ -3,30 +3,16 @@
 // nobody validly signed into its blocks (system.forceInclude), or has its key commit a root of no block. Each
 // test asserts on L1 who ends up with each coin and each bond.
 import t, { type Test } from 'tap';
-import { parseEther, type Wallet } from 'ethers';
-import { signTransaction, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { parseEther } from 'ethers';
+import type { Transaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
+import { advance, bondsCredited, lower, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 const ONE = parseEther('1');
-const user = (system: TestSystem, index: number) => system.chain.users[index] as Wallet;
-const sign = (system: TestSystem, index: number, tx: Transaction) => signTransaction(tx, system.chain.domain, user(system, index).privateKey as Hex);
-
-async function advance(system: TestSystem, seconds: bigint): Promise<void> {
-  await system.chain.increaseTime(seconds);
-  await system.chain.mine(1);
-}
-
-async function proofOf(system: TestSystem, slot: bigint, block: bigint): Promise<Hex> {
-  return until(`proof of ${slot} at ${block}`, async () => {
-    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
-    return response.ok ? ((await response.json()) as { proof: Hex }).proof : undefined;
-  });
-}
 
 /** Keeps the operator producing blocks (a stranger's coin moving back and forth) so the watchers see new ones. */
 async function traffic(wallet: PlasmaWallet, other: PlasmaWallet, rounds: number): Promise<void> {
@@ -38,12 +24,6 @@ async function traffic(wallet: PlasmaWallet, other: PlasmaWallet, rounds: number
     await to.receive(slot);
     [from, to] = [to, from];
   }
-}
-
-/** Totals of BondCredited per account since genesis, once nothing is left to withdraw. */
-async function bondsCredited(wallet: PlasmaWallet): Promise<bigint> {
-  const events = await wallet.l1.events(0n, await wallet.l1.rpc.blockNumber());
-  return events.reduce((sum, e) => sum + (e.name === 'BondCredited' && e.account === wallet.address ? e.amount : 0n), 0n);
 }
 
 async function settled(t: Test, wallet: PlasmaWallet, slot: bigint, expectedBonds: bigint, what: string): Promise<void> {
@@ -66,15 +46,15 @@ t.test('withholding a block that hides a forged spend: the owner freezes, challe
 
   const b1 = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
   proxy.withholdBlock(b1);
-  const mallory = lower(user(system, 3).address);
+  const mallory = lower(userOf(system, 3).address);
   const forged: Transaction = { slot, prevBlock: deposit, denomination: ONE, newOwner: mallory };
-  await system.forceInclude(forged, await sign(system, 3, forged));
+  await system.forceInclude(forged, await signAs(system, 3, forged));
   await system.waitForBlock(b1);
-  const exiting: Transaction = { slot, prevBlock: b1, denomination: ONE, newOwner: lower(user(system, 4).address) };
-  const exitingSignature = await sign(system, 3, exiting);
+  const exiting: Transaction = { slot, prevBlock: b1, denomination: ONE, newOwner: lower(userOf(system, 4).address) };
+  const exitingSignature = await signAs(system, 3, exiting);
   await system.forceInclude(exiting, exitingSignature);
   await system.waitForBlock(b1 + 1000n);
-  await (await system.chain.contract(user(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b1), b1, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b1 + 1000n), b1 + 1000n, { value: EXIT_BOND })).wait();
+  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b1), b1, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b1 + 1000n), b1 + 1000n, { value: EXIT_BOND })).wait();
 
   await until('alice\'s challenge', async () => watcher.lines.some((l) => l['action'] === 'challengeBefore' && l['l1Transaction'] !== undefined));
   await until('alice\'s coin frozen for the withheld block', async () => watcher.lines.some((l) => l['action'] === 'freeze' && /proof_withheld at block/.test(String(l['reason']))));
@@ -149,7 +129,7 @@ t.test('a censored holder cannot send, is told why, and exits the coin', async (
   const slot = await bob.depositEth(ONE);
   await bob.waitForCoin(slot);
   proxy.censor(bob.address);
-  await t.rejects(bob.send(slot, lower(user(system, 2).address)), { name: 'WalletError', message: /the operator refused the transfer/ });
+  await t.rejects(bob.send(slot, lower(userOf(system, 2).address)), { name: 'WalletError', message: /the operator refused the transfer/ });
   t.equal((await bob.coins())[0]!.status, 'owned', 'a refused transfer leaves the coin as it was');
   const watcher = system.watcher(bob);
   watcher.start();
@@ -234,7 +214,7 @@ t.test('proofs held back for a while: the coin freezes (no sends), is not exited
   watcher.start();
   await traffic(await system.wallet(1), await system.wallet(2), 1);
   await until('the coin frozen for the late proof', async () => (await alice.coins())[0]!.status === 'frozen');
-  await t.rejects(alice.send(slot, lower(user(system, 2).address)), { code: 'coin_frozen' }, 'a frozen coin is not sent');
+  await t.rejects(alice.send(slot, lower(userOf(system, 2).address)), { code: 'coin_frozen' }, 'a frozen coin is not sent');
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   t.equal((await alice.l1.coin(slot)).state, 'deposited', 'late proofs alone do not exit the coin');
 
@@ -242,5 +222,5 @@ t.test('proofs held back for a while: the coin freezes (no sends), is not exited
   await until('the coin thawed', async () => (await alice.coins())[0]!.status === 'owned');
   t.match(watcher.lines.find((l) => l['action'] === 'thaw'), { reason: new RegExp(`missing since block ${next} arrived and verify`) });
   t.ok((await alice.coins())[0]!.lastVerifiedBlock >= next, 'the held-back block is verified now');
-  await alice.send(slot, lower(user(system, 2).address));
+  await alice.send(slot, lower(userOf(system, 2).address));
 });

@@ -1,24 +1,13 @@
 // The watcher's decision rules (client/watcher/decide.ts), one case per rule and per boundary. These are pure:
 // the end-to-end tests in watcher.test.ts show the same decisions winning on L1.
 import t from 'tap';
-import { depositTransaction, type Address, type Hex, type InclusionEntry, type Transaction } from '../../client/protocol/index.ts';
+import { depositTransaction, type Transaction } from '../../client/protocol/index.ts';
 import { decideChallenge, decideResponse } from '../../client/watcher/decide.ts';
-import type { RevealedTransfer, StoredCoin } from '../../client/wallet/state.ts';
+import type { RevealedTransfer } from '../../client/wallet/state.ts';
+import { addr, ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 
-const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
-const [ALICE, BOB, CAROL, MALLORY] = [addr(0xa), addr(0xb), addr(0xc), addr(0xd)];
-const SLOT = 42n;
-const DEPOSIT = 7n;
+const MALLORY = DAVE;
 const DOMAIN = { chainId: 31337n, verifyingContract: addr(0xc0ffe) };
-
-function link(block: bigint, prevBlock: bigint, newOwner: Address): InclusionEntry {
-  return { block, kind: 'inclusion', transaction: { slot: SLOT, prevBlock, denomination: 5n, newOwner }, signature: `0x${'11'.repeat(65)}` as Hex, proof: `0x${block.toString(16).padStart(16, '0')}` as Hex };
-}
-
-/** alice deposits at 7; alice → bob at 1000; bob → carol at 3000 (the chain a wallet verified through 5000). */
-function coin(chain: InclusionEntry[] = [link(1000n, DEPOSIT, BOB), link(3000n, 1000n, CAROL)], coveredThrough = 5000n): StoredCoin {
-  return { slot: SLOT, deposit: { slot: SLOT, block: DEPOSIT, owner: ALICE, denomination: 5n }, asset: { kind: 'eth', token: addr(0), tokenId: 0n }, chain, coveredThrough, role: 'owner' };
-}
 
 t.test('no challenge of its own exit, nor of an exit by the rightful owner', async (t) => {
   t.match(decideChallenge(CAROL, { exitor: CAROL, parentBlock: 1000n, exitBlock: 3000n }, coin()), { kind: 'none', reason: /own/ });

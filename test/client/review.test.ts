@@ -1,27 +1,13 @@
 // Security review of the watcher (client/watcher, client/wallet): each test is one finding of the review, written
 // to fail before its fix (findings 1-6; the fixes are in the commits that name the review).
 import t from 'tap';
-import { parseEther, type Wallet } from 'ethers';
-import { depositTransaction, signTransaction, type Address, type Hex, type InclusionEntry, type Transaction } from '../../client/protocol/index.ts';
+import { parseEther } from 'ethers';
+import { depositTransaction, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { decideChallenge } from '../../client/watcher/decide.ts';
-import type { StoredCoin } from '../../client/wallet/state.ts';
+import { ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
-import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
-
-
-const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
-const [ALICE, BOB, CAROL, DAVE] = [addr(0xa), addr(0xb), addr(0xc), addr(0xd)];
-const SLOT = 42n;
-const DEPOSIT = 7n;
-
-function link(block: bigint, prevBlock: bigint, newOwner: Address): InclusionEntry {
-  return { block, kind: 'inclusion', transaction: { slot: SLOT, prevBlock, denomination: 5n, newOwner }, signature: `0x${'11'.repeat(65)}` as Hex, proof: `0x${block.toString(16).padStart(16, '0')}` as Hex };
-}
-
-function coin(chain: InclusionEntry[], coveredThrough: bigint, extra: Partial<StoredCoin> = {}): StoredCoin {
-  return { slot: SLOT, deposit: { slot: SLOT, block: DEPOSIT, owner: ALICE, denomination: 5n }, asset: { kind: 'eth', token: addr(0), tokenId: 0n }, chain, coveredThrough, role: 'owner', ...extra };
-}
+import { lower, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
 
 // Finding 4: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
 // claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
@@ -63,7 +49,7 @@ t.test('an exit started before the receiver ran `receive` is still challenged', 
   await alice.send(slot, bob.address);
 
   // alice, who just sold the coin, takes it back with a deposit exit before bob gets round to `receive`.
-  const receipt = await (await system.chain.contract(system.chain.users[0] as Wallet).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
+  const receipt = await (await system.chain.contract(userOf(system, 0)).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
   await until('bob\'s watcher past the exit', async () => (await bob.store.read()).l1Cursor >= BigInt(receipt!.blockNumber));
   await bob.receive(slot);
 
@@ -86,14 +72,6 @@ function forwarderInitCode(target: Address): Hex {
   return `0x602e8060095f395ff3${runtime}` as Hex;
 }
 
-const userOf = (system: TestSystem, index: number) => system.chain.users[index] as Wallet;
-const signAs = (system: TestSystem, index: number, tx: Transaction) => signTransaction(tx, system.chain.domain, userOf(system, index).privateKey as Hex);
-async function proofAt(system: TestSystem, slot: bigint, block: bigint): Promise<Hex> {
-  return until(`proof of ${slot} at ${block}`, async () => {
-    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
-    return response.ok ? ((await response.json()) as { proof: Hex }).proof : undefined;
-  });
-}
 
 // Finding 2: the watcher learns a withheld transfer to its wallet only from the calldata of the transaction that
 // carried the response (PlasmaCashL1.responseEvidence: `to` must be PlasmaCash and the input a direct
@@ -120,7 +98,7 @@ t.test('a transfer revealed by a response sent through a contract is still claim
   await system.forceInclude(exiting, exitingSignature);
   const b3 = b2 + 1000n;
   await system.waitForBlock(b3);
-  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofAt(system, slot, b2), b2, transactionArgument(exiting), exitingSignature, await proofAt(system, slot, b3), b3, { value: EXIT_BOND })).wait();
+  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b2), b2, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b3), b3, { value: EXIT_BOND })).wait();
 
   const watcher = system.watcher(bob);
   watcher.start();
@@ -133,7 +111,7 @@ t.test('a transfer revealed by a response sent through a contract is still claim
   const toBob: Transaction = { slot, prevBlock: deposit, denomination: ONE, newOwner: bob.address };
   const plasma = system.chain.contract();
   const challengeId = await plasma.getFunction('transactionDigest')(transactionArgument(claim));
-  const data = plasma.interface.encodeFunctionData('respondChallengeBefore', [challengeId, transactionArgument(toBob), await signAs(system, 0, toBob), await proofAt(system, slot, b1), b1]);
+  const data = plasma.interface.encodeFunctionData('respondChallengeBefore', [challengeId, transactionArgument(toBob), await signAs(system, 0, toBob), await proofOf(system, slot, b1), b1]);
   await (await thief.sendTransaction({ to: forwarder, data })).wait();
   t.equal((await plasma.getFunction('getChallenge')(slot, 1n, challengeId)).status, 2n, 'the forwarded response answered carol\'s challenge');
 
@@ -167,7 +145,7 @@ t.test('an exit that a reorg puts at an already scanned height is still challeng
   const height = BigInt(await system.chain.rpc.blockNumber());
   await until('bob\'s watcher past height N', async () => (await bob.store.read()).l1Cursor >= height);
   await system.chain.revert(snapshot);
-  const receipt = await (await system.chain.contract(system.chain.users[0] as Wallet).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
+  const receipt = await (await system.chain.contract(userOf(system, 0)).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
   t.equal(BigInt(receipt!.blockNumber), height, 'the exit is mined at the height bob already scanned');
   await system.chain.mine(2);
 
@@ -212,7 +190,7 @@ t.test('a revealed transfer of a coin the wallet held before is adopted and exit
   await system.forceInclude(exiting, exitingSignature);
   const b5 = b4 + 1000n;
   await system.waitForBlock(b5);
-  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofAt(system, slot, b4), b4, transactionArgument(exiting), exitingSignature, await proofAt(system, slot, b5), b5, { value: EXIT_BOND })).wait();
+  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b4), b4, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b5), b5, { value: EXIT_BOND })).wait();
 
   // alice claims carol never spent bob → carol; the thief answers with carol → bob and so reveals it.
   const plasma = system.chain.contract();

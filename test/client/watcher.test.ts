@@ -1,42 +1,23 @@
 // The watcher defends coins on its own, against anvil, the real operator (made byzantine only by forcing a
 // transfer into its pending pool) and Postgres. Every test ends by asserting on L1 who got the coin and bonds.
 import t, { type Test } from 'tap';
-import { parseEther, type Wallet } from 'ethers';
-import { depositTransaction, signTransaction, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { parseEther } from 'ethers';
+import { depositTransaction, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { lower, startSystem, until, type TestSystem } from '../support/system.ts';
+import { advance, bondsCredited, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 
-const user = (system: TestSystem, index: number) => system.chain.users[index] as Wallet;
-
-async function sign(system: TestSystem, index: number, tx: Transaction): Promise<Hex> {
-  return signTransaction(tx, system.chain.domain, user(system, index).privateKey as Hex);
-}
-
 /** A raw startExit from anvil user `index`, as a cheater would send it (no wallet checks). */
 async function startExitAs(system: TestSystem, index: number, parent: { tx: Transaction; proof: Hex; block: bigint }, exiting: { tx: Transaction; signature: Hex; proof: Hex; block: bigint }): Promise<void> {
-  const contract = system.chain.contract(user(system, index));
+  const contract = system.chain.contract(userOf(system, index));
   await (await contract.getFunction('startExit')(transactionArgument(parent.tx), parent.proof, parent.block, transactionArgument(exiting.tx), exiting.signature, exiting.proof, exiting.block, { value: EXIT_BOND })).wait();
-}
-
-async function proofOf(system: TestSystem, slot: bigint, block: bigint): Promise<Hex> {
-  const entry = await until(`proof of ${slot} at ${block}`, async () => {
-    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
-    return response.ok ? ((await response.json()) as { proof: Hex }) : undefined;
-  });
-  return entry.proof;
 }
 
 async function exitStatus(wallet: PlasmaWallet, slot: bigint, nonce = 1n): Promise<string> {
   return (await wallet.l1.exit(slot, nonce)).status;
-}
-
-async function advance(system: TestSystem, seconds: bigint): Promise<void> {
-  await system.chain.increaseTime(seconds);
-  await system.chain.mine(1);
 }
 
 /** Transfers the coin with a real signature through the honest operator path and returns its block. */
@@ -47,9 +28,8 @@ async function transfer(from: PlasmaWallet, to: Address, slot: bigint): Promise<
 
 async function bondsPaid(t: Test, wallet: PlasmaWallet, expected: bigint, what: string): Promise<void> {
   const paid = await until(`${what}: bonds withdrawn`, async () => {
-    const events = await wallet.l1.events(0n, await wallet.l1.rpc.blockNumber());
-    const withdrawn = events.filter((e) => e.name === 'BondCredited' && e.account === wallet.address).reduce((sum, e) => sum + (e.name === 'BondCredited' ? e.amount : 0n), 0n);
-    return withdrawn === expected && (await wallet.l1.bondBalance(wallet.address)) === 0n ? withdrawn : undefined;
+    const credited = await bondsCredited(wallet);
+    return credited === expected && (await wallet.l1.bondBalance(wallet.address)) === 0n ? credited : undefined;
   });
   t.equal(paid, expected, what);
 }
@@ -69,7 +49,7 @@ t.test('challengeAfter: a former owner exits a coin it sold; the holder\'s watch
 
   // bob exits with the transfer that made him owner, as if he had never sold the coin.
   const toBob: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: bob.address };
-  await startExitAs(system, 1, { tx: depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address }), proof: '0x', block: deposit }, { tx: toBob, signature: await sign(system, 0, toBob), proof: await proofOf(system, slot, b1), block: b1 });
+  await startExitAs(system, 1, { tx: depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address }), proof: '0x', block: deposit }, { tx: toBob, signature: await signAs(system, 0, toBob), proof: await proofOf(system, slot, b1), block: b1 });
 
   await until('the exit cancelled', async () => (await exitStatus(carol, slot)) === 'cancelled');
   await bondsPaid(t, carol, HALF, 'carol takes half of bob\'s bond');
@@ -89,9 +69,9 @@ t.test('challengeBetween: the operator includes a double spend; the victim\'s wa
   await bob.receive(slot);
 
   // alice signs the coin again, to carol, from the deposit; the operator includes it at b2.
-  const accomplice = lower(user(system, 2).address);
+  const accomplice = lower(userOf(system, 2).address);
   const doubleSpend: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: accomplice };
-  const signature = await sign(system, 0, doubleSpend);
+  const signature = await signAs(system, 0, doubleSpend);
   await system.forceInclude(doubleSpend, signature);
   const b2 = b1 + 1000n;
   await system.waitForBlock(b2);
@@ -122,16 +102,16 @@ t.test('challengeBefore: the operator forges a history; the depositor\'s watcher
   const deposit = (await alice.coins())[0]!.depositBlock;
 
   // mallory (user 3) forges alice → mallory without alice's key, then spends it to her accomplice (user 4).
-  const mallory = lower(user(system, 3).address);
-  const accomplice = lower(user(system, 4).address);
+  const mallory = lower(userOf(system, 3).address);
+  const accomplice = lower(userOf(system, 4).address);
   const forged: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: mallory };
-  const forgedSignature = await sign(system, 3, forged);
+  const forgedSignature = await signAs(system, 3, forged);
   await system.forceInclude(forged, forgedSignature);
   const next = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
   await system.waitForBlock(next);
   const b1 = next;
   const exiting: Transaction = { slot, prevBlock: b1, denomination: parseEther('1'), newOwner: accomplice };
-  const exitingSignature = await sign(system, 3, exiting);
+  const exitingSignature = await signAs(system, 3, exiting);
   await system.forceInclude(exiting, exitingSignature);
   await system.waitForBlock(b1 + 1000n);
   const b2 = b1 + 1000n;
@@ -169,7 +149,7 @@ t.test('a frivolous challengeBefore of an honest exit is answered by the watcher
   await advance(system, EXIT_PERIOD_SECONDS / 2n);
 
   // A griefer (user 3) claims that alice never spent the coin.
-  const griefer = system.chain.contract(user(system, 3));
+  const griefer = system.chain.contract(userOf(system, 3));
   const claim = depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address });
   await (await griefer.getFunction('challengeBefore')(transactionArgument(claim), '0x', deposit, { value: EXIT_BOND })).wait();
   await advance(system, RESPONSE_PERIOD_SECONDS / 2n);
@@ -196,14 +176,14 @@ t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher
   // alice pays bob, but bob never gets the coin's history (the operator withholds it from him).
   const b1 = await transfer(alice, bob.address, slot);
   // The operator forges bob → mallory (signed by mallory), mallory pays her accomplice, who exits.
-  const mallory = lower(user(system, 3).address);
-  const accomplice = lower(user(system, 4).address);
+  const mallory = lower(userOf(system, 3).address);
+  const accomplice = lower(userOf(system, 4).address);
   const forged: Transaction = { slot, prevBlock: b1, denomination: parseEther('1'), newOwner: mallory };
-  await system.forceInclude(forged, await sign(system, 3, forged));
+  await system.forceInclude(forged, await signAs(system, 3, forged));
   const b2 = b1 + 1000n;
   await system.waitForBlock(b2);
   const exiting: Transaction = { slot, prevBlock: b2, denomination: parseEther('1'), newOwner: accomplice };
-  const exitingSignature = await sign(system, 3, exiting);
+  const exitingSignature = await signAs(system, 3, exiting);
   await system.forceInclude(exiting, exitingSignature);
   const b3 = b2 + 1000n;
   await system.waitForBlock(b3);
@@ -213,11 +193,11 @@ t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher
   watcher.start();
   // carol, cautious, claims that alice never spent her deposit; at the last moment the thief answers with
   // alice → bob to take carol's bond, and so reveals bob's transfer on L1.
-  await (await system.chain.contract(user(system, 2)).getFunction('challengeBefore')(transactionArgument(depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address })), '0x', deposit, { value: EXIT_BOND })).wait();
+  await (await system.chain.contract(userOf(system, 2)).getFunction('challengeBefore')(transactionArgument(depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address })), '0x', deposit, { value: EXIT_BOND })).wait();
   await advance(system, EXIT_PERIOD_SECONDS - 5n);
   const toBob: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: bob.address };
   const depositId = await system.chain.contract().getFunction('transactionDigest')(transactionArgument(depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address })));
-  await (await system.chain.contract(user(system, 4)).getFunction('respondChallengeBefore')(depositId, transactionArgument(toBob), await sign(system, 0, toBob), await proofOf(system, slot, b1), b1)).wait();
+  await (await system.chain.contract(userOf(system, 4)).getFunction('respondChallengeBefore')(depositId, transactionArgument(toBob), await signAs(system, 0, toBob), await proofOf(system, slot, b1), b1)).wait();
 
   await until('bob\'s claim of the revealed transfer', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
   t.ok(watcher.lines.some((line) => line['event'] === 'transfer_revealed'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { Wallet } from 'ethers';
-import { transactionDigest, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { signTransaction, transactionDigest, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { Watcher, type WatcherOptions } from '../../client/watcher/watcher.ts';
 import { createLog } from '../../operator/log.ts';
@@ -85,3 +85,30 @@ export async function startSystem(t: Test, label: string): Promise<TestSystem> {
 }
 
 export const lower = (address: string) => address.toLowerCase() as Address;
+
+/** Anvil user `index` (0 = alice … 4 = the second cheater) as an ethers signer. */
+export const userOf = (system: TestSystem, index: number): Wallet => system.chain.users[index] as Wallet;
+
+/** `tx` signed by anvil user `index`, as anyone with that key could sign it. */
+export const signAs = (system: TestSystem, index: number, tx: Transaction): Promise<Hex> =>
+  signTransaction(tx, system.chain.domain, userOf(system, index).privateKey as Hex);
+
+/** The proof the operator serves for `slot` at `block`, once it has the block. */
+export async function proofOf(system: TestSystem, slot: bigint, block: bigint): Promise<Hex> {
+  return until(`proof of ${slot} at ${block}`, async () => {
+    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
+    return response.ok ? ((await response.json()) as { proof: Hex }).proof : undefined;
+  });
+}
+
+/** Moves anvil's clock on by `seconds` and mines a block at the new time. */
+export async function advance(system: TestSystem, seconds: bigint): Promise<void> {
+  await system.chain.increaseTime(seconds);
+  await system.chain.mine(1);
+}
+
+/** Every bond ever credited to the wallet's account on L1 (BondCredited events since genesis). */
+export async function bondsCredited(wallet: PlasmaWallet): Promise<bigint> {
+  const events = await wallet.l1.events(0n, await wallet.l1.rpc.blockNumber());
+  return events.reduce((sum, e) => sum + (e.name === 'BondCredited' && e.account === wallet.address ? e.amount : 0n), 0n);
+}
