@@ -60,8 +60,11 @@ t.test('a committer that crashed after any stage is finished by a new one, commi
 
     const restarted = committer(chain, store);
     const resuming = restarted.resume();
-    if (stage === 'broadcast-pending') setTimeout(() => void chain.mine(1), 100); // the tx waits in the pool
+    // The tx may wait in the pool: mine once a little later, and wait for that mining before going on, so it never
+    // outlives the test (an anvil stopped under it fails the test in teardown).
+    const mining = stage === 'broadcast-pending' ? new Promise((resolve) => setTimeout(resolve, 100)).then(() => chain.mine(1)) : undefined;
     t.same(await resuming, [number], `${stage}: resumes the unfinished block`);
+    await mining;
     t.equal(await status(store, number), 'confirmed', `${stage}: confirmed`);
     t.equal(await childBlockRoot(chain.rpc, chain.address, number), rootOf(i + 1), `${stage}: root on L1`);
     t.equal(await nextChildBlock(chain.rpc, chain.address), number + 1000n, `${stage}: nextChildBlock advanced once`);
