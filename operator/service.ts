@@ -1,16 +1,13 @@
 /**
  * The running operator: config → L1 check → Postgres (embedded or a server; migrated) → L1 follower → block
- * loop → HTTP. The block loop runs one pass at a time (never overlapping): after a start or a failed pass it
- * first drives every unconfirmed block to L1 (committer.resume()), then builds a block from pending transfers
- * and commits it. Every pass also checks that L1 still holds the confirmed blocks (committer.reconcile()).
- * Errors are logged and the next pass retries; the committer's bookkeeping makes a retry safe.
+ * loop (block/loop.ts: claims a block from pending transfers each interval, builds and commits it) → HTTP.
  */
 import { createServer, type Server } from 'node:http';
 import { computeAddress } from 'ethers';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TransactionDomain } from '../client/protocol/index.ts';
-import { buildBlock } from './block/builder.ts';
-import { BlockCommitter, L1RootConflictError } from './block/committer.ts';
+import { BlockCommitter } from './block/committer.ts';
+import { startBlockLoop } from './block/loop.ts';
 import { contractOperator } from './chain/contract.ts';
 import { L1Follower } from './chain/follower.ts';
 import { JsonRpc } from './chain/rpc.ts';
@@ -128,7 +125,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       log: log.line('committer'),
     });
     log.info('operator account', { address: committer.address });
-    const loop = blockLoop({ config, store, committer, log });
+    const loop = startBlockLoop({ config, store, committer, log });
     cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
 
     const { app } = createApp({
@@ -175,74 +172,6 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     await unwind();
     throw error;
   }
-}
-
-interface LoopDeps {
-  readonly config: OperatorConfig;
-  readonly store: Store;
-  readonly committer: BlockCommitter;
-  readonly log: Log;
-}
-
-function blockLoop({ config, store, committer, log }: LoopDeps) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let needResume = true;
-  let waiters: (() => void)[] = [];
-
-  const pass = async (): Promise<void> => {
-    // A reorg deeper than the confirmation depth can drop a block counted as confirmed: one eth_call per pass
-    // notices it (nextChildBlock below a confirmed number) and the resume below commits it again.
-    if (!needResume && (await committer.reconcile()).length > 0) needResume = true;
-    if (needResume) {
-      const resumed = await committer.resume();
-      if (resumed.length > 0) log.info('resumed unconfirmed blocks', { blocks: resumed.map(String) });
-      needResume = false;
-    }
-    if (stopped) return;
-    const built = await buildBlock(store, { maxTransactions: config.blockSize });
-    if (built === undefined) return;
-    log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
-    needResume = true; // until it is confirmed: a failed commit is picked up by the next pass
-    await committer.commit(built.number);
-    needResume = false;
-    log.info('block committed', { block: built.number.toString() });
-  };
-
-  const tick = (): void => {
-    timer = undefined;
-    const done = waiters;
-    waiters = [];
-    running = pass()
-      .catch((error: unknown) => {
-        needResume = true;
-        if (stopped) return;
-        log.error('block loop pass failed; retrying on the next interval', { error: errorMessage(error), fatal: error instanceof L1RootConflictError });
-      })
-      .finally(() => {
-        running = undefined;
-        for (const resolve of done) resolve();
-        if (!stopped) timer = setTimeout(tick, config.blockIntervalMs);
-      });
-  };
-  timer = setTimeout(tick, 0);
-
-  return {
-    nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
-    async stop(graceMs: number): Promise<void> {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      if (running === undefined) return;
-      let grace: NodeJS.Timeout | undefined;
-      const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), graceMs)));
-      const outcome = await Promise.race([running.then(() => 'done' as const), expired]);
-      clearTimeout(grace);
-      if (outcome === 'expired') log.warn('a block-loop pass was still running at shutdown; the committer resumes it at the next start', { graceMs });
-      for (const resolve of waiters.splice(0)) resolve();
-    },
-  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

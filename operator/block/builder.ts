@@ -1,13 +1,17 @@
 /**
- * Builds the next child block from pending transfers: oldest first, up to a size, only for coins still
- * `deposited` (an exiting or exited coin takes no transfer; its pending row waits for a cancelled exit). The
- * tree's leaves are the stored digests, each transfer gets its inclusion proof, and the block is persisted with
- * Store.insertBlock, which removes the pending rows in the same transaction. One builder runs at a time.
+ * Builds child blocks from pending transfers, in two durable steps (migrations/0004):
+ *
+ *   claim ('built': membership stored, coins moved) ─tree and proofs→ persist ('persisted': root and proofs)
+ *
+ * The claim is a short database transaction; from then on the next spend of the block's coins can be accepted,
+ * while the tree is built on the worker threads (tree-workers.ts), which start as soon as the leaves are chosen,
+ * before the rows have even moved. A crash between the steps leaves a 'built' block: finishBuiltBlocks rebuilds
+ * its tree from the stored leaves (the same leaves give the same root) and persists it. Only a 'persisted'
+ * block goes to L1 (committer.ts). One builder runs at a time.
  */
-import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, type Address, type Hash } from '../../client/protocol/index.ts';
-import { hexOf, slotFromDb } from '../db/codec.ts';
-import type { Store } from '../db/store.ts';
-import { buildBlockTree } from './tree-workers.ts';
+import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, type Hash } from '../../client/protocol/index.ts';
+import type { ClaimedBlock, Store } from '../db/store.ts';
+import { buildBlockTree, type BlockTree } from './tree-workers.ts';
 
 export interface BuildOptions {
   readonly maxTransactions: number;
@@ -21,13 +25,11 @@ export interface BuiltBlock {
   readonly txCount: number;
 }
 
-interface PendingRow {
-  slot: string;
-  prev_block: string;
-  denomination: string;
-  new_owner: Buffer;
-  signature: Buffer;
-  digest: Buffer;
+/** A claimed block whose tree is being built: persist() writes the root and proofs once it is. */
+export interface ClaimedBuild {
+  readonly number: bigint;
+  readonly txCount: number;
+  persist(): Promise<BuiltBlock>;
 }
 
 /** The number the contract will accept next, as the database knows it: last stored child block + 1000. */
@@ -36,34 +38,39 @@ export async function nextBlockNumber(store: Store): Promise<bigint> {
   return row?.last == null ? CHILD_BLOCK_INTERVAL : BigInt(row.last) + CHILD_BLOCK_INTERVAL;
 }
 
-/** Builds and persists one block; undefined when there is nothing to include and no empty block was asked. */
+/**
+ * Claims the next block (undefined when nothing is pending and no empty block was asked for). Its tree is
+ * already being built when this resolves; call persist() to write it.
+ */
+export async function claimNextBlock(store: Store, options: BuildOptions): Promise<ClaimedBuild | undefined> {
+  let tree: Promise<BlockTree> | undefined;
+  const claim = await store.claimBlock(options, (leaves) => {
+    tree = buildBlockTree(leaves.leaves);
+    tree.catch(() => {}); // awaited by persist(); a failed claim must not leave an unhandled rejection
+  });
+  if (claim === undefined) return undefined;
+  return { number: claim.number, txCount: claim.leaves.length, persist: () => persistClaim(store, claim, tree!) };
+}
+
+async function persistClaim(store: Store, claim: ClaimedBlock, building: Promise<BlockTree>): Promise<BuiltBlock> {
+  const tree = await building;
+  const root = claim.leaves.length === 0 ? EMPTY_ROOT : tree.root;
+  await store.persistBlock(claim.number, root, claim.leaves.map((leaf) => leaf.slot), tree.proofs);
+  return { number: claim.number, root, txCount: claim.leaves.length };
+}
+
+/** Claims, builds and persists one block; undefined when there is nothing to include and no empty block was asked. */
 export async function buildBlock(store: Store, options: BuildOptions): Promise<BuiltBlock | undefined> {
-  if (!Number.isInteger(options.maxTransactions) || options.maxTransactions < 0) throw new RangeError('maxTransactions must be an integer ≥ 0');
-  // The oldest transfers, then in slot order: the block's rows go into the table and its primary key
-  // (block, slot) in key order, so the key grows at its right edge (compact, no page splits) and a block's rows
-  // sit together on disk, which is what the history's per-block neighbour probes read.
-  const rows = await store.sql<PendingRow[]>`
-    select * from (
-      select p.slot, p.prev_block, p.denomination, p.new_owner, p.signature, p.digest
-      from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
-      order by p.accepted_at, p.slot
-      limit ${options.maxTransactions}
-    ) oldest order by slot`;
-  if (rows.length === 0 && !options.allowEmpty) return undefined;
-  const number = await nextBlockNumber(store);
-  const slots = rows.map((row) => slotFromDb(row.slot));
-  // Tree and proofs on two worker threads (tree-workers.ts), while insertBlock already locks and removes the
-  // pending rows and moves the coins: it awaits the tree only to write the block row and the transactions.
-  const tree = buildBlockTree(rows.map((row, i) => ({ slot: slots[i]!, leaf: row.digest }))).then((built) => ({
-    root: rows.length === 0 ? EMPTY_ROOT : built.root,
-    proofs: built.proofs,
-  }));
-  const transactions = rows.map((row, i) => ({
-    tx: { slot: slots[i]!, prevBlock: BigInt(row.prev_block), denomination: BigInt(row.denomination), newOwner: hexOf(row.new_owner) as Address },
-    signature: row.signature,
-    digest: row.digest,
-  }));
-  await store.insertBlock({ number, transactions, tree }, 'persisted');
-  const { root } = await tree;
-  return { number, root, txCount: rows.length };
+  const claimed = await claimNextBlock(store, options);
+  return claimed?.persist();
+}
+
+/** Persists every 'built' block left by a crash, ascending; resolves with what it persisted. */
+export async function finishBuiltBlocks(store: Store): Promise<BuiltBlock[]> {
+  const finished: BuiltBlock[] = [];
+  for (const number of await store.builtBlocks()) {
+    const claim = await store.blockLeaves(number);
+    finished.push(await persistClaim(store, claim, buildBlockTree(claim.leaves)));
+  }
+  return finished;
 }

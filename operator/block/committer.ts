@@ -114,8 +114,12 @@ export class BlockCommitter {
   /** Drives every block that is not confirmed yet, ascending (after reconcile()); resolves with their numbers. */
   async resume(): Promise<bigint[]> {
     await this.reconcile();
+    // A 'built' block has no root yet (builder.ts finishes it first): it and every block after it wait.
     const rows = await this.#o.store.sql<{ number: string }[]>`
-      select number from blocks where status <> 'confirmed' order by number`;
+      select number from blocks
+      where status <> 'confirmed'
+        and number < coalesce((select min(number) from blocks where status = 'built'), 9223372036854775807)
+      order by number`;
     const numbers = rows.map((row) => BigInt(row.number));
     for (const number of numbers) await this.commit(number);
     return numbers;
@@ -128,7 +132,7 @@ export class BlockCommitter {
       const block = await this.#load(number);
       if (block.status === 'confirmed') return;
       const onL1 = await this.#checkL1(block);
-      if (block.status === 'persisted' || block.status === 'built') {
+      if (block.status === 'persisted') {
         if (onL1) {
           // Committed already (a crash after the receipt, before our bookkeeping had the bytes): nothing to send.
           await this.#o.store.setBlockStatus(number, 'confirmed');
@@ -152,7 +156,7 @@ export class BlockCommitter {
   /** persisted → signed: the raw transaction and its hash are durable before anything is sent. */
   async sign(number: bigint): Promise<Hash> {
     const block = await this.#load(number);
-    if (block.status !== 'persisted' && block.status !== 'built') throw new Error(`block ${number} is ${block.status}, not persisted`);
+    if (block.status !== 'persisted') throw new Error(`block ${number} is ${block.status}, not persisted`);
     const { rpc } = this.#o;
     const chainId = await this.#chain();
     const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
@@ -263,9 +267,10 @@ export class BlockCommitter {
   }
 
   async #load(number: bigint): Promise<BlockRow> {
-    const [row] = await this.#o.store.sql<{ root: Buffer; status: BlockStatus; raw_l1_tx: Buffer | null; l1_tx_hash: Buffer | null }[]>`
+    const [row] = await this.#o.store.sql<{ root: Buffer | null; status: BlockStatus; raw_l1_tx: Buffer | null; l1_tx_hash: Buffer | null }[]>`
       select root, status, raw_l1_tx, l1_tx_hash from blocks where number = ${number.toString()}::int8`;
     if (row === undefined) throw new Error(`block ${number} is not stored`);
+    if (row.root === null) throw new Error(`block ${number} is still being built (no root yet): persist it before committing it`);
     return {
       number,
       root: hexOf(row.root),

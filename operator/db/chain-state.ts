@@ -117,8 +117,9 @@ async function applyEvent(tx: TransactionSql, event: ChainEvent): Promise<BlockM
       return undefined;
     }
     case 'blockSubmitted': {
-      const [row] = await tx<{ root: Buffer }[]>`select root from blocks where number = ${event.block.toString()}::int8`;
-      if (row === undefined) return { block: event.block, l1Root: event.root };
+      const [row] = await tx<{ root: Buffer | null }[]>`select root from blocks where number = ${event.block.toString()}::int8`;
+      // no block, or one still being built (no root yet: only this operator's committer could have sent it)
+      if (row === undefined || row.root === null) return { block: event.block, l1Root: event.root };
       const storedRoot = hexOf(row.root);
       if (storedRoot !== event.root.toLowerCase()) return { block: event.block, l1Root: event.root, storedRoot };
       await tx`update blocks set status = 'confirmed' where number = ${event.block.toString()}::int8 and status <> 'confirmed'`;

@@ -28,7 +28,8 @@ export interface Coin {
 
 export interface BlockRecord {
   readonly number: bigint;
-  readonly root: Hash;
+  /** Null while the block is 'built': its membership is stored, its tree not yet. */
+  readonly root: Hash | null;
   readonly txCount: number;
   readonly status: BlockStatus;
   readonly l1TxHash: Hash | null;
@@ -109,7 +110,7 @@ export async function coinsOfOwner(sql: Sql, owner: Address, options: { readonly
 
 interface BlockDbRow {
   number: string;
-  root: Buffer;
+  root: Buffer | null;
   tx_count: number;
   status: BlockStatus;
   l1_tx_hash: Buffer | null;
@@ -119,7 +120,7 @@ interface BlockDbRow {
 function toBlock(row: BlockDbRow): BlockRecord {
   return {
     number: BigInt(row.number),
-    root: hexOf(row.root),
+    root: row.root === null ? null : hexOf(row.root),
     txCount: row.tx_count,
     status: row.status,
     l1TxHash: row.l1_tx_hash === null ? null : hexOf(row.l1_tx_hash),

@@ -1,16 +1,18 @@
 import t from 'tap';
 import { parseEther, type LogDescription } from 'ethers';
 import {
-  EMPTY_ROOT, signTransaction, transactionDigest, verifyCoinHistory, verifyProof,
+  EMPTY_ROOT, SparseMerkleTree, signTransaction, transactionDigest, verifyCoinHistory, verifyProof,
   type Address, type Hash, type Transaction, type TransactionDomain,
 } from '../../../client/protocol/index.ts';
-import { buildBlock } from '../../../operator/block/builder.ts';
+import { buildBlock, claimNextBlock, finishBuiltBlocks } from '../../../operator/block/builder.ts';
+import { PARALLEL_THRESHOLD } from '../../../operator/block/tree-workers.ts';
 import { BlockCommitter } from '../../../operator/block/committer.ts';
 import { childBlockRoot, nextChildBlock } from '../../../operator/chain/contract.ts';
 import { L1Follower } from '../../../operator/chain/follower.ts';
 import { readCoin } from '../../../operator/db/chain-state.ts';
 import { slotToDb, toBuffer } from '../../../operator/db/codec.ts';
-import type { Store } from '../../../operator/db/store.ts';
+import { NotBuiltError, type Store } from '../../../operator/db/store.ts';
+import { blockByNumber } from '../../../operator/db/transfers.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { startTestChain, type TestChain } from '../../support/anvil.ts';
 
@@ -46,7 +48,7 @@ t.test('buildBlock takes the oldest pending transfers up to the size, with proof
 
   const first = await buildBlock(store, { maxTransactions: 3 });
   t.match(first, { number: 1000n, txCount: 3 });
-  const rows = await store.sql`select slot, digest, proof from transactions where block = 1000 order by slot`;
+  const rows = await store.sql`select t.slot, t.digest, p.proof from transactions t join proofs p using (block, slot) where block = 1000 order by slot`;
   t.equal(rows.length, 3);
   for (const slot of slots.slice(0, 3)) {
     const row = rows.find((r) => r['slot'] === slotToDb(slot))!;
@@ -60,6 +62,60 @@ t.test('buildBlock takes the oldest pending transfers up to the size, with proof
   t.equal(await buildBlock(store, { maxTransactions: 10 }), undefined, 'no empty block unless asked');
   t.same(await buildBlock(store, { maxTransactions: 10, allowEmpty: true }), { number: 3000n, root: EMPTY_ROOT, txCount: 0 });
   t.match(await readCoin(store.sql, 5n), { owner: `0x${'22'.repeat(20)}`, lastBlock: 1000n });
+});
+
+/** `count` deposited coins at slots 3, 7922, … each with one pending transfer (a synthetic digest). */
+async function addCoinsWithPending(store: Store, count: number): Promise<bigint[]> {
+  const slots = Array.from({ length: count }, (_, i) => 3n + 7919n * BigInt(i));
+  const db = slots.map(slotToDb);
+  await store.sql`
+    insert into coins (slot, kind, token, denomination, depositor, deposit_block, owner, last_block)
+    select s, 'eth', ${Buffer.alloc(20)}, 1, ${Buffer.alloc(20, 1)}, 1, ${Buffer.alloc(20, 1)}, 1 from unnest(${db}::int8[]) as s`;
+  await store.sql`
+    insert into pending_transactions (slot, prev_block, denomination, new_owner, signature, digest)
+    select s, 1, 1, ${Buffer.alloc(20, 2)}, ${Buffer.alloc(65, 3)}, decode(md5(s::text) || md5(s::text || 'x'), 'hex')
+    from unnest(${db}::int8[]) as s`;
+  return slots;
+}
+
+t.test('a claimed block moves its coins at once; stopped before its tree, it is left built and finished with the same root', async (t) => {
+  const store = await createTestStore(t, 'claim');
+  const slots = await addCoinsWithPending(store, PARALLEL_THRESHOLD + 904); // big enough for the worker threads
+
+  const claimed = await claimNextBlock(store, { maxTransactions: 10_000 });
+  t.match(claimed, { number: 1000n, txCount: slots.length });
+  t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null, txCount: slots.length }, 'membership stored, no root yet');
+  t.match(await readCoin(store.sql, slots[0]!), { owner: `0x${'02'.repeat(20)}`, lastBlock: 1000n }, 'the coins moved: their next spend names block 1000');
+  const [left] = await store.sql<{ pending: number; members: number; proofs: number }[]>`
+    select (select count(*)::int from pending_transactions) as pending, (select count(*)::int from transactions where block = 1000) as members,
+           (select count(*)::int from proofs) as proofs`;
+  t.same(left, { pending: 0, members: slots.length, proofs: 0 }, 'the pending rows became the block\'s transactions');
+
+  // The process stops here (claimed.persist() never runs). The next start finishes the block from its stored leaves.
+  const leaves = (await store.sql<{ slot: string; digest: Buffer }[]>`select slot, digest from transactions where block = 1000`).map((row) => ({ slot: BigInt(row.slot) + (1n << 63n), leaf: row.digest }));
+  const expected = SparseMerkleTree.build(leaves);
+  t.same(await finishBuiltBlocks(store), [{ number: 1000n, root: expected.root, txCount: slots.length }], 'the same root as a tree of the stored leaves');
+  t.match(await blockByNumber(store.sql, 1000n), { status: 'persisted', root: expected.root });
+  const proofs = await store.sql<{ slot: string; proof: Buffer; digest: Buffer }[]>`
+    select p.slot, p.proof, t.digest from proofs p join transactions t using (block, slot) where block = 1000 order by slot`;
+  t.equal(proofs.length, slots.length, 'one proof per transaction');
+  t.ok(proofs.every((row) => verifyProof(expected.root, BigInt(row.slot) + (1n << 63n), row.digest, row.proof)), 'every stored proof verifies');
+
+  await t.rejects(claimed!.persist(), NotBuiltError, 'the first builder, had it lived on, could not write the block again');
+  t.same(await finishBuiltBlocks(store), [], 'nothing left built');
+  t.equal(await claimNextBlock(store, { maxTransactions: 10 }), undefined, 'nothing pending');
+});
+
+t.test('persistBlock refuses a wrong number of proofs and a block that is not built, writing nothing', async (t) => {
+  const store = await createTestStore(t, 'persist_guard');
+  const slots = await addCoinsWithPending(store, 3);
+  const claimed = await claimNextBlock(store, { maxTransactions: 10 });
+  await t.rejects(store.persistBlock(1000n, EMPTY_ROOT, slots.slice(0, 2), [new Uint8Array(8), new Uint8Array(8)]), /3 transactions, 2 proofs/);
+  await t.rejects(store.persistBlock(2000n, EMPTY_ROOT, [], []), NotBuiltError, 'an unknown block');
+  t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null }, 'still built');
+  const [count] = await store.sql<{ n: number }[]>`select count(*)::int as n from proofs`;
+  t.equal(count!.n, 0, 'no proof written');
+  t.match(await claimed!.persist(), { number: 1000n, txCount: 3 });
 });
 
 async function deposit(chain: TestChain, user: number): Promise<{ slot: bigint; block: bigint }> {

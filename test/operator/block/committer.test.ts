@@ -78,6 +78,21 @@ t.test('a committer that crashed after any stage is finished by a new one, commi
   t.same(await committer(chain, store).resume(), [], 'nothing left after all confirmed');
 });
 
+t.test('a built block (no root yet) is never signed: commit refuses it and resume stops before it', async (t) => {
+  const chain = await startTestChain(t);
+  const store = await createTestStore(t, 'commit_built');
+  await store.insertBlock({ number: 1000n, root: rootOf(1), transactions: [] });
+  t.match(await store.claimBlock({ maxTransactions: 10, allowEmpty: true }), { number: 2000n }, 'block 2000 claimed, its tree not built');
+  const c = committer(chain, store);
+  await t.rejects(c.commit(2000n), /still being built/);
+  t.same(await c.resume(), [1000n], 'resume commits what comes before the built block');
+  t.equal(await nextChildBlock(chain.rpc, chain.address), 2000n, 'and nothing after it');
+  t.equal(await status(store, 2000n), 'built');
+  await store.persistBlock(2000n, rootOf(2), [], []);
+  t.same(await c.resume(), [2000n], 'once persisted it is committed');
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 2000n), rootOf(2));
+});
+
 t.test('a different root on L1 for the number stops the committer without overwriting', async (t) => {
   const chain = await startTestChain(t);
   const store = await createTestStore(t, 'commit_conflict');

@@ -186,8 +186,8 @@ t.test('a constraint violation inside the COPY rejects promptly and rolls back t
   const owner = Buffer.from(OWNERS[1]!.slice(2), 'hex');
   const clash = async (number: bigint, slot: bigint) => {
     await store.sql`
-      insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, proof, accepted_at)
-      values (${number.toString()}::int8, ${slotToDb(slot)}::int8, 1, 1, ${owner}, ${Buffer.alloc(65)}, ${Buffer.alloc(32)}, ${Buffer.alloc(8)}, now())`;
+      insert into transactions (block, slot, prev_block, denomination, new_owner, signature, digest, accepted_at)
+      values (${number.toString()}::int8, ${slotToDb(slot)}::int8, 1, 1, ${owner}, ${Buffer.alloc(65)}, ${Buffer.alloc(32)}, now())`;
   };
   const synthetic = (number: bigint, slots: bigint[]): NewBlock => ({
     number,

@@ -10,7 +10,7 @@ import {
   type Hash,
   type Transaction,
 } from '../../../client/protocol/index.ts';
-import { buildBlock } from '../../../operator/block/builder.ts';
+import { buildBlock, claimNextBlock } from '../../../operator/block/builder.ts';
 import { childBlockRoot, nextChildBlock } from '../../../operator/chain/contract.ts';
 import { Store } from '../../../operator/db/store.ts';
 import { acceptTransfers } from '../../../operator/transfers/accept.ts';
@@ -124,6 +124,25 @@ t.test('startOperator: deposit → coin over HTTP → signed transfer → commit
   const [count] = await operator.store.sql<{ n: number }[]>`select count(*)::int as n from blocks`;
   t.equal(count?.n, 2, 'two blocks stored, two on L1');
   t.equal(await verifyHistory(carol.address.toLowerCase() as Address, 2000n), 2000n);
+  t.notOk(lines.some((line) => JSON.parse(line).level === 'error'), 'no errors logged');
+
+  // As if the process died between claiming block 3000 and writing its tree: 'built', no root. The next start
+  // persists it from its stored leaves and commits it once.
+  await operator.stop();
+  const third: Transaction = { slot: coin.slot, prevBlock: 2000n, denomination: parseEther('1'), newOwner: alice.address.toLowerCase() as Address };
+  const again = Store.connect(databaseUrl, { max: 1 });
+  t.match(await acceptTransfers(again, chain.domain, [{ transaction: third, signature: await signTransaction(third, chain.domain, carol.privateKey as `0x${string}`) }]), [{ status: 'accepted' }]);
+  t.match(await claimNextBlock(again, { maxTransactions: 10 }), { number: 3000n, txCount: 1 });
+  const [built] = await again.sql<{ status: string; root: Buffer | null }[]>`select status, root from blocks where number = 3000`;
+  t.same(built, { status: 'built', root: null });
+  await again.close();
+
+  lines.length = 0;
+  operator = await startOperator(config, { log });
+  await operator.nextPass();
+  t.equal(await nextChildBlock(chain.rpc, chain.address), 4000n, 'the restart persisted and committed the built block');
+  t.equal((await getJson(`${operator.url}/v1/blocks/3000`)).body['status'], 'confirmed');
+  t.equal(await verifyHistory(alice.address.toLowerCase() as Address, 3000n), 3000n, 'its history verifies against the L1 root');
   t.notOk(lines.some((line) => JSON.parse(line).level === 'error'), 'no errors logged');
 });
 

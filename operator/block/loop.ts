@@ -1,0 +1,115 @@
+/**
+ * The operator's block loop: one pass per interval, never two at once.
+ *
+ * A pass (1) waits for the previous block to be persisted and committed, (2) after a start or a failure,
+ * finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
+ * driven to L1 (committer.resume()), (3) claims the next block. The claimed block's tree, persistence and L1
+ * commit then run in the background, so transfers naming it are accepted while they do; the next pass waits for
+ * them before it claims again (blocks reach L1 in order, one at a time, as the committer requires).
+ * Every pass also checks that L1 still holds the confirmed blocks (committer.reconcile()). Errors are logged and
+ * the next pass retries; the bookkeeping of each step makes a retry safe.
+ */
+import type { OperatorConfig } from '../config.ts';
+import type { Store } from '../db/store.ts';
+import { errorMessage, type Log } from '../log.ts';
+import { claimNextBlock, finishBuiltBlocks } from './builder.ts';
+import { L1RootConflictError, type BlockCommitter } from './committer.ts';
+
+export interface BlockLoopDeps {
+  readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'>;
+  readonly store: Store;
+  readonly committer: BlockCommitter;
+  readonly log: Log;
+}
+
+export interface BlockLoop {
+  /** Resolves once a pass that starts after this call, and the block it claimed, are finished. */
+  nextPass(): Promise<void>;
+  /** Stops scheduling passes and waits up to graceMs for the running one and its block. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps): BlockLoop {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  /** Persisting and committing the last claimed block; undefined once a pass has collected its outcome. */
+  let inFlight: Promise<void> | undefined;
+  let needResume = true;
+  let waiters: (() => void)[] = [];
+
+  const reportFailure = (error: unknown): void => {
+    needResume = true;
+    if (stopped) return;
+    log.error('block loop pass failed; retrying on the next interval', { error: errorMessage(error), fatal: error instanceof L1RootConflictError });
+  };
+
+  const pass = async (): Promise<void> => {
+    if (inFlight !== undefined) {
+      const previous = inFlight;
+      inFlight = undefined;
+      await previous; // its failure was reported when it happened and set needResume
+    }
+    // A reorg deeper than the confirmation depth can drop a block counted as confirmed: one eth_call per pass
+    // notices it (nextChildBlock below a confirmed number) and the resume below commits it again.
+    if (!needResume && (await committer.reconcile()).length > 0) needResume = true;
+    if (needResume) {
+      const finished = await finishBuiltBlocks(store);
+      if (finished.length > 0) log.info('persisted blocks left built by a stop', { blocks: finished.map((block) => block.number.toString()) });
+      const resumed = await committer.resume();
+      if (resumed.length > 0) log.info('resumed unconfirmed blocks', { blocks: resumed.map(String) });
+      needResume = false;
+    }
+    if (stopped) return;
+    const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize });
+    if (claimed === undefined) return;
+    needResume = true; // until it is confirmed: a failure is finished by the next pass
+    inFlight = (async () => {
+      const built = await claimed.persist();
+      log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
+      await committer.commit(built.number);
+      needResume = false;
+      log.info('block committed', { block: built.number.toString() });
+    })().catch(reportFailure);
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    const done = waiters;
+    waiters = [];
+    running = pass()
+      .catch(reportFailure)
+      .finally(() => {
+        running = undefined;
+        void (inFlight ?? Promise.resolve()).finally(() => {
+          for (const resolve of done) resolve();
+        });
+        if (!stopped) timer = setTimeout(tick, config.blockIntervalMs);
+      });
+  };
+  timer = setTimeout(tick, 0);
+
+  return {
+    nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    async stop(graceMs: number): Promise<void> {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      const busy = [running, inFlight].filter((work) => work !== undefined);
+      if (busy.length > 0) {
+        let grace: NodeJS.Timeout | undefined;
+        const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), graceMs)));
+        // `running` may still claim a block after this: wait for it first, then for that block.
+        const finished = (async () => {
+          await running;
+          await inFlight;
+          return 'done' as const;
+        })();
+        const outcome = await Promise.race([finished, expired]);
+        clearTimeout(grace);
+        if (outcome === 'expired') log.warn('a block was still being built or committed at shutdown; the next start finishes it', { graceMs });
+      }
+      for (const resolve of waiters.splice(0)) resolve();
+    },
+  };
+}
