@@ -89,14 +89,14 @@ async function nextNumber(tx: TransactionSql): Promise<bigint> {
 export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (claim: ClaimedBlock) => void): Promise<ClaimedBlock | undefined> {
   if (!Number.isInteger(options.maxTransactions) || options.maxTransactions < 0) throw new RangeError('maxTransactions must be an integer ≥ 0');
   return sql.begin(async (tx) => {
-    // Locked: a concurrent claim (there is one builder, but two operators on one database must not both take
-    // a row) waits, and the move below takes exactly these rows.
+    // Not locked: a pending row never changes (acceptance only inserts, with ON CONFLICT DO NOTHING) and only a
+    // builder removes one. Were a second builder on the same database to take some of these rows first, the
+    // move below would find fewer rows than chosen and roll the claim back.
     const rows = await tx<{ slot: string; digest: Buffer }[]>`
       select slot, digest from (
         select p.slot, p.digest from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
         order by p.accepted_at, p.slot
         limit ${options.maxTransactions}
-        for update of p
       ) oldest order by slot`;
     if (rows.length === 0 && !options.allowEmpty) return undefined;
     const number = await nextNumber(tx);
@@ -107,7 +107,7 @@ export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (cl
     // One statement: the pending rows leave, become the block's transactions (in slot order, so the primary key
     // (block, slot) grows at its right edge and a block's rows sit together for the history's probes), and their
     // coins take the new owner and this block as the one the next spend must name.
-    await tx`
+    const moved = await tx`
       with moved as (
         delete from pending_transactions where slot = any(${rows.map((row) => row.slot)}::int8[])
         returning slot, prev_block, denomination, new_owner, signature, digest, accepted_at
@@ -118,6 +118,7 @@ export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (cl
       )
       update coins c set owner = m.new_owner, last_block = ${number.toString()}::int8
       from moved m where c.slot = m.slot`;
+    if (moved.count !== rows.length) throw new Error(`block ${number}: ${rows.length} pending transfers were chosen but ${moved.count} moved (another builder on this database?); nothing was claimed`);
     return claim;
   });
 }
@@ -150,12 +151,7 @@ async function writeProofs(tx: TransactionSql, mode: WriteMode, number: bigint, 
   if (slots.length === 0) return;
   const block = number.toString();
   if (mode.copy) {
-    await copyIn(
-      tx`copy proofs (block, slot, proof) from stdin`,
-      (function* () {
-        for (const [i, slot] of slots.entries()) yield `${block}\t${slot}\t\\\\x${hexBody(proofs[i]!)}\n`;
-      })(),
-    );
+    await copyIn(tx`copy proofs (block, slot, proof) from stdin with (format binary)`, binaryProofRows(number, slots, proofs));
     return;
   }
   for (let start = 0; start < slots.length; start += INSERT_CHUNK) {
@@ -164,6 +160,44 @@ async function writeProofs(tx: TransactionSql, mode: WriteMode, number: bigint, 
       select ${block}::int8, r.slot, decode(r.proof, 'hex')
       from unnest(${slots.slice(start, start + INSERT_CHUNK)}::int8[], ${proofs.slice(start, start + INSERT_CHUNK).map((proof) => hexBody(proof))}::text[]) as r (slot, proof)`;
   }
+}
+
+/** Bytes per chunk of binary COPY data. */
+const BINARY_CHUNK = 1 << 20;
+/** COPY's binary format: signature, flags (none), header extension length (0). */
+const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+
+/**
+ * The rows (block, slot, proof) in COPY's binary format: per row a field count, then each field's length and
+ * bytes (int8 big-endian, bytea as is), and -1 after the last row. Half the bytes of the text format's hex and
+ * nothing for the server to decode: the proofs are most of a block's bytes.
+ */
+function* binaryProofRows(number: bigint, slots: readonly string[], proofs: readonly (Uint8Array | Hex)[]): Generator<Uint8Array> {
+  let chunk = Buffer.allocUnsafe(BINARY_CHUNK);
+  let at = BINARY_HEADER.copy(chunk, 0);
+  for (const [i, slot] of slots.entries()) {
+    const proof = toBuffer(proofs[i]!);
+    const size = 2 + 12 + 12 + 4 + proof.length;
+    if (at + size > chunk.length) {
+      yield chunk.subarray(0, at);
+      chunk = Buffer.allocUnsafe(Math.max(BINARY_CHUNK, size));
+      at = 0;
+    }
+    at = chunk.writeInt16BE(3, at);
+    at = chunk.writeInt32BE(8, at);
+    at = chunk.writeBigInt64BE(number, at);
+    at = chunk.writeInt32BE(8, at);
+    at = chunk.writeBigInt64BE(BigInt(slot), at);
+    at = chunk.writeInt32BE(proof.length, at);
+    at += proof.copy(chunk, at);
+  }
+  if (at + 2 > chunk.length) {
+    yield chunk.subarray(0, at);
+    chunk = Buffer.allocUnsafe(2);
+    at = 0;
+  }
+  at = chunk.writeInt16BE(-1, at);
+  yield chunk.subarray(0, at);
 }
 
 /**

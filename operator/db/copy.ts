@@ -17,11 +17,11 @@ const CHUNK_CHARS = 1 << 20;
 
 /**
  * Runs `query` (a `copy … from stdin` built on the transaction's `sql`, not yet awaited) and streams `lines`
- * (each a whole row in the query's format, newline included) to it. Resolves once the server has taken every
+ * (each a whole row in the query's text format, newline included, or a chunk of binary-format data) to it. Resolves once the server has taken every
  * row; rejects with the server's error (a constraint violation, bad input) or the first error thrown while
  * producing the lines, in which case the copy is aborted so the connection can go on (e.g. to ROLLBACK).
  */
-export async function copyIn(query: PendingQuery<Row[]>, lines: Iterable<string>): Promise<void> {
+export async function copyIn(query: PendingQuery<Row[]>, lines: Iterable<string | Uint8Array>): Promise<void> {
   let fail!: (error: unknown) => void;
   const failure = new Promise<never>((_, reject) => {
     fail = reject;
@@ -43,13 +43,22 @@ export async function copyIn(query: PendingQuery<Row[]>, lines: Iterable<string>
   });
   try {
     let chunk = '';
+    const send = async (data: string | Uint8Array): Promise<void> => {
+      if (!stream.write(data)) await Promise.race([once(stream, 'drain'), failure]);
+    };
     for (const line of lines) {
       if (failed !== undefined) break;
+      if (typeof line !== 'string') {
+        // binary data comes in chunks the producer sized itself
+        if (chunk.length > 0) await send(chunk);
+        chunk = '';
+        await send(line);
+        continue;
+      }
       chunk += line;
       if (chunk.length < CHUNK_CHARS) continue;
-      const more = stream.write(chunk);
+      await send(chunk);
       chunk = '';
-      if (!more) await Promise.race([once(stream, 'drain'), failure]);
     }
     if (failed !== undefined) throw failed;
     if (chunk.length > 0) stream.write(chunk);

@@ -33,7 +33,7 @@ t.test('keccak256Into hashes 64 bytes at an offset and writes at an offset', asy
 });
 
 t.test('keccak256Pairs hashes consecutive 64-byte inputs, across several chunks', async (t) => {
-  const count = 1000; // > one WASM chunk (170)
+  const count = 40_000; // > one WASM chunk (32,768)
   const input = rng(4).bytes(64 * count + 64).subarray(64); // a view at an offset
   const output = new Uint8Array(32 * count);
   keccak256Pairs(input, output, count);
@@ -43,4 +43,17 @@ t.test('keccak256Pairs hashes consecutive 64-byte inputs, across several chunks'
   }
   t.equal(wrong, -1, 'every digest equals ethers');
   t.throws(() => keccak256Pairs(input, output, count + 1), RangeError);
+});
+
+t.test('the 64-byte keccak module equals the general one on edge inputs (all zero, all ones, one bit)', async (t) => {
+  const inputs = [new Uint8Array(64), new Uint8Array(64).fill(0xff)];
+  for (const bit of [0, 7, 63, 64, 255, 511]) {
+    const input = new Uint8Array(64);
+    input[bit >> 3] = 1 << (bit & 7);
+    inputs.push(input);
+  }
+  const output = new Uint8Array(32 * inputs.length);
+  keccak256Pairs(new Uint8Array(inputs.flatMap((input) => [...input])), output, inputs.length);
+  inputs.forEach((input, k) => t.equal(bytesToHex(output.subarray(32 * k, 32 * k + 32)), bytesToHex(keccak256(input))));
+  t.equal(bytesToHex(keccak256Pair(new Uint8Array(32), new Uint8Array(32))), '0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5', 'default[1] of §3');
 });

@@ -115,7 +115,14 @@ t.test('persistBlock refuses a wrong number of proofs and a block that is not bu
   t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null }, 'still built');
   const [count] = await store.sql<{ n: number }[]>`select count(*)::int as n from proofs`;
   t.equal(count!.n, 0, 'no proof written');
+  // a row the binary COPY of the proofs clashes with (only the server sees it): the whole persist rolls back
+  await store.sql`insert into proofs (block, slot, proof) values (1000, ${slotToDb(slots[2]!)}::int8, ${Buffer.alloc(8)})`;
+  await t.rejects(claimed!.persist(), { code: '23505' }, 'the clash is reported');
+  t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null }, 'still built after the failed COPY');
+  await store.sql`delete from proofs`;
   t.match(await claimed!.persist(), { number: 1000n, txCount: 3 });
+  const [written] = await store.sql<{ n: number }[]>`select count(*)::int as n from proofs where block = 1000`;
+  t.equal(written!.n, 3);
 });
 
 async function deposit(chain: TestChain, user: number): Promise<{ slot: bigint; block: bigint }> {
