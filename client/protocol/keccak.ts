@@ -1,7 +1,8 @@
 /**
  * keccak256 through hash-wasm: one WASM hasher, created once at module load (top-level await) and reused for
- * every call. That is ~7× faster than @noble/hashes (what ethers uses) for the 64-byte inputs of the tree, and
- * the tree costs ~49 hashes per leaf. Works on bytes only, so no hex round-trips on the hot path.
+ * every call. That is ~7× faster than @noble/hashes (what ethers uses). Works on bytes only, so no hex
+ * round-trips on the hot path. keccak256Into, the tree's 64-byte node hash, goes to the module specialised for
+ * that size instead (keccak-batch.ts), ~1.5× faster again.
  *
  * Not re-entrant across awaits by design: every function here runs init → update → digest synchronously.
  */
