@@ -18,7 +18,10 @@ create table proofs (
 insert into proofs (block, slot, proof) select block, slot, proof from transactions;
 alter table transactions drop column proof;
 
--- A 'built' block has no root yet; every later status has one.
+-- A 'built' block has no root yet; every later status has one. Before 0004 'built' was never written by the
+-- operator (only by tools, with a root and proofs, like 'persisted'): such a block is 'persisted' from now on,
+-- so it is not taken for one whose tree is still to be built.
+update blocks set status = 'persisted' where status = 'built';
 alter table blocks alter column root drop not null;
 alter table blocks add constraint blocks_root_once_persisted check (root is not null or status = 'built');
 

@@ -89,14 +89,16 @@ async function nextNumber(tx: TransactionSql): Promise<bigint> {
 export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (claim: ClaimedBlock) => void): Promise<ClaimedBlock | undefined> {
   if (!Number.isInteger(options.maxTransactions) || options.maxTransactions < 0) throw new RangeError('maxTransactions must be an integer ≥ 0');
   return sql.begin(async (tx) => {
-    // Not locked: a pending row never changes (acceptance only inserts, with ON CONFLICT DO NOTHING) and only a
-    // builder removes one. Were a second builder on the same database to take some of these rows first, the
-    // move below would find fewer rows than chosen and roll the claim back.
+    // Locked, so the move below takes exactly these rows, with exactly these digests (the tree's leaves). Without
+    // the lock a second builder on the same database (two operators overlapping in a deploy) could take a row
+    // first, the coin's next spend could be accepted into the same slot, and the move would store that spend
+    // under a root built from the old digest (test/operator/block/review-claim.test.ts).
     const rows = await tx<{ slot: string; digest: Buffer }[]>`
       select slot, digest from (
         select p.slot, p.digest from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'
         order by p.accepted_at, p.slot
         limit ${options.maxTransactions}
+        for update of p
       ) oldest order by slot`;
     if (rows.length === 0 && !options.allowEmpty) return undefined;
     const number = await nextNumber(tx);
@@ -117,8 +119,12 @@ export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (cl
         from moved order by slot
       )
       update coins c set owner = m.new_owner, last_block = ${number.toString()}::int8
-      from moved m where c.slot = m.slot`;
-    if (moved.count !== rows.length) throw new Error(`block ${number}: ${rows.length} pending transfers were chosen but ${moved.count} moved (another builder on this database?); nothing was claimed`);
+      from moved m where c.slot = m.slot and c.state = 'deposited'`;
+    // A coin whose exit the L1 follower recorded after the select takes no transfer (§4): the whole claim rolls
+    // back and the next pass chooses again without it.
+    if (moved.count !== rows.length) {
+      throw new Error(`block ${number}: ${rows.length - moved.count} of the ${rows.length} coins chosen started exiting while the block was claimed; nothing was claimed, the next pass chooses again`);
+    }
     return claim;
   });
 }
