@@ -35,6 +35,12 @@ export interface StoredCoin {
    * landed, or its history was not the valid one). It never exits the coin again on its own.
    */
   lost?: { readonly nonce: bigint; readonly reason: string };
+  /**
+   * L1 no longer holds this coin's deposit as the wallet recorded it: a reorg took the deposit transaction back
+   * (the slot is empty, or holds another deposit). Nothing is sent, exited or claimed for the coin while this is
+   * set; it is cleared if the deposit comes back.
+   */
+  depositGone?: { readonly at: number; readonly reason: string };
 }
 
 export interface TrackedExit {
@@ -111,6 +117,20 @@ export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor:
     coveredThrough: event.block,
     role: 'owner',
   };
+}
+
+/**
+ * Records this wallet's own deposit: a new coin, or one replacing a stored coin of the same slot whose deposit
+ * differs (L1 just emitted this deposit for the slot, so the stored one was taken back by a reorg; slots are
+ * derived from the depositor and a nonce, so only this wallet's own re-deposit can land on it). Returns whether
+ * the state changed.
+ */
+export function recordOwnDeposit(state: WalletState, event: Parameters<typeof coinFromDeposit>[0]): boolean {
+  const stored = state.coins[event.slot.toString()];
+  const fresh = coinFromDeposit(event);
+  if (stored !== undefined && stored.deposit.block === fresh.deposit.block && stored.deposit.owner === fresh.deposit.owner && stored.deposit.denomination === fresh.deposit.denomination) return false;
+  state.coins[event.slot.toString()] = fresh;
+  return true;
 }
 
 /** The owner the coin's chain ends with. */

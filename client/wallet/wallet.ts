@@ -28,7 +28,7 @@ import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasm
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
-import { chainLastBlock, chainOwner, coinFromDeposit, emptyState, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+import { chainLastBlock, chainOwner, emptyState, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -152,7 +152,7 @@ export class PlasmaWallet {
     const event = sent.logs.find((log) => log.name === 'Deposit');
     if (event === undefined || event.name !== 'Deposit') throw new WalletError('no_deposit_event', 'the deposit transaction emitted no Deposit event');
     await this.store.update((state) => {
-      state.coins[event.slot.toString()] ??= coinFromDeposit(event);
+      recordOwnDeposit(state, event);
     });
     this.log(`deposited coin ${event.slot} (${event.kind}, ${event.denomination}) at block ${event.block}`);
     return event.slot;
@@ -302,6 +302,7 @@ export class PlasmaWallet {
     if (coin.frozen !== undefined) throw new WalletError('coin_frozen', `coin ${coin.slot} is frozen since block ${coin.frozen.block}: ${coin.frozen.reason}`);
     if (coin.inFlight !== undefined) throw new WalletError('spend_in_flight', `a transfer of coin ${coin.slot} is already in flight`);
     if (coin.withdrawn === true) throw new WalletError('coin_exited', `coin ${coin.slot} was withdrawn to L1`);
+    if (coin.depositGone !== undefined) throw new WalletError('deposit_gone', `coin ${coin.slot} cannot be used: ${coin.depositGone.reason}`);
   }
 
   // ---- exits
@@ -310,6 +311,7 @@ export class PlasmaWallet {
   async exit(slot: bigint): Promise<{ nonce: bigint; finalizableAt: bigint }> {
     const coin = await this.#coin(slot);
     if (coin.lost !== undefined) throw new WalletError('coin_lost', `coin ${slot} is no longer this wallet's: L1 showed it spent (${coin.lost.reason}); an exit would be challenged and lose its bond`);
+    if (coin.depositGone !== undefined) throw new WalletError('deposit_gone', `coin ${slot} cannot be exited: ${coin.depositGone.reason}`);
     if (chainOwner(coin) !== this.address) throw new WalletError('not_owner', `coin ${slot} belongs to ${chainOwner(coin)} by its verified history`);
     const { exitBond } = await this.l1.parameters();
     const args = exitArguments(coin);
@@ -352,7 +354,7 @@ export class PlasmaWallet {
     return Object.values(state.coins).map((coin) => {
       const exit = liveExitOf(state, coin.slot);
       const openChallenges = exit === undefined ? 0 : Object.values(state.challenges).filter((c) => c.slot === coin.slot && c.nonce === exit.nonce && c.status === 'open').length;
-      const status = coin.withdrawn === true ? 'withdrawn' : coin.lost !== undefined ? 'lost' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
+      const status = coin.withdrawn === true ? 'withdrawn' : coin.depositGone !== undefined ? 'deposit_gone' : coin.lost !== undefined ? 'lost' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
       return {
         slot: coin.slot,
         role: coin.role,

@@ -15,17 +15,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoinHistoryVerifier, HistoryError, PlasmaError, transactionDigest, type Address, type CoinDeposit, type Hash, type InclusionEntry } from '../protocol/index.ts';
-import { transactionArgument, type ExitRecord, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import { transactionArgument, type CoinRecord, type ExitRecord, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { exitArguments, type PlasmaWallet } from '../wallet/wallet.ts';
 import {
   chainLastBlock,
   chainOwner,
   challengeKey,
-  coinFromDeposit,
   extendChain,
   exitKey,
   liveExitOf,
   MAX_DECISIONS,
+  recordOwnDeposit,
   trackedExit,
   type StoredCoin,
   type TrackedExit,
@@ -167,10 +167,7 @@ export class Watcher {
     const tracked = (slot: bigint) => state.coins[slot.toString()] !== undefined || Object.values(state.revealed).some((r) => r.slot === slot);
     switch (event.name) {
       case 'Deposit':
-        if (event.depositor === this.#me && state.coins[event.slot.toString()] === undefined) {
-          state.coins[event.slot.toString()] = coinFromDeposit(event);
-          this.#log({ event: 'deposit_seen', slot: event.slot, block: event.block });
-        }
+        if (event.depositor === this.#me && recordOwnDeposit(state, event)) this.#log({ event: 'deposit_seen', slot: event.slot, block: event.block });
         return;
       case 'ExitStarted':
         if (tracked(event.slot)) {
@@ -256,7 +253,7 @@ export class Watcher {
   async #verifyOwnedCoins(l1Block: bigint): Promise<void> {
     const state = await this.wallet.store.read();
     for (const coin of Object.values(state.coins)) {
-      if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined) continue;
+      if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined || coin.depositGone !== undefined) continue;
       // A coin frozen by proof that the operator cheated stays frozen; one frozen because proofs were missing
       // keeps being checked, and thaws when they arrive and verify.
       if (coin.frozen !== undefined && !MISSING.has(coin.frozen.code)) continue;
@@ -357,7 +354,7 @@ export class Watcher {
   }
 
   async #act(head: { number: bigint; timestamp: bigint }): Promise<void> {
-    await this.#trackLiveExits();
+    await this.#reconcileCoinsWithL1();
     const state = await this.wallet.store.read();
     const params = await this.wallet.l1.parameters();
     for (const exit of Object.values(state.exits)) {
@@ -377,15 +374,20 @@ export class Watcher {
   }
 
   /**
-   * The events only tell of exits on coins the wallet already knew, and a reorg can hide one: every round,
-   * any coin of the wallet that L1 says is exiting has its live exit tracked (a coin received while a former
-   * owner's exit of it was already running, an ExitStarted in a reorged block).
+   * Every round, each coin's record on L1 is read once:
+   * - its deposit must still be the one the wallet recorded. A reorg can take a deposit back (the slot is empty,
+   *   or another deposit took it): such a coin is marked `depositGone` and nothing is done with it until the
+   *   deposit comes back;
+   * - the events only tell of exits on coins the wallet already knew, and a reorg can hide one: any coin that L1
+   *   says is exiting has its live exit tracked (a coin received while a former owner's exit of it was already
+   *   running, an ExitStarted in a reorged block).
    */
-  async #trackLiveExits(): Promise<void> {
+  async #reconcileCoinsWithL1(): Promise<void> {
     const state = await this.wallet.store.read();
     for (const coin of Object.values(state.coins)) {
       if (coin.withdrawn === true) continue;
       const record = await this.wallet.l1.coin(coin.slot);
+      await this.#checkDeposit(coin, record);
       if (record.state !== 'exiting' || state.exits[exitKey(coin.slot, record.exitCount)]?.status === 'live') continue;
       const exit = await this.wallet.l1.exit(coin.slot, record.exitCount);
       if (exit.status !== 'live') continue;
@@ -394,6 +396,24 @@ export class Watcher {
         this.#log({ event: 'exit_found', slot: coin.slot, nonce: record.exitCount, exitor: exit.exitor, reason: 'L1 says the coin is exiting: an exit no event of ours told of' });
       });
     }
+  }
+
+  async #checkDeposit(coin: StoredCoin, record: CoinRecord): Promise<void> {
+    const { deposit } = coin;
+    const same = record.depositBlock === deposit.block && record.depositor === deposit.owner && record.denomination === deposit.denomination;
+    if (same === (coin.depositGone === undefined)) return;
+    const reason = same
+      ? 'the deposit is on L1 again'
+      : record.depositBlock === 0n
+        ? `L1 holds no deposit in slot ${coin.slot} any more: a reorg took back the deposit at block ${deposit.block}`
+        : `slot ${coin.slot} now holds another deposit (block ${record.depositBlock} by ${record.depositor}): a reorg took back this coin's deposit at block ${deposit.block}`;
+    await this.wallet.store.update((state) => {
+      const stored = state.coins[coin.slot.toString()];
+      if (stored === undefined) return;
+      if (same) delete stored.depositGone;
+      else stored.depositGone = { at: Date.now(), reason };
+      this.#log({ event: same ? 'deposit_back' : 'deposit_gone', slot: coin.slot, reason });
+    });
   }
 
   /**
@@ -422,7 +442,9 @@ export class Watcher {
   }
 
   async #challengeExit(state: WalletState, exit: TrackedExit, record: ExitRecord, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
-    const coin = state.coins[exit.slot.toString()];
+    const known = state.coins[exit.slot.toString()];
+    // a coin whose deposit a reorg took back: the exit is of whatever the slot holds now, not of our history
+    const coin = known?.depositGone === undefined ? known : undefined;
     const revealed = Object.values(state.revealed).filter((r) => r.slot === exit.slot);
     await this.#checkExit(exit, record, head.number);
     // Within a response period of the end, a claim cannot wait for late proofs any longer.
@@ -565,7 +587,7 @@ export class Watcher {
   /** A frozen coin that this wallet owns by its verified history goes back to L1 once no exit is live on it. */
   async #exitFrozenCoins(state: WalletState, exitBond: bigint): Promise<void> {
     for (const coin of Object.values(state.coins)) {
-      if (coin.frozen === undefined || coin.withdrawn === true || coin.lost !== undefined || chainOwner(coin) !== this.#me) continue;
+      if (coin.frozen === undefined || coin.withdrawn === true || coin.lost !== undefined || coin.depositGone !== undefined || chainOwner(coin) !== this.#me) continue;
       const missingFor = Date.now() - (coin.missingSince?.at ?? coin.frozen.at);
       const cheated = !MISSING.has(coin.frozen.code);
       const gone = missingFor >= (this.#options.operatorGoneMs ?? 86_400_000);
