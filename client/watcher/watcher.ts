@@ -400,7 +400,7 @@ export class Watcher {
 
   async #checkDeposit(coin: StoredCoin, record: CoinRecord): Promise<void> {
     const { deposit } = coin;
-    const same = record.depositBlock === deposit.block && record.depositor === deposit.owner && record.denomination === deposit.denomination;
+    const same = record.depositBlock === deposit.block && record.depositor === deposit.owner.toLowerCase() && record.denomination === deposit.denomination;
     if (same === (coin.depositGone === undefined)) return;
     const reason = same
       ? 'the deposit is on L1 again'
