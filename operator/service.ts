@@ -139,6 +139,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         const failure = follower.failure;
         return failure === undefined ? { head, healthy: true } : { head, healthy: false, mismatch: failure.message };
       },
+      onAccepted: (count) => loop.noteAccepted(count),
       log: log.entry,
     });
     const server = createServer(app.callback());

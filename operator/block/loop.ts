@@ -1,7 +1,8 @@
 /**
  * The operator's block loop: one pass per interval, never two at once.
  *
- * A pass (1) waits for the previous block to be persisted and committed, (2) after a start or a failure,
+ * A pass runs every block interval, and at once when the transfers accepted since the last claim fill a block
+ * (noteAccepted, called by the HTTP API). A pass (1) waits for the previous block to be persisted and committed, (2) after a start or a failure,
  * finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
  * driven to L1 (committer.resume()), (3) claims the next block. The claimed block's tree, persistence and L1
  * commit then run in the background, so transfers naming it are accepted while they do; the next pass waits for
@@ -23,6 +24,8 @@ export interface BlockLoopDeps {
 }
 
 export interface BlockLoop {
+  /** `count` more transfers were made durable: a full block's worth starts the next pass without waiting. */
+  noteAccepted(count: number): void;
   /** Resolves once a pass that starts after this call, and the block it claimed, are finished. */
   nextPass(): Promise<void>;
   /** Stops scheduling passes and waits up to graceMs for the running one and its block. */
@@ -37,6 +40,9 @@ export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps)
   let inFlight: Promise<void> | undefined;
   let needResume = true;
   let waiters: (() => void)[] = [];
+  /** Transfers accepted since the last claim, as told by noteAccepted: a hint (pending rows are the truth). */
+  let acceptedSinceClaim = 0;
+  const blockIsFull = (): boolean => acceptedSinceClaim >= config.blockSize;
 
   const reportFailure = (error: unknown): void => {
     needResume = true;
@@ -62,6 +68,7 @@ export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps)
     }
     if (stopped) return;
     const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize });
+    acceptedSinceClaim = Math.max(0, acceptedSinceClaim - (claimed?.txCount ?? acceptedSinceClaim));
     if (claimed === undefined) return;
     needResume = true; // until it is confirmed: a failure is finished by the next pass
     inFlight = (async () => {
@@ -84,12 +91,20 @@ export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps)
         void (inFlight ?? Promise.resolve()).finally(() => {
           for (const resolve of done) resolve();
         });
-        if (!stopped) timer = setTimeout(tick, config.blockIntervalMs);
+        if (!stopped) timer = setTimeout(tick, blockIsFull() ? 0 : config.blockIntervalMs);
       });
   };
   timer = setTimeout(tick, 0);
 
   return {
+    noteAccepted(count: number): void {
+      acceptedSinceClaim += count;
+      // between passes: start the next one now instead of at the end of the interval
+      if (blockIsFull() && running === undefined && timer !== undefined && !stopped) {
+        clearTimeout(timer);
+        timer = setTimeout(tick, 0);
+      }
+    },
     nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
     async stop(graceMs: number): Promise<void> {
       stopped = true;

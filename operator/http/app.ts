@@ -26,6 +26,8 @@ export interface AppOptions {
   readonly log?: Logger;
   /** Per-client-address request rate limit (rate-limit.ts); none when absent. */
   readonly rateLimit?: RateLimit;
+  /** Told how many transfers each POST made durable (the block loop builds early once a block is full). */
+  readonly onAccepted?: (count: number) => void;
 }
 
 export interface OperatorApp {
@@ -41,6 +43,7 @@ export function createApp(options: AppOptions): OperatorApp {
     domain: options.domain,
     limits,
     l1Status: options.l1Status,
+    onAccepted: options.onAccepted,
     metrics,
     log: options.log ?? jsonLogger,
   };

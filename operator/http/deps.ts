@@ -37,6 +37,7 @@ export interface Deps {
   readonly domain: TransactionDomain;
   readonly limits: Limits;
   readonly l1Status: (() => Promise<L1Health>) | undefined;
+  readonly onAccepted: ((count: number) => void) | undefined;
   readonly metrics: Metrics;
   readonly log: Logger;
 }

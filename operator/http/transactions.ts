@@ -16,9 +16,12 @@ export function transactionsRoutes(deps: Deps): Router {
     // Shape errors throw InputError (400) before anything is checked or stored: a malformed body accepts nothing.
     const items = parseTransactionsBody(body, deps.limits.maxBatchItems);
     const results = await acceptTransfers(deps.store, deps.domain, items);
+    let accepted = 0;
     for (const result of results) {
       deps.metrics.transfers.inc({ result: result.status, code: result.status === 'accepted' ? '' : result.error.code });
+      if (result.status === 'accepted') accepted += 1;
     }
+    if (accepted > 0) deps.onAccepted?.(accepted);
     ctx.body = { results };
   });
   return router;
