@@ -125,10 +125,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       log: log.line('committer'),
     });
     log.info('operator account', { address: committer.address });
-    const loop = startBlockLoop({ config, store, committer, log });
-    cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
 
-    const { app } = createApp({
+    const { app, metrics } = createApp({
       store,
       domain,
       limits: config.limits,
@@ -142,6 +140,9 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       onAccepted: (count) => loop.noteAccepted(count),
       log: log.entry,
     });
+    // Started before HTTP listens, so onAccepted above never runs without it.
+    const loop = startBlockLoop({ config, store, committer, log, metrics });
+    cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();
     server.on('connection', (socket) => {

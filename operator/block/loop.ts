@@ -12,6 +12,7 @@
  */
 import type { OperatorConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
+import type { BlockMetrics } from '../http/metrics.ts';
 import { errorMessage, type Log } from '../log.ts';
 import { claimNextBlock, finishBuiltBlocks } from './builder.ts';
 import { L1RootConflictError, type BlockCommitter } from './committer.ts';
@@ -21,6 +22,8 @@ export interface BlockLoopDeps {
   readonly store: Store;
   readonly committer: BlockCommitter;
   readonly log: Log;
+  /** Where the time of each step goes (the app's /metrics). */
+  readonly metrics?: BlockMetrics;
 }
 
 export interface BlockLoop {
@@ -32,7 +35,7 @@ export interface BlockLoop {
   stop(graceMs: number): Promise<void>;
 }
 
-export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps): BlockLoop {
+export function startBlockLoop({ config, store, committer, log, metrics }: BlockLoopDeps): BlockLoop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -67,14 +70,23 @@ export function startBlockLoop({ config, store, committer, log }: BlockLoopDeps)
       needResume = false;
     }
     if (stopped) return;
+    const timeClaim = metrics?.blockPhase.startTimer({ phase: 'claim' });
     const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize });
+    if (claimed !== undefined) {
+      timeClaim?.();
+      metrics?.blockTransfers.inc(claimed.txCount);
+    }
     acceptedSinceClaim = Math.max(0, acceptedSinceClaim - (claimed?.txCount ?? acceptedSinceClaim));
     if (claimed === undefined) return;
     needResume = true; // until it is confirmed: a failure is finished by the next pass
     inFlight = (async () => {
+      const timePersist = metrics?.blockPhase.startTimer({ phase: 'persist' });
       const built = await claimed.persist();
+      timePersist?.();
       log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
+      const timeCommit = metrics?.blockPhase.startTimer({ phase: 'commit' });
       await committer.commit(built.number);
+      timeCommit?.();
       needResume = false;
       log.info('block committed', { block: built.number.toString() });
     })().catch(reportFailure);

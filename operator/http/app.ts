@@ -37,7 +37,7 @@ export interface OperatorApp {
 
 export function createApp(options: AppOptions): OperatorApp {
   const limits = validateLimits({ ...DEFAULT_LIMITS, ...options.limits });
-  const metrics = createMetrics();
+  const metrics = createMetrics(options.store.sql);
   const deps: Deps = {
     store: options.store,
     domain: options.domain,

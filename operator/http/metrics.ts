@@ -1,20 +1,31 @@
 /**
  * Prometheus metrics on a registry of the app's own (two apps in one process, as in tests, do not collide):
- * request count and latency by method, route pattern and status, and transfers by result and code.
+ * request count and latency by method, route pattern and status, transfers by result and code, and the blocks:
+ * the time of each step (claim, persist, commit; observed by the block loop), the transfers they took, and at
+ * scrape time the pending transfers and the last block committed on L1 (read from Postgres).
  */
 import type { Middleware } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Sql } from 'postgres';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly latency: Histogram<'method' | 'route' | 'status'>;
   readonly transfers: Counter<'result' | 'code'>;
+  /** Seconds per step of a block's life, by `phase`: claim, persist, commit. */
+  readonly blockPhase: Histogram<'phase'>;
+  readonly blockTransfers: Counter;
 }
 
-export function createMetrics(): Metrics {
+/** What the block loop reports to /metrics. */
+export type BlockMetrics = Pick<Metrics, 'blockPhase' | 'blockTransfers'>;
+
+export function createMetrics(sql?: Sql): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'plasma_operator_' });
+  if (sql !== undefined) registerStoreGauges(sql, registry);
   return {
     registry,
     requests: new Counter({
@@ -36,7 +47,40 @@ export function createMetrics(): Metrics {
       labelNames: ['result', 'code'],
       registers: [registry],
     }),
+    blockPhase: new Histogram({
+      name: 'plasma_block_phase_seconds',
+      help: 'Time of each step of a child block: claim (membership stored), persist (tree built, root and proofs stored), commit (submitted and confirmed on L1)',
+      labelNames: ['phase'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    blockTransfers: new Counter({
+      name: 'plasma_block_transfers_total',
+      help: 'Transfers put into child blocks',
+      registers: [registry],
+    }),
   };
+}
+
+/** Gauges read from Postgres when /metrics is scraped (a failed read leaves them unset; /v1/status says why). */
+function registerStoreGauges(sql: Sql, registry: Registry): void {
+  new Gauge({
+    name: 'plasma_pending_transfers',
+    help: 'Accepted transfers not yet in a block',
+    registers: [registry],
+    async collect() {
+      this.set(await pendingCount(sql).catch(() => Number.NaN));
+    },
+  });
+  new Gauge({
+    name: 'plasma_last_committed_block',
+    help: 'The highest child block confirmed on L1 (0 before the first)',
+    registers: [registry],
+    async collect() {
+      const latest = await latestCommittedBlock(sql).catch(() => null);
+      this.set(latest === null ? Number.NaN : Number(latest?.number ?? 0n));
+    },
+  });
 }
 
 /** Outermost middleware: labels by route pattern (never the raw path, which would explode cardinality). */

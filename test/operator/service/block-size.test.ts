@@ -51,4 +51,11 @@ t.test('a full block is built at once; a partial one waits for the interval', as
   await submit(slots[2]!);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   t.equal(await nextChildBlock(chain.rpc, chain.address), 2000n, 'the next partial block waits again');
+
+  // /metrics tells where block time goes and what is waiting
+  const metrics = await (await fetch(`${operator.url}/metrics`)).text();
+  for (const phase of ['claim', 'persist', 'commit']) t.match(metrics, new RegExp(`plasma_block_phase_seconds_count\\{phase="${phase}"\\} 1\\b`), `one ${phase} timed`);
+  t.match(metrics, /plasma_block_transfers_total 2\b/);
+  t.match(metrics, /plasma_pending_transfers 1\b/, 'the third transfer waits');
+  t.match(metrics, /plasma_last_committed_block 1000\b/);
 });
