@@ -7,9 +7,19 @@
  * (L1 or operator unreachable, a revert, a refused history) exits 1.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { Wallet, formatEther, getAddress, isAddress } from 'ethers';
-import type { Env } from '../operator/config.ts';
+import {
+  OptionReader as Reader,
+  checkAddress,
+  httpUrl,
+  isHexKey,
+  isSecp256k1Key,
+  normalizeKey,
+  splitArgv,
+  type Env,
+  type Flags,
+  type OptionSpec,
+} from '../operator/options.ts';
 import { errorMessage } from '../operator/log.ts';
 import { RpcError } from '../operator/chain/rpc.ts';
 import { ContractCallError } from '../client/l1/plasma-cash.ts';
@@ -27,15 +37,9 @@ export class CliError extends Error {
   }
 }
 
-export interface CliOption {
-  readonly flag: string;
-  readonly env?: string;
-  readonly help: string;
-  readonly default?: string;
-  readonly boolean?: boolean;
-  /** The value's name in --help, e.g. "<file>". */
-  readonly value?: string;
-}
+export type CliOption = OptionSpec;
+export type { Flags };
+export { optionsHelp } from '../operator/options.ts';
 
 /** The options every wallet and watch command takes. */
 export const CONNECTION_OPTIONS: readonly CliOption[] = [
@@ -52,18 +56,6 @@ export const CONNECTION_OPTIONS: readonly CliOption[] = [
 export const KEY_HELP = `The key: set PLASMA_WALLET_KEY (0x + 64 hex), or pass --keystore <file> with the password in
 PLASMA_KEYSTORE_PASSWORD or --password-file <file>. A key is never taken as a flag and never printed.`;
 
-export function optionsHelp(options: readonly CliOption[]): string {
-  return options
-    .map((o) => {
-      const name = `--${o.flag}${o.boolean ? '' : ` ${o.value ?? '<value>'}`}`;
-      const extra = [o.env, o.default === undefined ? undefined : `default ${o.default}`].filter(Boolean).join(', ');
-      return `  ${name.padEnd(30)} ${o.help}${extra ? ` [${extra}]` : ''}`;
-    })
-    .join('\n');
-}
-
-export type Flags = Readonly<Record<string, string | boolean | undefined>>;
-
 const KEY_FLAGS = ['--key', '--private-key', '--wallet-key', '--password'];
 
 /** Splits argv into flags and positionals; unknown flags are usage errors. */
@@ -73,13 +65,7 @@ export function parseCommandLine(argv: readonly string[], options: readonly CliO
     throw new CliError(`${keyFlag.split('=')[0]} is not accepted: keys and passwords are never taken as flags (they would show in ps and the shell history); set PLASMA_WALLET_KEY, or use --keystore with PLASMA_KEYSTORE_PASSWORD or --password-file`);
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(options.map((o) => [o.flag, { type: o.boolean ? 'boolean' : 'string' }] as const)),
-      strict: true,
-      allowPositionals: true,
-    });
-    return { flags: values as Flags, positionals };
+    return splitArgv(argv, options);
   } catch (error) {
     // node's messages span lines ("Unknown option '--x'. To specify a positional argument…"): keep the first sentence.
     const first = (error instanceof Error ? error.message : String(error)).split(/\.\s/)[0]!.replace(/\.$/, '');
@@ -87,75 +73,11 @@ export function parseCommandLine(argv: readonly string[], options: readonly CliO
   }
 }
 
-/** Reads options: a flag wins over its variable; blank counts as unset. */
-export class OptionReader {
-  readonly #flags: Flags;
-  readonly #env: Env;
-  readonly #options: ReadonlyMap<string, CliOption>;
-
+/** The shared reader, stopping at the first problem: a command prints one line and exits 2. */
+export class OptionReader extends Reader {
   constructor(flags: Flags, env: Env, options: readonly CliOption[]) {
-    this.#flags = flags;
-    this.#env = env;
-    this.#options = new Map(options.map((o) => [o.flag, o]));
+    super(flags, env, options, { stop: (message) => new CliError(message), integer: 'a whole number' });
   }
-
-  #option(flag: string): CliOption {
-    const option = this.#options.get(flag);
-    if (option === undefined) throw new Error(`unreachable: no option --${flag}`);
-    return option;
-  }
-
-  /** Where the value came from, for messages: "--contract" or "PLASMA_CONTRACT". */
-  source(flag: string): string {
-    const option = this.#option(flag);
-    return this.#flags[flag] === undefined && option.env !== undefined && this.#env[option.env] !== undefined ? option.env : `--${flag}`;
-  }
-
-  names(flag: string): string {
-    const option = this.#option(flag);
-    return option.env === undefined ? `--${flag}` : `--${flag} (or ${option.env})`;
-  }
-
-  given(flag: string): string | undefined {
-    const option = this.#option(flag);
-    const value = this.#flags[flag] ?? (option.env === undefined ? undefined : this.#env[option.env]);
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  }
-
-  string(flag: string): string | undefined {
-    return this.given(flag) ?? this.#option(flag).default;
-  }
-
-  /** A boolean flag, or its variable as 1/true/yes or 0/false/no. */
-  boolean(flag: string): boolean | undefined {
-    const value = this.#flags[flag];
-    if (typeof value === 'boolean') return value;
-    const option = this.#option(flag);
-    const text = option.env === undefined ? undefined : this.#env[option.env]?.trim().toLowerCase();
-    if (text === undefined || text === '') return undefined;
-    if (['1', 'true', 'yes'].includes(text)) return true;
-    if (['0', 'false', 'no'].includes(text)) return false;
-    throw new CliError(`${option.env} must be 1/true/yes or 0/false/no, got "${text}"`);
-  }
-
-  integer(flag: string, min: number, max: number): number {
-    const text = this.string(flag)!;
-    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new CliError(`${this.source(flag)} must be a whole number from ${min} to ${max}, got "${text}"`);
-    }
-    return value;
-  }
-}
-
-function httpUrl(reader: OptionReader, flag: string, value: string, what: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch {
-    // reported below
-  }
-  throw new CliError(`${reader.source(flag)} must be an http:// or https:// URL of ${what}, got "${value}"`);
 }
 
 export interface ConnectionConfig {
@@ -168,11 +90,10 @@ export interface ConnectionConfig {
 
 /** The connection options, validated (the key is read separately by `loadKey`). */
 export function connectionConfig(reader: OptionReader): ConnectionConfig {
-  const rpc = reader.given('l1-rpc');
-  if (rpc === undefined) throw new CliError(`${reader.names('l1-rpc')} is required: the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545`);
-  const contract = reader.given('contract');
-  if (contract === undefined) throw new CliError(`${reader.names('contract')} is required: the PlasmaCash address (printed by \`plasma deploy\` and by \`npm start\`)`);
-  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new CliError(`${reader.source('contract')} must be a 20-byte address (0x + 40 hex digits), got "${contract}"`);
+  // The reader throws at its first problem, so past each check the value is there and well-formed.
+  const rpc = reader.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545')!;
+  const contract = reader.required('contract', 'the PlasmaCash address (printed by `plasma deploy` and by `npm start`)')!;
+  checkAddress(reader, 'contract', contract);
   const fromBlock = reader.string('from-block')!;
   if (!/^\d+$/.test(fromBlock)) throw new CliError(`${reader.source('from-block')} must be an L1 block number, got "${fromBlock}"`);
   return {
@@ -183,9 +104,6 @@ export function connectionConfig(reader: OptionReader): ConnectionConfig {
     startBlock: BigInt(fromBlock),
   };
 }
-
-const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 async function readText(file: string, what: string, source: string): Promise<string> {
   try {
@@ -239,10 +157,9 @@ export async function loadKey(reader: OptionReader, env: Env): Promise<string> {
   if (inline === undefined || inline === '') {
     throw new CliError('a wallet key is required: set PLASMA_WALLET_KEY, or pass --keystore <file> (create one with `plasma wallet new-keystore --out <file>`)');
   }
-  if (!HEX_KEY.test(inline)) throw new CliError('PLASMA_WALLET_KEY must be 32 bytes of hex (0x + 64 hex digits); the value is not shown');
-  const key = (inline.startsWith('0x') ? inline : `0x${inline}`).toLowerCase();
-  const scalar = BigInt(key);
-  if (scalar === 0n || scalar >= SECP256K1_N) throw new CliError('PLASMA_WALLET_KEY is not a valid secp256k1 private key; the value is not shown');
+  if (!isHexKey(inline)) throw new CliError('PLASMA_WALLET_KEY must be 32 bytes of hex (0x + 64 hex digits); the value is not shown');
+  const key = normalizeKey(inline);
+  if (!isSecp256k1Key(key)) throw new CliError('PLASMA_WALLET_KEY is not a valid secp256k1 private key; the value is not shown');
   return key;
 }
 

@@ -6,8 +6,23 @@
  * The operator key is held as a non-enumerable property, so logging or JSON-encoding the config never shows it.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Address, Hex } from '../client/protocol/index.ts';
+import {
+  OptionReader,
+  checkAddress,
+  httpUrl,
+  isHexAddress,
+  isHexKey,
+  isSecp256k1Key,
+  normalizeKey,
+  optionsHelp,
+  splitArgv,
+  type Env,
+  type Flags,
+  type OptionSpec,
+} from './options.ts';
+
+export type { Env };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -34,8 +49,6 @@ export interface OperatorConfig {
   readonly logLevel: LogLevel;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
 /** Bad flags or variables; `problems` holds one line per problem. */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -46,16 +59,8 @@ export class ConfigError extends Error {
   }
 }
 
-interface Option {
-  readonly flag: string;
-  readonly env?: string;
-  readonly help: string;
-  readonly default?: string;
-  readonly boolean?: boolean;
-}
-
 /** Every option of `plasma operator`, in the order --help lists them. */
-export const OPERATOR_OPTIONS: readonly Option[] = [
+export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'l1-rpc', env: 'PLASMA_L1_RPC', help: 'JSON-RPC URL of the L1 node (required)' },
   { flag: 'contract', env: 'PLASMA_CONTRACT', help: 'address of the PlasmaCash contract (required)' },
   { flag: 'operator-key', env: 'PLASMA_OPERATOR_KEY', help: 'private key (0x + 64 hex) that signs submitBlock; prefer the variable or the file' },
@@ -78,110 +83,30 @@ export const OPERATOR_OPTIONS: readonly Option[] = [
 ];
 
 export function operatorHelp(): string {
-  const lines = OPERATOR_OPTIONS.map((o) => {
-    const name = `--${o.flag}${o.boolean ? '' : ' <value>'}`;
-    const extra = [o.env, o.default === undefined ? undefined : `default ${o.default}`].filter(Boolean).join(', ');
-    return `  ${name.padEnd(30)} ${o.help}${extra ? ` [${extra}]` : ''}`;
-  });
   return `Usage: plasma operator [options]
 
 Runs the Plasma Cash operator: follows PlasmaCash on L1, accepts signed transfers over HTTP, builds a child
 block every --block-interval-ms and commits its root to L1, serves every coin's history.
 
 Options (a flag wins over its environment variable):
-${lines.join('\n')}
+${optionsHelp(OPERATOR_OPTIONS)}
 `;
 }
 
-type Raw = Record<string, string | boolean | undefined>;
-
-function parseFlags(argv: readonly string[], options: readonly Option[]): Raw {
+function parseFlags(argv: readonly string[], options: readonly OptionSpec[]): Flags {
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(options.map((o) => [o.flag, { type: o.boolean ? 'boolean' : 'string' }] as const)),
-      strict: true,
-      allowPositionals: true,
-    });
+    const { flags, positionals } = splitArgv(argv, options);
     if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
-    return values as Raw;
+    return flags;
   } catch (error) {
     throw new ConfigError([`${error instanceof Error ? error.message : String(error)}; see --help`]);
   }
 }
 
-/** Reads options in turn; each read records a problem instead of throwing. */
-class Reader {
-  readonly problems: string[] = [];
-  readonly #flags: Raw;
-  readonly #env: Env;
-  readonly #options: ReadonlyMap<string, Option>;
+/** A reader that records every problem, so that ConfigError can list them all at once. */
+const collectingReader = (flags: Flags, env: Env, options: readonly OptionSpec[]) => new OptionReader(flags, env, options, { integer: 'an integer' });
 
-  constructor(flags: Raw, env: Env, options: readonly Option[]) {
-    this.#flags = flags;
-    this.#env = env;
-    this.#options = new Map(options.map((o) => [o.flag, o]));
-  }
-
-  /** Where a value came from, for messages: "--port" or "PLASMA_HTTP_PORT". */
-  source(flag: string): string {
-    const option = this.#options.get(flag)!;
-    return this.#flags[flag] === undefined && option.env !== undefined && this.#env[option.env] !== undefined ? option.env : `--${flag}`;
-  }
-
-  names(flag: string): string {
-    const option = this.#options.get(flag)!;
-    return option.env === undefined ? `--${flag}` : `--${flag} (or ${option.env})`;
-  }
-
-  given(flag: string): string | undefined {
-    const option = this.#options.get(flag)!;
-    const value = this.#flags[flag] ?? (option.env === undefined ? undefined : this.#env[option.env]);
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  }
-
-  string(flag: string): string | undefined {
-    return this.given(flag) ?? this.#options.get(flag)!.default;
-  }
-
-  required(flag: string, what: string): string | undefined {
-    const value = this.given(flag);
-    if (value === undefined) this.problems.push(`${this.names(flag)} is required: ${what}`);
-    return value;
-  }
-
-  integer(flag: string, min: number, max: number): number {
-    const text = this.string(flag)!;
-    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      this.problems.push(`${this.source(flag)} must be an integer from ${min} to ${max}, got "${text}"`);
-      return min;
-    }
-    return value;
-  }
-
-  fail(message: string): void {
-    this.problems.push(message);
-  }
-}
-
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-function httpUrl(reader: Reader, flag: string, value: string | undefined): string {
-  if (value === undefined) return '';
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch {
-    // reported below
-  }
-  reader.fail(`${reader.source(flag)} must be an http:// or https:// URL of an L1 node, got "${value}"`);
-  return '';
-}
-
-function readKey(reader: Reader, readFile: (path: string) => string): Hex {
+function readKey(reader: OptionReader, readFile: (path: string) => string): Hex {
   const inline = reader.given('operator-key');
   const file = reader.given('operator-key-file');
   if (inline !== undefined && file !== undefined) {
@@ -204,13 +129,12 @@ function readKey(reader: Reader, readFile: (path: string) => string): Hex {
     return '0x';
   }
   // The value itself is never echoed: it may be a real key with a typo.
-  if (!HEX_KEY.test(text)) {
+  if (!isHexKey(text)) {
     reader.fail(`the operator key from ${source} must be 32 bytes of hex (0x + 64 hex digits); the value is not shown`);
     return '0x';
   }
-  const key = (text.startsWith('0x') ? text : `0x${text}`).toLowerCase() as Hex;
-  const scalar = BigInt(key);
-  if (scalar === 0n || scalar >= SECP256K1_N) reader.fail(`the operator key from ${source} is not a valid secp256k1 private key`);
+  const key = normalizeKey(text);
+  if (!isSecp256k1Key(key)) reader.fail(`the operator key from ${source} is not a valid secp256k1 private key`);
   return key;
 }
 
@@ -226,13 +150,11 @@ export interface ParseOptions {
 export function parseOperatorConfig(argv: readonly string[], env: Env, options: ParseOptions = {}): OperatorConfig | 'help' {
   const flags = parseFlags(argv, OPERATOR_OPTIONS);
   if (flags['help'] === true) return 'help';
-  const r = new Reader(flags, env, OPERATOR_OPTIONS);
+  const r = collectingReader(flags, env, OPERATOR_OPTIONS);
 
-  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'));
+  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'), 'an L1 node');
   const contractText = r.required('contract', 'the PlasmaCash address printed by `plasma deploy`');
-  if (contractText !== undefined && !HEX_ADDRESS.test(contractText)) {
-    r.fail(`${r.source('contract')} must be a 20-byte address (0x + 40 hex digits), got "${contractText}"`);
-  }
+  checkAddress(r, 'contract', contractText);
   const operatorKey = readKey(r, options.readFile ?? ((path) => readFileSync(path, 'utf8')));
 
   let database: DatabaseConfig;
@@ -319,7 +241,7 @@ export interface DeployConfig {
   readonly challengeBondWei?: bigint;
 }
 
-export const DEPLOY_OPTIONS: readonly Option[] = [
+export const DEPLOY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'l1-rpc', env: 'PLASMA_L1_RPC', help: 'JSON-RPC URL of the L1 node (required)' },
   { flag: 'deployer-key', env: 'PLASMA_DEPLOYER_KEY', help: 'private key that pays for the deployment (required)' },
   { flag: 'operator', help: 'address allowed to submit blocks [default: the deployer]' },
@@ -343,12 +265,12 @@ ${DEPLOY_OPTIONS.map((o) => `  --${o.flag}${o.boolean ? '' : ' <value>'}`.padEnd
 export function parseDeployConfig(argv: readonly string[], env: Env): DeployConfig | 'help' {
   const flags = parseFlags(argv, DEPLOY_OPTIONS);
   if (flags['help'] === true) return 'help';
-  const r = new Reader(flags, env, DEPLOY_OPTIONS);
-  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'));
+  const r = collectingReader(flags, env, DEPLOY_OPTIONS);
+  const l1Rpc = httpUrl(r, 'l1-rpc', r.required('l1-rpc', 'the JSON-RPC URL of the L1 node, e.g. http://127.0.0.1:8545'), 'an L1 node');
   const keyText = r.required('deployer-key', 'the key of an account with ETH for gas');
-  if (keyText !== undefined && !HEX_KEY.test(keyText)) r.fail(`${r.source('deployer-key')} must be 32 bytes of hex (0x + 64 hex digits); the value is not shown`);
+  if (keyText !== undefined && !isHexKey(keyText)) r.fail(`${r.source('deployer-key')} must be 32 bytes of hex (0x + 64 hex digits); the value is not shown`);
   const operator = r.given('operator');
-  if (operator !== undefined && !HEX_ADDRESS.test(operator)) r.fail(`--operator must be an address (0x + 40 hex digits), got "${operator}"`);
+  if (operator !== undefined && !isHexAddress(operator)) r.fail(`--operator must be an address (0x + 40 hex digits), got "${operator}"`);
   const amount = (flag: string): bigint | undefined => {
     const text = r.given(flag);
     if (text === undefined) return undefined;
@@ -363,7 +285,6 @@ export function parseDeployConfig(argv: readonly string[], env: Env): DeployConf
   const config: Record<string, unknown> = { l1Rpc };
   if (operator !== undefined) config['operator'] = operator.toLowerCase();
   for (const [name, value] of Object.entries(periods)) if (value !== undefined) config[name] = value;
-  const key = (keyText!.startsWith('0x') ? keyText! : `0x${keyText!}`).toLowerCase();
-  Object.defineProperty(config, 'deployerKey', { value: key, enumerable: false });
+  Object.defineProperty(config, 'deployerKey', { value: normalizeKey(keyText!), enumerable: false });
   return Object.freeze(config) as unknown as DeployConfig;
 }
