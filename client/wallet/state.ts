@@ -37,8 +37,8 @@ export interface StoredCoin {
   lost?: { readonly nonce: bigint; readonly reason: string };
   /**
    * L1 no longer holds this coin's deposit as the wallet recorded it: a reorg took the deposit transaction back
-   * (the slot is empty, or holds another deposit). Nothing is sent, exited or claimed for the coin while this is
-   * set; it is cleared if the deposit comes back.
+   * (the slot is empty, or holds another deposit). The wallet neither sends nor exits the coin while this is set
+   * (the watcher still verifies it and still challenges exits of it); it is cleared if the deposit comes back.
    */
   depositGone?: { readonly at: number; readonly reason: string };
 }

@@ -253,7 +253,7 @@ export class Watcher {
   async #verifyOwnedCoins(l1Block: bigint): Promise<void> {
     const state = await this.wallet.store.read();
     for (const coin of Object.values(state.coins)) {
-      if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined || coin.depositGone !== undefined) continue;
+      if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined) continue;
       // A coin frozen by proof that the operator cheated stays frozen; one frozen because proofs were missing
       // keeps being checked, and thaws when they arrive and verify.
       if (coin.frozen !== undefined && !MISSING.has(coin.frozen.code)) continue;
@@ -442,9 +442,10 @@ export class Watcher {
   }
 
   async #challengeExit(state: WalletState, exit: TrackedExit, record: ExitRecord, head: { number: bigint; timestamp: bigint }, challengeBond: bigint, responsePeriod: bigint): Promise<void> {
-    const known = state.coins[exit.slot.toString()];
-    // a coin whose deposit a reorg took back: the exit is of whatever the slot holds now, not of our history
-    const coin = known?.depositGone === undefined ? known : undefined;
+    // Even for a coin marked depositGone: were the mark wrong (a node answering from a stale block), skipping the
+    // challenge could lose the coin; were it right, a challenge from a history L1 no longer has fails its gas
+    // estimate and costs nothing.
+    const coin = state.coins[exit.slot.toString()];
     const revealed = Object.values(state.revealed).filter((r) => r.slot === exit.slot);
     await this.#checkExit(exit, record, head.number);
     // Within a response period of the end, a claim cannot wait for late proofs any longer.
