@@ -402,6 +402,18 @@ export class Watcher {
     const { deposit } = coin;
     const same = record.depositBlock === deposit.block && record.depositor === deposit.owner.toLowerCase() && record.denomination === deposit.denomination;
     if (same === (coin.depositGone === undefined)) return;
+    // This wallet's own deposit re-mined with another record (same depositor and nonce, so the same slot), in a
+    // block the cursor had already passed: take the coin as L1 records it. Only while the coin is nothing but
+    // that deposit, so an RPC node's word never erases a verified chain of transfers.
+    if (!same && record.depositBlock !== 0n && record.depositor === this.#me && coin.chain.length === 0 && coin.role === 'owner' && coin.inFlight === undefined) {
+      const event = { slot: coin.slot, block: record.depositBlock, depositor: record.depositor, denomination: record.denomination, kind: record.kind, token: record.token, tokenId: record.tokenId };
+      await this.wallet.store.update((state) => {
+        if (state.coins[coin.slot.toString()]?.chain.length !== 0) return;
+        recordOwnDeposit(state, event);
+        this.#log({ event: 'deposit_replaced', slot: coin.slot, block: record.depositBlock, reason: `L1 now records this wallet's deposit in slot ${coin.slot} at block ${record.depositBlock} (${record.denomination}), not at block ${deposit.block}: a reorg re-mined it` });
+      });
+      return;
+    }
     const reason = same
       ? 'the deposit is on L1 again'
       : record.depositBlock === 0n

@@ -46,6 +46,8 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
   /** Transfers accepted since the last claim, as told by noteAccepted: a hint (pending rows are the truth). */
   let acceptedSinceClaim = 0;
   const blockIsFull = (): boolean => acceptedSinceClaim >= config.blockSize;
+  /** A failed pass waits the interval before the next, even with a full block waiting (no hot retry loop). */
+  let lastPassFailed = false;
 
   const reportFailure = (error: unknown): void => {
     needResume = true;
@@ -96,14 +98,18 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
     timer = undefined;
     const done = waiters;
     waiters = [];
+    lastPassFailed = false;
     running = pass()
-      .catch(reportFailure)
+      .catch((error: unknown) => {
+        lastPassFailed = true;
+        reportFailure(error);
+      })
       .finally(() => {
         running = undefined;
         void (inFlight ?? Promise.resolve()).finally(() => {
           for (const resolve of done) resolve();
         });
-        if (!stopped) timer = setTimeout(tick, blockIsFull() ? 0 : config.blockIntervalMs);
+        if (!stopped) timer = setTimeout(tick, blockIsFull() && !lastPassFailed ? 0 : config.blockIntervalMs);
       });
   };
   timer = setTimeout(tick, 0);
@@ -111,8 +117,8 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
   return {
     noteAccepted(count: number): void {
       acceptedSinceClaim += count;
-      // between passes: start the next one now instead of at the end of the interval
-      if (blockIsFull() && running === undefined && timer !== undefined && !stopped) {
+      // between passes: start the next one now instead of at the end of the interval (not right after a failure)
+      if (blockIsFull() && !lastPassFailed && running === undefined && timer !== undefined && !stopped) {
         clearTimeout(timer);
         timer = setTimeout(tick, 0);
       }

@@ -62,14 +62,23 @@ export function createMetrics(sql?: Sql): Metrics {
   };
 }
 
-/** Gauges read from Postgres when /metrics is scraped (a failed read leaves them unset; /v1/status says why). */
+/** How long a scrape waits for Postgres: a scrape must answer even when the database does not (NaN then). */
+const GAUGE_READ_MS = 1000;
+
+function within<T>(read: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), GAUGE_READ_MS)));
+  return Promise.race([read.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+}
+
+/** Gauges read from Postgres when /metrics is scraped (NaN when the read fails or is late; /v1/status says why). */
 function registerStoreGauges(sql: Sql, registry: Registry): void {
   new Gauge({
     name: 'plasma_pending_transfers',
     help: 'Accepted transfers not yet in a block',
     registers: [registry],
     async collect() {
-      this.set(await pendingCount(sql).catch(() => Number.NaN));
+      this.set((await within(pendingCount(sql))) ?? Number.NaN);
     },
   });
   new Gauge({
@@ -77,8 +86,8 @@ function registerStoreGauges(sql: Sql, registry: Registry): void {
     help: 'The highest child block confirmed on L1 (0 before the first)',
     registers: [registry],
     async collect() {
-      const latest = await latestCommittedBlock(sql).catch(() => null);
-      this.set(latest === null ? Number.NaN : Number(latest?.number ?? 0n));
+      const latest = await within(latestCommittedBlock(sql).then((block) => block ?? null));
+      this.set(latest === undefined ? Number.NaN : Number(latest?.number ?? 0n));
     },
   });
 }
