@@ -1,6 +1,6 @@
 // Review of the two-step block write (claim, then persist): races between a claim and whatever runs between
 // its select and its move. A claim is made to pause after its select (pausingSql) while the race is played out.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Sql } from 'postgres';
 import { verifyProof } from '../../../client/protocol/index.ts';
 import { claimNextBlock } from '../../../operator/block/builder.ts';
@@ -56,15 +56,21 @@ function pausedBuilder(store: Store) {
   return { claiming: claimNextBlock(builder, { maxTransactions: 10 }), paused, release };
 }
 
+/** A coin at `slot` with a pending spend T1, and a claim that has chosen T1 and is paused there. */
+async function claimPausedAfterChoosing(t: Test, label: string, slot: bigint) {
+  const store = await createTestStore(t, label);
+  await coinWithPendingSpend(store, slot);
+  const builder = pausedBuilder(store);
+  await builder.paused;
+  return { store, builder };
+}
+
 // Finding 1 (HIGH): with the claim's select unlocked, a second builder could take T1 first and the coin's next
 // spend T2 could be accepted into the slot; the first builder's move (by slot) then stored T2 under a root built
 // from T1's digest. The select locks its rows: the second builder waits, and then finds nothing to take.
 t.test('two builders on one database: the second waits for the rows the first chose, and never stores a spend under another\'s leaf', async (t) => {
-  const store = await createTestStore(t, 'reviewclaim');
   const slot = 7n;
-  await coinWithPendingSpend(store, slot);
-  const first = pausedBuilder(store);
-  await first.paused; // it chose T1
+  const { store, builder: first } = await claimPausedAfterChoosing(t, 'reviewclaim', slot);
 
   let secondDone = false;
   const second = claimNextBlock(store, { maxTransactions: 10 }).finally(() => (secondDone = true));
@@ -88,11 +94,8 @@ t.test('two builders on one database: the second waits for the rows the first ch
 // Finding 2 (LOW): the claim's move did not re-check the coin's state, so a coin whose exit the follower recorded
 // between the select and the move still had its spend included (§4: an exiting coin takes no transfer).
 t.test('a coin that starts exiting while a block is claimed takes no transfer: the claim rolls back and the next one leaves it out', async (t) => {
-  const store = await createTestStore(t, 'reviewclaim_exit');
   const slot = 9n;
-  await coinWithPendingSpend(store, slot);
-  const builder = pausedBuilder(store);
-  await builder.paused; // it chose T1
+  const { store, builder } = await claimPausedAfterChoosing(t, 'reviewclaim_exit', slot);
   await store.sql`update coins set state = 'exiting' where slot = ${slotToDb(slot)}::int8`; // as the follower does on ExitStarted
   builder.release();
   await t.rejects(builder.claiming, /started exiting while the block was claimed/);
