@@ -4,12 +4,10 @@
 // test asserts on L1 who ends up with each coin and each bond.
 import t, { type Test } from 'tap';
 import { parseEther } from 'ethers';
-import type { Transaction } from '../../client/protocol/index.ts';
-import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { advance, bondsCredited, lower, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
+import { advance, bondsCredited, forgeTheftAndExit, lower, startSystem, until, userOf } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 const ONE = parseEther('1');
@@ -46,15 +44,7 @@ t.test('withholding a block that hides a forged spend: the owner freezes, challe
 
   const b1 = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
   proxy.withholdBlock(b1);
-  const mallory = lower(userOf(system, 3).address);
-  const forged: Transaction = { slot, prevBlock: deposit, denomination: ONE, newOwner: mallory };
-  await system.forceInclude(forged, await signAs(system, 3, forged));
-  await system.waitForBlock(b1);
-  const exiting: Transaction = { slot, prevBlock: b1, denomination: ONE, newOwner: lower(userOf(system, 4).address) };
-  const exitingSignature = await signAs(system, 3, exiting);
-  await system.forceInclude(exiting, exitingSignature);
-  await system.waitForBlock(b1 + 1000n);
-  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b1), b1, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b1 + 1000n), b1 + 1000n, { value: EXIT_BOND })).wait();
+  t.match(await forgeTheftAndExit(system, slot, deposit, ONE), { forgedBlock: b1 }, 'the forged spend is in the withheld block');
 
   await until('alice\'s challenge', async () => watcher.lines.some((l) => l['action'] === 'challengeBefore' && l['l1Transaction'] !== undefined));
   await until('alice\'s coin frozen for the withheld block', async () => watcher.lines.some((l) => l['action'] === 'freeze' && /proof_withheld at block/.test(String(l['reason']))));

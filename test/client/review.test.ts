@@ -7,7 +7,7 @@ import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { decideChallenge } from '../../client/watcher/decide.ts';
 import { ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
-import { lower, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
+import { forgeTheftAndExit, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
 
 // Finding 4: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
 // claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
@@ -87,18 +87,7 @@ t.test('a transfer revealed by a response sent through a contract is still claim
   // alice pays bob; bob never gets the history (the operator withholds it from him).
   await alice.send(slot, bob.address);
   const b1 = (await alice.coins())[0]!.lastTransactionBlock;
-  const mallory = lower(userOf(system, 3).address);
-  const accomplice = lower(userOf(system, 4).address);
-  const forged: Transaction = { slot, prevBlock: b1, denomination: ONE, newOwner: mallory };
-  await system.forceInclude(forged, await signAs(system, 3, forged));
-  const b2 = b1 + 1000n;
-  await system.waitForBlock(b2);
-  const exiting: Transaction = { slot, prevBlock: b2, denomination: ONE, newOwner: accomplice };
-  const exitingSignature = await signAs(system, 3, exiting);
-  await system.forceInclude(exiting, exitingSignature);
-  const b3 = b2 + 1000n;
-  await system.waitForBlock(b3);
-  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b2), b2, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b3), b3, { value: EXIT_BOND })).wait();
+  await forgeTheftAndExit(system, slot, b1, ONE);
 
   const watcher = system.watcher(bob);
   watcher.start();
@@ -179,18 +168,7 @@ t.test('a revealed transfer of a coin the wallet held before is adopted and exit
   await carol.send(slot, bob.address);
   const b3 = (await carol.coins())[0]!.lastTransactionBlock;
   // The operator forges bob → mallory; mallory pays her accomplice, who exits.
-  const mallory = lower(userOf(system, 3).address);
-  const accomplice = lower(userOf(system, 4).address);
-  const forged: Transaction = { slot, prevBlock: b3, denomination: ONE, newOwner: mallory };
-  await system.forceInclude(forged, await signAs(system, 3, forged));
-  const b4 = b3 + 1000n;
-  await system.waitForBlock(b4);
-  const exiting: Transaction = { slot, prevBlock: b4, denomination: ONE, newOwner: accomplice };
-  const exitingSignature = await signAs(system, 3, exiting);
-  await system.forceInclude(exiting, exitingSignature);
-  const b5 = b4 + 1000n;
-  await system.waitForBlock(b5);
-  await (await system.chain.contract(userOf(system, 4)).getFunction('startExit')(transactionArgument(forged), await proofOf(system, slot, b4), b4, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, b5), b5, { value: EXIT_BOND })).wait();
+  await forgeTheftAndExit(system, slot, b3, ONE);
 
   // alice claims carol never spent bob → carol; the thief answers with carol → bob and so reveals it.
   const plasma = system.chain.contract();

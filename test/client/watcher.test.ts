@@ -6,7 +6,7 @@ import { depositTransaction, type Address, type Hex, type Transaction } from '..
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { advance, bondsCredited, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
+import { advance, bondsCredited, forgeTheftAndExit, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 
@@ -101,21 +101,8 @@ t.test('challengeBefore: the operator forges a history; the depositor\'s watcher
   await alice.waitForCoin(slot);
   const deposit = (await alice.coins())[0]!.depositBlock;
 
-  // mallory (user 3) forges alice → mallory without alice's key, then spends it to her accomplice (user 4).
-  const mallory = lower(userOf(system, 3).address);
-  const accomplice = lower(userOf(system, 4).address);
-  const forged: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: mallory };
-  const forgedSignature = await signAs(system, 3, forged);
-  await system.forceInclude(forged, forgedSignature);
-  const next = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
-  await system.waitForBlock(next);
-  const b1 = next;
-  const exiting: Transaction = { slot, prevBlock: b1, denomination: parseEther('1'), newOwner: accomplice };
-  const exitingSignature = await signAs(system, 3, exiting);
-  await system.forceInclude(exiting, exitingSignature);
-  await system.waitForBlock(b1 + 1000n);
-  const b2 = b1 + 1000n;
-  await startExitAs(system, 4, { tx: forged, proof: await proofOf(system, slot, b1), block: b1 }, { tx: exiting, signature: exitingSignature, proof: await proofOf(system, slot, b2), block: b2 });
+  // mallory (user 3) forges alice → mallory without alice's key, then spends it to her accomplice (user 4), who exits.
+  await forgeTheftAndExit(system, slot, deposit, parseEther('1'));
 
   const watcher = system.watcher(alice);
   watcher.start();
@@ -176,18 +163,7 @@ t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher
   // alice pays bob, but bob never gets the coin's history (the operator withholds it from him).
   const b1 = await transfer(alice, bob.address, slot);
   // The operator forges bob → mallory (signed by mallory), mallory pays her accomplice, who exits.
-  const mallory = lower(userOf(system, 3).address);
-  const accomplice = lower(userOf(system, 4).address);
-  const forged: Transaction = { slot, prevBlock: b1, denomination: parseEther('1'), newOwner: mallory };
-  await system.forceInclude(forged, await signAs(system, 3, forged));
-  const b2 = b1 + 1000n;
-  await system.waitForBlock(b2);
-  const exiting: Transaction = { slot, prevBlock: b2, denomination: parseEther('1'), newOwner: accomplice };
-  const exitingSignature = await signAs(system, 3, exiting);
-  await system.forceInclude(exiting, exitingSignature);
-  const b3 = b2 + 1000n;
-  await system.waitForBlock(b3);
-  await startExitAs(system, 4, { tx: forged, proof: await proofOf(system, slot, b2), block: b2 }, { tx: exiting, signature: exitingSignature, proof: await proofOf(system, slot, b3), block: b3 });
+  await forgeTheftAndExit(system, slot, b1, parseEther('1'));
 
   const watcher = system.watcher(bob);
   watcher.start();

@@ -59,6 +59,26 @@ async function setup(t: Test, label: string, l1Url: (anvil: string) => Promise<s
   return { chain, operator, load, store, dbUrl };
 }
 
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/**
+ * The end of every scenario: the operator must still be running; then the load is drained and the end state
+ * checked (every accepted transfer committed, L1 = Postgres). `figures` is read after the drain.
+ */
+async function finish({ chain, operator, load, store }: Setup, problems: string[], figures: () => Record<string, number | string>): Promise<ScenarioReport> {
+  if (operator.child.exitCode !== null) {
+    problems.push(`the operator exited (code ${operator.child.exitCode}); its last log lines:\n${operator.stderr().trim().split('\n').slice(-8).join('\n')}`);
+    return { problems, figures: {} };
+  }
+  const drainMs = await drain(load, store.sql);
+  const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
+  problems.push(...end.problems);
+  return {
+    problems,
+    figures: { ...figures(), acceptedTotal: load.accepted.size, drainMs, blocks: end.blocks, transfersInBlocks: end.transfersInBlocks },
+  };
+}
+
 /**
  * L1 unreachable for `outageMs`: the first part refused (node down), the last `blackholeMs` of it silently
  * dropped (connections accepted, never answered). The operator must keep accepting transfers, answer
@@ -66,10 +86,11 @@ async function setup(t: Test, label: string, l1Url: (anvil: string) => Promise<s
  */
 export async function l1OutageScenario(t: Test, options: { outageMs: number; blackholeMs: number }): Promise<ScenarioReport> {
   let proxy: TcpProxy | undefined;
-  const { chain, operator, load, store } = await setup(t, 'fault_l1', async (anvil) => {
+  const system = await setup(t, 'fault_l1', async (anvil) => {
     proxy = await TcpProxy.start(anvil);
     return proxy.url;
   }, undefined, 6);
+  const { chain, operator, load } = system;
   t.teardown(() => proxy!.stop());
   const problems: string[] = [];
   load.start();
@@ -111,28 +132,14 @@ export async function l1OutageScenario(t: Test, options: { outageMs: number; bla
     await sleep(50);
   }
   if (Number.isNaN(recoveryMs)) problems.push('no block reached L1 within 60 s of L1 coming back');
-  if (operator.child.exitCode !== null) {
-    problems.push(`the operator exited (code ${operator.child.exitCode}); its last log lines:\n${operator.stderr().trim().split('\n').slice(-8).join('\n')}`);
-    return { problems, figures: {} };
-  }
-  const drainMs = await drain(load, store.sql);
-  const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
-  problems.push(...end.problems);
-  return {
-    problems,
-    figures: {
-      outageMs: options.outageMs,
-      blackholeMs: options.blackholeMs,
-      acceptedDuringOutage: acceptedDuring,
-      acceptedTotal: load.accepted.size,
-      statusChecks,
-      statusWorstMs: statusWorst,
-      firstCommitAfterRecoveryMs: recoveryMs,
-      drainMs,
-      blocks: end.blocks,
-      transfersInBlocks: end.transfersInBlocks,
-    },
-  };
+  return finish(system, problems, () => ({
+    outageMs: options.outageMs,
+    blackholeMs: options.blackholeMs,
+    acceptedDuringOutage: acceptedDuring,
+    statusChecks,
+    statusWorstMs: statusWorst,
+    firstCommitAfterRecoveryMs: recoveryMs,
+  }));
 }
 
 /** The PostgreSQL server binaries of this machine (initdb, pg_ctl), or undefined. */
@@ -205,7 +212,8 @@ export async function postgresRestartScenario(t: Test, options: { cycles: number
   await admin.unsafe('create database plasma');
   await admin.end();
   const dbUrl = cluster.url.replace(/\/postgres$/, '/plasma');
-  const { chain, operator, load, store } = await setup(t, 'fault_pg', async (anvil) => anvil, dbUrl);
+  const system = await setup(t, 'fault_pg', async (anvil) => anvil, dbUrl);
+  const { operator, load } = system;
   const problems: string[] = [];
   const statuses = new Map<string, number>();
   let probing = true;
@@ -245,26 +253,12 @@ export async function postgresRestartScenario(t: Test, options: { cycles: number
     if (key !== '200' && key !== '503 database_unavailable') problems.push(`answered ${key} ×${statuses.get(key)} around the restarts`);
   }
   if (!statuses.has('503 database_unavailable')) problems.push('no request saw Postgres down (503 database_unavailable)');
-  if (operator.child.exitCode !== null) {
-    problems.push(`the operator exited (code ${operator.child.exitCode}); its last log lines:\n${operator.stderr().trim().split('\n').slice(-8).join('\n')}`);
-    return { problems, figures: {} };
-  }
-  const drainMs = await drain(load, store.sql);
-  const end = await checkEndState({ url: operator.url, rpc: chain.rpc, contract: chain.address, domain: chain.domain, sql: store.sql, load });
-  problems.push(...end.problems);
-  return {
-    problems,
-    figures: {
-      probeWorstMs,
-      driverCrashesSurvived: (operator.stderr().match(/porsager\/postgres#1066/g) ?? []).length,
-      cycles: options.cycles,
-      downMs: options.downMs,
-      firstAcceptAfterRestartMsMax: Math.max(...recoveries),
-      answersAround: JSON.stringify(Object.fromEntries(statuses)),
-      acceptedTotal: load.accepted.size,
-      drainMs,
-      blocks: end.blocks,
-      transfersInBlocks: end.transfersInBlocks,
-    },
-  };
+  return finish(system, problems, () => ({
+    probeWorstMs,
+    driverCrashesSurvived: (operator.stderr().match(/porsager\/postgres#1066/g) ?? []).length,
+    cycles: options.cycles,
+    downMs: options.downMs,
+    firstAcceptAfterRestartMsMax: Math.max(...recoveries),
+    answersAround: JSON.stringify(Object.fromEntries(statuses)),
+  }));
 }

@@ -7,13 +7,14 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { Wallet } from 'ethers';
 import { signTransaction, transactionDigest, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { Watcher, type WatcherOptions } from '../../client/watcher/watcher.ts';
 import { createLog } from '../../operator/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/service.ts';
 import { hexBody, slotToDb } from '../../operator/db/codec.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
-import { startTestChain, testOperatorConfig, type TestChain } from './anvil.ts';
+import { EXIT_BOND, startTestChain, testOperatorConfig, type TestChain } from './anvil.ts';
 
 export interface TestSystem {
   readonly chain: TestChain;
@@ -99,6 +100,26 @@ export async function proofOf(system: TestSystem, slot: bigint, block: bigint): 
     const response = await fetch(`${system.operator.url}/v1/coins/${slot}/proofs/${block}`);
     return response.ok ? ((await response.json()) as { proof: Hex }).proof : undefined;
   });
+}
+
+/**
+ * The theft most attack tests end in: the operator includes, in the next child block, mallory's (user 3) transfer
+ * of `slot` after `prevBlock` to herself, signed by her and not by the owner; mallory pays it on to her accomplice
+ * (user 4) in the block after, and the accomplice starts an exit from the two. Resolves with the two blocks.
+ */
+export async function forgeTheftAndExit(system: TestSystem, slot: bigint, prevBlock: bigint, denomination: bigint): Promise<{ forgedBlock: bigint; exitBlock: bigint }> {
+  const forgedBlock = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
+  const forged: Transaction = { slot, prevBlock, denomination, newOwner: lower(userOf(system, 3).address) };
+  await system.forceInclude(forged, await signAs(system, 3, forged));
+  await system.waitForBlock(forgedBlock);
+  const exitBlock = forgedBlock + 1000n;
+  const exiting: Transaction = { slot, prevBlock: forgedBlock, denomination, newOwner: lower(userOf(system, 4).address) };
+  const exitingSignature = await signAs(system, 3, exiting);
+  await system.forceInclude(exiting, exitingSignature);
+  await system.waitForBlock(exitBlock);
+  const startExit = system.chain.contract(userOf(system, 4)).getFunction('startExit');
+  await (await startExit(transactionArgument(forged), await proofOf(system, slot, forgedBlock), forgedBlock, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, exitBlock), exitBlock, { value: EXIT_BOND })).wait();
+  return { forgedBlock, exitBlock };
 }
 
 /** Moves anvil's clock on by `seconds` and mines a block at the new time. */
