@@ -9,7 +9,7 @@
  * its tree from the stored leaves (the same leaves give the same root) and persists it. Only a 'persisted'
  * block goes to L1 (committer.ts). One builder runs at a time.
  */
-import { CHILD_BLOCK_INTERVAL, EMPTY_ROOT, type Hash } from '../../client/protocol/index.ts';
+import { EMPTY_ROOT, type Hash } from '../../client/protocol/index.ts';
 import type { ClaimedBlock, Store } from '../db/store.ts';
 import { buildBlockTree, type BlockTree } from './tree-workers.ts';
 
@@ -30,12 +30,6 @@ export interface ClaimedBuild {
   readonly number: bigint;
   readonly txCount: number;
   persist(): Promise<BuiltBlock>;
-}
-
-/** The number the contract will accept next, as the database knows it: last stored child block + 1000. */
-export async function nextBlockNumber(store: Store): Promise<bigint> {
-  const [row] = await store.sql<{ last: string | null }[]>`select max(number) as last from blocks`;
-  return row?.last == null ? CHILD_BLOCK_INTERVAL : BigInt(row.last) + CHILD_BLOCK_INTERVAL;
 }
 
 /**

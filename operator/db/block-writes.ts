@@ -10,7 +10,7 @@
  * insertBlock writes a block that arrives complete (root and proofs known: tests, benchmarks, tools) in one step.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import type { Hash, Hex, Transaction } from '../../client/protocol/index.ts';
+import { CHILD_BLOCK_INTERVAL, type Hash, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { hexBody, slotFromDb, slotToDb, toBuffer } from './codec.ts';
 import { copyIn } from './copy.ts';
 
@@ -73,8 +73,8 @@ export class NotBuiltError extends Error {
 const PENDING_CHUNK = 50_000;
 /** Rows per INSERT when COPY is off: well under Postgres's 65,535 bind parameters (arrays count as one). */
 const INSERT_CHUNK = 5_000;
-const CHILD_BLOCK_INTERVAL = 1000n;
 
+/** The number the contract will accept next, as the database knows it: the last stored child block + 1000. */
 async function nextNumber(tx: TransactionSql): Promise<bigint> {
   const [row] = await tx<{ last: string | null }[]>`select max(number)::text as last from blocks`;
   return row?.last == null ? CHILD_BLOCK_INTERVAL : BigInt(row.last) + CHILD_BLOCK_INTERVAL;
