@@ -119,6 +119,11 @@ export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor:
   };
 }
 
+/** Whether L1's record of a coin (`record`) is the deposit `deposit` (depositor compared without case). */
+export function isDepositOf(deposit: CoinDeposit, record: { readonly depositBlock: bigint; readonly depositor: Address; readonly denomination: bigint }): boolean {
+  return record.depositBlock === deposit.block && record.depositor.toLowerCase() === deposit.owner.toLowerCase() && record.denomination === deposit.denomination;
+}
+
 /**
  * Records this wallet's own deposit: a new coin, or one replacing a stored coin of the same slot whose deposit
  * differs (L1 just emitted this deposit for the slot, so the stored one was taken back by a reorg; slots are
@@ -128,7 +133,7 @@ export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor:
 export function recordOwnDeposit(state: WalletState, event: Parameters<typeof coinFromDeposit>[0]): boolean {
   const stored = state.coins[event.slot.toString()];
   const fresh = coinFromDeposit(event);
-  if (stored !== undefined && stored.deposit.block === fresh.deposit.block && stored.deposit.owner === fresh.deposit.owner && stored.deposit.denomination === fresh.deposit.denomination) return false;
+  if (stored !== undefined && isDepositOf(stored.deposit, { depositBlock: event.block, depositor: event.depositor, denomination: event.denomination })) return false;
   state.coins[event.slot.toString()] = fresh;
   return true;
 }

@@ -28,7 +28,7 @@ import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasm
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
-import { chainLastBlock, chainOwner, emptyState, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+import { chainLastBlock, chainOwner, emptyState, isDepositOf, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -217,7 +217,7 @@ export class PlasmaWallet {
     const slot = history.slot;
     const record = await this.l1.coin(slot);
     if (record.state === 'none') throw new WalletError('unknown_coin', `coin ${slot} was never deposited on L1`);
-    if (record.depositor !== history.deposit.owner.toLowerCase() || record.depositBlock !== history.deposit.block || record.denomination !== history.deposit.denomination) {
+    if (!isDepositOf({ slot, ...history.deposit }, record)) {
       throw new HistoryError('wrong_deposit', history.deposit.block, `the history's deposit (${history.deposit.owner}, block ${history.deposit.block}, ${history.deposit.denomination}) is not L1's record (${record.depositor}, block ${record.depositBlock}, ${record.denomination})`);
     }
     if (record.state === 'exited') throw new WalletError('coin_exited', `coin ${slot} has already exited to L1`);

@@ -23,6 +23,7 @@ import {
   challengeKey,
   extendChain,
   exitKey,
+  isDepositOf,
   liveExitOf,
   MAX_DECISIONS,
   recordOwnDeposit,
@@ -400,7 +401,7 @@ export class Watcher {
 
   async #checkDeposit(coin: StoredCoin, record: CoinRecord): Promise<void> {
     const { deposit } = coin;
-    const same = record.depositBlock === deposit.block && record.depositor === deposit.owner.toLowerCase() && record.denomination === deposit.denomination;
+    const same = isDepositOf(deposit, record);
     if (same === (coin.depositGone === undefined)) return;
     // This wallet's own deposit re-mined with another record (same depositor and nonce, so the same slot), in a
     // block the cursor had already passed: take the coin as L1 records it. Only while the coin is nothing but
