@@ -8,6 +8,7 @@
 import { Contract, type ContractTransactionResponse, type Interface, type Wallet } from 'ethers';
 import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
 import { plasmaCashInterface } from '../../operator/chain/contract.ts';
+import { withGasMargin } from './gas.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
@@ -285,22 +286,25 @@ export class PlasmaCashL1 {
 
   /**
    * Sends `method(...args)` from `signer` and waits for its receipt. The call is estimated first, so a call the
-   * contract would refuse fails here with its decoded custom error and costs nothing.
+   * contract would refuse fails here with its decoded custom error and costs nothing; it is sent with a margin
+   * over that estimate (see withGasMargin).
    */
   send(signer: Wallet, method: string, args: readonly unknown[], value = 0n): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
     return serialized(signer.address.toLowerCase(), () => this.#send(signer, method, args, value));
   }
 
   async #send(signer: Wallet, method: string, args: readonly unknown[], value: bigint): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
-    const contract = this.connect(signer);
+    const write = this.connect(signer).getFunction(method);
     let response: ContractTransactionResponse;
     try {
-      response = (await contract.getFunction(method).send(...args, { value })) as ContractTransactionResponse;
+      const gasLimit = withGasMargin(await write.estimateGas(...args, { value }));
+      response = (await write.send(...args, { value, gasLimit })) as ContractTransactionResponse;
     } catch (error) {
       throw this.explain(method, error);
     }
-    const receipt = await response.wait();
-    if (receipt === null || receipt.status !== 1) throw new ContractCallError(method, undefined, [], `transaction ${response.hash} failed on L1`);
+    // ethers throws for a failed receipt; either way the caller gets one error naming the transaction.
+    const receipt = await response.wait().catch(() => null);
+    if (receipt === null || receipt.status !== 1) throw new ContractCallError(method, undefined, [], `transaction ${response.hash} failed on L1 (reverted or out of gas after its estimate)`);
     const logs = receipt.logs
       .filter((log) => lower(log.address) === this.address)
       .map((log) => this.#decode({ blockNumber: quantity(BigInt(receipt.blockNumber)), transactionHash: receipt.hash as Hash, logIndex: quantity(BigInt(log.index)), topics: [...log.topics], data: log.data }))

@@ -1,13 +1,14 @@
 // One anvil per test file (automine), with PlasmaCash deployed by the operator key and short exit periods.
 import { createServer } from 'node:net';
 import type { Test } from 'tap';
-import { Contract, JsonRpcProvider, NonceManager, parseEther, Wallet, type InterfaceAbi } from 'ethers';
+import { Contract, JsonRpcProvider, NonceManager, parseEther, Wallet, type InterfaceAbi, type TransactionRequest } from 'ethers';
 import { ANVIL_KEYS, startAnvil } from '../../devnet/anvil.ts';
 import { loadArtifact } from '../../operator/chain/artifacts.ts';
 import { deployPlasmaCash } from '../../operator/chain/deploy.ts';
 import { operatorConfig } from '../../operator/config.ts';
 import { JsonRpc } from '../../operator/chain/rpc.ts';
 import type { Address, TransactionDomain } from '../../client/protocol/index.ts';
+import { withGasMargin } from '../../client/l1/gas.ts';
 
 export const EXIT_PERIOD_SECONDS = 60n;
 export const RESPONSE_PERIOD_SECONDS = 30n;
@@ -19,7 +20,7 @@ export interface TestChain {
   readonly provider: JsonRpcProvider;
   readonly operatorKey: `0x${string}`;
   readonly operator: Wallet;
-  /** Users (anvil accounts 1..3), each wrapped in a NonceManager-free Wallet: automine makes nonces exact. */
+  /** Users (anvil accounts 1..), each a TestWallet (gas margin, no NonceManager: automine makes nonces exact). */
   readonly users: readonly Wallet[];
   readonly address: Address;
   readonly domain: TransactionDomain;
@@ -57,6 +58,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A Wallet that sends with the client's margin over the gas estimate. Tests send raw contract calls as attackers
+ * and griefers; without the margin, one estimated just before an exit's response deadline and mined just after
+ * runs out of gas (see client/l1/gas.ts).
+ */
+class TestWallet extends Wallet {
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    return withGasMargin(await super.estimateGas(tx));
+  }
+}
+
 export async function startTestChain(t: Test): Promise<TestChain> {
   const anvil = await startAnvil({ port: await freePort(), blockTimeSeconds: 0 });
   t.teardown(() => anvil.stop());
@@ -64,8 +76,8 @@ export async function startTestChain(t: Test): Promise<TestChain> {
   provider.pollingInterval = 20;
   t.teardown(() => provider.destroy());
   const operatorKey = ANVIL_KEYS[0];
-  const operator = new Wallet(operatorKey, provider);
-  const users = ANVIL_KEYS.slice(1).map((key) => new Wallet(key, provider));
+  const operator = new TestWallet(operatorKey, provider);
+  const users = ANVIL_KEYS.slice(1).map((key) => new TestWallet(key, provider));
   const address = (await deployPlasmaCash(new NonceManager(operator) as never, {
     operator: operator.address,
     exitPeriodSeconds: EXIT_PERIOD_SECONDS,
