@@ -7,7 +7,7 @@ import { parseEther } from 'ethers';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { advance, bondsCredited, forgeTheftAndExit, lower, startSystem, until, userOf } from '../support/system.ts';
+import { advance, advanceTo, bondsCredited, forgeTheftAndExit, lower, startSystem, until, userOf } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 const ONE = parseEther('1');
@@ -181,7 +181,7 @@ t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   t.notOk(aliceWatcher.lines.some((l) => l['action'] === 'challengeBefore'), 'no claim while the exit is far from its end');
   // Within a response period of the end she must choose: a bond at risk rather than the coin.
-  await advance(system, EXIT_PERIOD_SECONDS - RESPONSE_PERIOD_SECONDS / 2n);
+  await advanceTo(system, (await carol.l1.exit(slot, 1n)).finalizableAt - RESPONSE_PERIOD_SECONDS / 2n);
   await until('alice claims near the deadline', async () => aliceWatcher.lines.some((l) => l['action'] === 'challengeBefore' && l['l1Transaction'] !== undefined));
   await until('carol answers alice\'s claim', async () => carolWatcher.lines.some((l) => l['action'] === 'respondChallengeBefore' && l['l1Transaction'] !== undefined));
   await until('alice gives the coin up', async () => (await alice.coins())[0]!.status === 'lost');

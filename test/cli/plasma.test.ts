@@ -54,9 +54,10 @@ t.test('plasma deploy prints the address; plasma operator serves it and stops on
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': only then has all of stderr been read, with the last line we check below.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   t.teardown(() => void child.kill('SIGKILL'));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // a cold tsx start on a loaded machine
   while (!stderr.includes('"operator listening"')) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the operator did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -207,7 +207,8 @@ t.test('plasma watch runs as a daemon, reports through --status while it runs, a
   const child = spawn(BIN, ['watch', '--poll-interval-ms', '100', '--verify-l1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': only then has all of stderr been read, with the last line we check below.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   t.teardown(() => void child.kill('SIGKILL'));
   await until('the watcher started', async () => stderr.includes('"watcher started"') || (child.exitCode !== null ? Promise.reject(new Error(stderr)) : false), 30_000);
 

@@ -69,7 +69,13 @@ class TestWallet extends Wallet {
   }
 }
 
-export async function startTestChain(t: Test): Promise<TestChain> {
+/** The exit game's periods, in seconds; tests that spend much real time (child processes) pass longer ones. */
+export interface TestPeriods {
+  readonly exitPeriodSeconds: bigint;
+  readonly responsePeriodSeconds: bigint;
+}
+
+export async function startTestChain(t: Test, periods: TestPeriods = { exitPeriodSeconds: EXIT_PERIOD_SECONDS, responsePeriodSeconds: RESPONSE_PERIOD_SECONDS }): Promise<TestChain> {
   const anvil = await startAnvil({ port: await freePort(), blockTimeSeconds: 0 });
   t.teardown(() => anvil.stop());
   const provider = new JsonRpcProvider(anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
@@ -80,8 +86,8 @@ export async function startTestChain(t: Test): Promise<TestChain> {
   const users = ANVIL_KEYS.slice(1).map((key) => new TestWallet(key, provider));
   const address = (await deployPlasmaCash(new NonceManager(operator) as never, {
     operator: operator.address,
-    exitPeriodSeconds: EXIT_PERIOD_SECONDS,
-    responsePeriodSeconds: RESPONSE_PERIOD_SECONDS,
+    exitPeriodSeconds: periods.exitPeriodSeconds,
+    responsePeriodSeconds: periods.responsePeriodSeconds,
     exitBondWei: EXIT_BOND,
     challengeBondWei: EXIT_BOND,
   })).toLowerCase() as Address;

@@ -14,7 +14,7 @@ import { createLog } from '../../operator/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/service.ts';
 import { hexBody, slotToDb } from '../../operator/db/codec.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
-import { EXIT_BOND, startTestChain, testOperatorConfig, type TestChain } from './anvil.ts';
+import { EXIT_BOND, startTestChain, testOperatorConfig, type TestChain, type TestPeriods } from './anvil.ts';
 
 export interface TestSystem {
   readonly chain: TestChain;
@@ -43,8 +43,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   }
 }
 
-export async function startSystem(t: Test, label: string): Promise<TestSystem> {
-  const chain = await startTestChain(t);
+export async function startSystem(t: Test, label: string, periods?: TestPeriods): Promise<TestSystem> {
+  const chain = await startTestChain(t, periods);
   const databaseUrl = await createTestDatabase(t, label);
   const operator = await startOperator(
     testOperatorConfig(chain, databaseUrl),
@@ -126,6 +126,16 @@ export async function forgeTheftAndExit(system: TestSystem, slot: bigint, prevBl
 export async function advance(system: TestSystem, seconds: bigint): Promise<void> {
   await system.chain.increaseTime(seconds);
   await system.chain.mine(1);
+}
+
+/**
+ * Mines a block at chain time `timestamp`. Anvil's clock runs with the wall clock, so a test that must land at a
+ * point of an exit's life (not a fixed time after some step) computes it from L1 and comes here.
+ */
+export async function advanceTo(system: TestSystem, timestamp: bigint): Promise<void> {
+  const head = BigInt((await system.chain.provider.getBlock('latest'))!.timestamp);
+  if (timestamp <= head) throw new Error(`chain time ${head} is already past ${timestamp}: the test ran too slowly for its periods`);
+  await advance(system, timestamp - head);
 }
 
 /** Every bond ever credited to the wallet's account on L1 (BondCredited events since genesis). */

@@ -149,11 +149,13 @@ t.test('end to end: deposit on L1 → coin → transfer → block committed → 
   await addPending(store, { slot: other.slot, prevBlock: other.block, denomination: parseEther('1'), newOwner: carol.address.toLowerCase() as Address }, chain.domain, bob.privateKey as `0x${string}`);
   t.match(await buildBlock(store, { maxTransactions: 100 }), { number: 1000n, txCount: 2 });
   const commit = async (): Promise<void> => {
-    const miner = setInterval(() => void chain.mine(1), 50); // confirmations: 1
+    const mining: Promise<void>[] = [];
+    const miner = setInterval(() => mining.push(chain.mine(1)), 50); // confirmations: 1
     try {
       await committer.resume();
     } finally {
       clearInterval(miner);
+      await Promise.allSettled(mining); // none may reach anvil after the test has stopped it
     }
   };
   await commit();

@@ -20,6 +20,6 @@ t.test('the operator on the embedded Postgres commits transfers', async (t) => {
   t.teardown(() => { alice.close(); bob.close(); });
   const slot = await alice.depositEth(parseEther('1'));
   await alice.waitForCoin(slot);
-  const pkg = await alice.send(slot, bob.address, { timeoutMs: 20_000 });
+  const pkg = await alice.send(slot, bob.address);
   t.equal((await bob.receive(pkg)).role, 'owner', 'the transfer is in a committed block and its history verifies');
 });
