@@ -34,24 +34,38 @@ async function answers(rpcUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts anvil on `port` (chain id 31337, 1-second blocks unless `blockTimeSeconds` is 0 = automine). */
+/**
+ * Starts anvil on `port` (chain id 31337, 1-second blocks unless `blockTimeSeconds` is 0 = automine). Port 0
+ * lets the kernel choose a free port as anvil binds it, read back from anvil's "Listening on" line: no window in
+ * which a parallel test could take a port chosen beforehand.
+ */
 export async function startAnvil(options: { port: number; blockTimeSeconds?: number }): Promise<Anvil> {
-  const rpcUrl = `http://127.0.0.1:${options.port}`;
-  if (await answers(rpcUrl)) {
+  if (options.port !== 0 && (await answers(`http://127.0.0.1:${options.port}`))) {
     throw new Error(`something already answers JSON-RPC on port ${options.port}: stop it or choose another port`);
   }
-  const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', '31337', '--silent'];
+  const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', '31337'];
+  // On port 0 not --silent, for the "Listening on" line; the rest (a line per request) is read and dropped so the
+  // pipe never fills.
+  if (options.port !== 0) args.push('--silent');
   if (options.blockTimeSeconds) args.push('--block-time', String(options.blockTimeSeconds));
-  const child = spawn(ANVIL, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(ANVIL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let stdout = '';
+  let rpcUrl = options.port === 0 ? undefined : `http://127.0.0.1:${options.port}`;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (rpcUrl !== undefined) return;
+    stdout += chunk.toString();
+    const listening = /Listening on ([\d.]+):(\d+)/.exec(stdout);
+    if (listening !== null) rpcUrl = `http://${listening[1]}:${listening[2]}`;
+  });
 
   const deadline = Date.now() + 20_000;
-  while (!(await answers(rpcUrl))) {
+  while (rpcUrl === undefined || !(await answers(rpcUrl))) {
     if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}: ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`anvil did not answer on ${rpcUrl} within 20 s: ${stderr.trim()}`);
+      throw new Error(`anvil did not answer${rpcUrl === undefined ? '' : ` on ${rpcUrl}`} within 20 s: ${stderr.trim()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -76,7 +76,7 @@ export interface TestPeriods {
 }
 
 export async function startTestChain(t: Test, periods: TestPeriods = { exitPeriodSeconds: EXIT_PERIOD_SECONDS, responsePeriodSeconds: RESPONSE_PERIOD_SECONDS }): Promise<TestChain> {
-  const anvil = await startAnvil({ port: await freePort(), blockTimeSeconds: 0 });
+  const anvil = await startAnvil({ port: 0, blockTimeSeconds: 0 });
   t.teardown(() => anvil.stop());
   const provider = new JsonRpcProvider(anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 20;
