@@ -48,6 +48,7 @@ export const CONNECTION_OPTIONS: readonly CliOption[] = [
   { flag: 'operator-url', env: 'PLASMA_OPERATOR_URL', value: '<url>', default: 'http://127.0.0.1:8080', help: 'the operator\'s HTTP API' },
   { flag: 'data-dir', env: 'PLASMA_WALLET_DIR', value: '<dir>', default: './data/wallet', help: 'the wallet\'s state (shared by the wallet commands and the watcher)' },
   { flag: 'from-block', env: 'PLASMA_FROM_BLOCK', value: '<n>', default: '0', help: 'L1 block PlasmaCash was deployed in (event scans start there)' },
+  { flag: 'l1-replace-after-ms', env: 'PLASMA_L1_REPLACE_AFTER_MS', value: '<ms>', default: '60000', help: 'an L1 transaction still pending after this long is sent again, same nonce, higher fees' },
   { flag: 'keystore', env: 'PLASMA_KEYSTORE', value: '<file>', help: 'encrypted JSON keystore holding the key (instead of PLASMA_WALLET_KEY)' },
   { flag: 'password-file', env: 'PLASMA_KEYSTORE_PASSWORD_FILE', value: '<file>', help: 'file holding the keystore password (or set PLASMA_KEYSTORE_PASSWORD)' },
   { flag: 'help', help: 'print this help', boolean: true },
@@ -86,6 +87,7 @@ export interface ConnectionConfig {
   readonly operatorUrl: string;
   readonly dataDir: string;
   readonly startBlock: bigint;
+  readonly l1ReplaceAfterMs: number;
 }
 
 /** The connection options, validated (the key is read separately by `loadKey`). */
@@ -102,6 +104,7 @@ export function connectionConfig(reader: OptionReader): ConnectionConfig {
     operatorUrl: httpUrl(reader, 'operator-url', reader.string('operator-url')!, 'the operator'),
     dataDir: reader.string('data-dir')!,
     startBlock: BigInt(fromBlock),
+    l1ReplaceAfterMs: reader.integer('l1-replace-after-ms', 100, 3_600_000),
   };
 }
 
@@ -174,6 +177,7 @@ export async function walletOptions(reader: OptionReader, env: Env, log?: (line:
     privateKey,
     dataDir: connection.dataDir,
     startBlock: connection.startBlock,
+    l1Send: { replaceAfterMs: connection.l1ReplaceAfterMs },
     ...(log === undefined ? {} : { log }),
   };
 }

@@ -5,10 +5,11 @@
  * Reads and event scans go through the small JSON-RPC client (raw answers, no provider caching, so a wallet
  * and a watcher in one process never see each other's stale cache); writes go through an ethers Wallet.
  */
-import { Contract, type ContractTransactionResponse, type Interface, type Wallet } from 'ethers';
+import { Contract, type Interface, type Wallet } from 'ethers';
 import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
 import { plasmaCashInterface } from '../../operator/chain/contract.ts';
 import { withGasMargin } from './gas.ts';
+import { DEFAULT_SEND_OPTIONS, sendUntilMined, type RawReceipt, type SendOptions } from './send-until-mined.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
@@ -144,12 +145,15 @@ export class PlasmaCashL1 {
   readonly rpc: JsonRpc;
   readonly address: Address;
   readonly iface: Interface;
+  readonly sendOptions: SendOptions;
   #parameters: ContractParameters | undefined;
 
-  constructor(rpc: JsonRpc, address: Address) {
+  /** `sendOptions`: how writes wait for a receipt and replace a version left pending (send-until-mined.ts). */
+  constructor(rpc: JsonRpc, address: Address, sendOptions: Partial<SendOptions> = {}) {
     this.rpc = rpc;
     this.address = lower(address);
     this.iface = plasmaCashInterface();
+    this.sendOptions = { ...DEFAULT_SEND_OPTIONS, ...sendOptions };
   }
 
   async #call(name: string, args: readonly unknown[] = [], blockTag: bigint | 'latest' = 'latest'): Promise<ReturnType<Interface['decodeFunctionResult']>> {
@@ -287,29 +291,27 @@ export class PlasmaCashL1 {
   /**
    * Sends `method(...args)` from `signer` and waits for its receipt. The call is estimated first, so a call the
    * contract would refuse fails here with its decoded custom error and costs nothing; it is sent with a margin
-   * over that estimate (see withGasMargin).
+   * over that estimate (see withGasMargin), and replaced with higher fees while it stays pending.
    */
   send(signer: Wallet, method: string, args: readonly unknown[], value = 0n): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
     return serialized(signer.address.toLowerCase(), () => this.#send(signer, method, args, value));
   }
 
   async #send(signer: Wallet, method: string, args: readonly unknown[], value: bigint): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
-    const write = this.connect(signer).getFunction(method);
-    let response: ContractTransactionResponse;
+    let receipt: RawReceipt;
     try {
-      const gasLimit = withGasMargin(await write.estimateGas(...args, { value }));
-      response = (await write.send(...args, { value, gasLimit })) as ContractTransactionResponse;
+      const gasLimit = withGasMargin(await this.connect(signer).getFunction(method).estimateGas(...args, { value }));
+      const data = this.iface.encodeFunctionData(method, args) as Hex;
+      receipt = await sendUntilMined(signer, this.rpc, { to: this.address, data, value, gasLimit }, this.sendOptions);
     } catch (error) {
       throw this.explain(method, error);
     }
-    // ethers throws for a failed receipt; either way the caller gets one error naming the transaction.
-    const receipt = await response.wait().catch(() => null);
-    if (receipt === null || receipt.status !== 1) throw new ContractCallError(method, undefined, [], `transaction ${response.hash} failed on L1 (reverted or out of gas after its estimate)`);
+    if (receipt.status !== '0x1') throw new ContractCallError(method, undefined, [], `transaction ${receipt.transactionHash} failed on L1 (reverted or out of gas after its estimate)`);
     const logs = receipt.logs
       .filter((log) => lower(log.address) === this.address)
-      .map((log) => this.#decode({ blockNumber: quantity(BigInt(receipt.blockNumber)), transactionHash: receipt.hash as Hash, logIndex: quantity(BigInt(log.index)), topics: [...log.topics], data: log.data }))
+      .map((log) => this.#decode(log))
       .filter((event): event is PlasmaEvent => event !== undefined);
-    return { hash: receipt.hash as Hash, l1Block: BigInt(receipt.blockNumber), logs };
+    return { hash: receipt.transactionHash, l1Block: BigInt(receipt.blockNumber), logs };
   }
 
   /** Turns an ethers error into a ContractCallError naming the contract's custom error when there is one. */

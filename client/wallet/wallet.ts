@@ -25,6 +25,7 @@ import {
 } from '../protocol/index.ts';
 import { JsonRpc } from '../../operator/chain/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import type { SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
@@ -40,6 +41,8 @@ export interface WalletOptions {
   readonly dataDir: string;
   /** The L1 block PlasmaCash was deployed in: scans start there. Default 0. */
   readonly startBlock?: bigint;
+  /** How L1 writes wait and replace a version left pending; `replaceAfterMs` defaults to 60 s. */
+  readonly l1Send?: Partial<SendOptions>;
   readonly log?: (line: string) => void;
 }
 
@@ -91,14 +94,14 @@ export class PlasmaWallet {
     this.provider.pollingInterval = 100;
     this.signer = new Wallet(options.privateKey, this.provider);
     this.address = this.signer.address.toLowerCase() as Address;
-    this.l1 = new PlasmaCashL1(rpc, options.contract);
+    this.log = options.log ?? (() => undefined);
+    this.l1 = new PlasmaCashL1(rpc, options.contract, { log: this.log, ...options.l1Send });
     this.operator = new OperatorApi(options.operatorUrl);
     this.domain = { chainId, verifyingContract: this.l1.address };
     const startBlock = options.startBlock ?? 0n;
     this.roots = new RootBook(this.l1, startBlock);
     const file = path.join(options.dataDir, `${chainId}-${this.l1.address}-${this.address}.json`);
     this.store = new StateFile(file, () => emptyState(this.address, this.l1.address, chainId, startBlock));
-    this.log = options.log ?? (() => undefined);
   }
 
   static async open(options: WalletOptions): Promise<PlasmaWallet> {

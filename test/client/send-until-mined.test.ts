@@ -1,0 +1,85 @@
+// An L1 write that stays pending is sent again with the same nonce and higher fees, and whichever version is mined
+// is the answer; a nonce taken by another transaction is reported instead of waited on forever. Against anvil
+// with automine off and the test mining blocks, through a node that loses the first version it is sent.
+import t, { type Test } from 'tap';
+import { parseEther, Transaction as EthersTransaction, type Wallet } from 'ethers';
+import { PlasmaCashL1 } from '../../client/l1/plasma-cash.ts';
+import { NonceTakenError, replacementFees, sendUntilMined } from '../../client/l1/send-until-mined.ts';
+import { JsonRpc } from '../../operator/chain/rpc.ts';
+import { startTestChain, type TestChain } from '../support/anvil.ts';
+import { until } from '../support/system.ts';
+
+/** A node that takes the first raw transaction it is sent and then loses it, as a mempool evicting it would. */
+class LosingNode extends JsonRpc {
+  /** Every version sent, as signed. */
+  readonly sent: EthersTransaction[] = [];
+
+  override async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
+    const result = await super.request<T>(method, params);
+    if (method === 'eth_sendRawTransaction') {
+      this.sent.push(EthersTransaction.from(params[0] as string));
+      if (this.sent.length === 1) await super.request('anvil_dropTransaction', [result]);
+    }
+    return result;
+  }
+}
+
+/** Automine off and a block every 100 ms until the test ends. */
+async function mineEvery100Ms(t: Test, chain: TestChain): Promise<void> {
+  await chain.rpc.request('evm_setAutomine', [false]);
+  let running = true;
+  const mining: Promise<unknown>[] = [];
+  const loop = (async () => {
+    while (running) {
+      mining.push(chain.mine(1));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  t.teardown(async () => {
+    running = false;
+    await loop;
+    await Promise.allSettled(mining);
+  });
+}
+
+t.test('replacement fees: 12.5 % more, rounded up, and never less than the chain asks for now', async (t) => {
+  t.same(replacementFees({ maxFeePerGas: 800n, maxPriorityFeePerGas: 8n }, { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }), { maxFeePerGas: 900n, maxPriorityFeePerGas: 9n });
+  t.same(replacementFees({ maxFeePerGas: 801n, maxPriorityFeePerGas: 1n }, { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }), { maxFeePerGas: 902n, maxPriorityFeePerGas: 2n }, 'rounded up, so a node\'s 10 % or 12.5 % rule holds');
+  t.same(replacementFees({ maxFeePerGas: 100n, maxPriorityFeePerGas: 10n }, { maxFeePerGas: 5_000n, maxPriorityFeePerGas: 50n }), { maxFeePerGas: 5_000n, maxPriorityFeePerGas: 50n }, 'the chain\'s price when it rose more');
+  t.same(replacementFees({ maxFeePerGas: 10n, maxPriorityFeePerGas: 10n }, { maxFeePerGas: 1n, maxPriorityFeePerGas: 400n }), { maxFeePerGas: 400n, maxPriorityFeePerGas: 400n }, 'the max fee covers the tip');
+});
+
+t.test('a deposit whose first version the node loses is sent again with higher fees and mined once', async (t) => {
+  const chain = await startTestChain(t);
+  await mineEvery100Ms(t, chain);
+  const node = new LosingNode(chain.rpcUrl);
+  const lines: string[] = [];
+  const l1 = new PlasmaCashL1(node, chain.address, { replaceAfterMs: 500, pollMs: 50, log: (line) => void lines.push(line) });
+  const sent = await l1.send(chain.users[0] as Wallet, 'deposit', [], parseEther('1'));
+
+  const [first, second] = node.sent;
+  t.equal(node.sent.length, 2, 'two versions went out');
+  t.equal(sent.hash, second!.hash, 'the second is the one mined');
+  t.equal(await chain.rpc.request('eth_getTransactionReceipt', [first!.hash]), null, 'the lost one never was');
+  t.equal(second!.nonce, first!.nonce, 'same nonce');
+  t.ok(second!.maxFeePerGas! > first!.maxFeePerGas! && second!.maxPriorityFeePerGas! > first!.maxPriorityFeePerGas!, 'higher fees');
+  t.match(sent.logs, [{ name: 'Deposit', denomination: parseEther('1') }], 'the receipt\'s events are the replacement\'s');
+  const deposits = (await l1.events(0n, await chain.rpc.blockNumber())).filter((event) => event.name === 'Deposit');
+  t.equal(deposits.length, 1, 'one deposit on L1');
+  t.match(lines, [/still pending after 500 ms: replaced by 0x/], 'the replacement is logged');
+});
+
+t.test('a nonce taken by another transaction of the account ends the wait with NonceTakenError', async (t) => {
+  const chain = await startTestChain(t);
+  const user = chain.users[1] as Wallet;
+  await chain.rpc.request('evm_setAutomine', [false]);
+  const node = new LosingNode(chain.rpcUrl);
+  const sending = sendUntilMined(user, node, { to: chain.users[2]!.address, data: '0x', value: 1n, gasLimit: 30_000n }, { replaceAfterMs: 60_000, maxReplacements: 10, pollMs: 50 });
+  await until('the first version sent (and lost)', async () => node.sent.length === 1);
+  // Another process with the same key sends something else with that nonce, and it is mined.
+  const other = await user.signTransaction({ type: 2, chainId: 31337n, nonce: node.sent[0]!.nonce, to: chain.users[3]!.address, value: 2n, gasLimit: 30_000n, maxFeePerGas: node.sent[0]!.maxFeePerGas, maxPriorityFeePerGas: node.sent[0]!.maxPriorityFeePerGas });
+  await chain.rpc.request('eth_sendRawTransaction', [other]);
+  await chain.mine(1);
+  await t.rejects(sending, NonceTakenError);
+  t.equal(node.sent.length, 1, 'no replacement was tried for a nonce already used');
+});
