@@ -42,6 +42,8 @@ export interface OperatorConfig {
   readonly blockSize: number;
   readonly confirmations: number;
   readonly l1PollIntervalMs: number;
+  /** A block submission still pending after this long is signed again, same nonce, higher fees. */
+  readonly l1ReplaceAfterMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly limits: { readonly maxBodyBytes: number; readonly maxBatchItems: number };
   /** Requests per second per remote address (token bucket of `burst`); perSecond 0 turns the limit off. */
@@ -72,6 +74,7 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'block-size', env: 'PLASMA_BLOCK_SIZE', default: '100000', help: 'most transfers in one child block' },
   { flag: 'confirmations', env: 'PLASMA_CONFIRMATIONS', default: '2', help: 'L1 blocks on top before a deposit/exit is applied or a commit counts (0 for devnets)' },
   { flag: 'l1-poll-interval-ms', env: 'PLASMA_L1_POLL_INTERVAL_MS', default: '1000', help: 'how often L1 events are read' },
+  { flag: 'l1-replace-after-ms', env: 'PLASMA_L1_REPLACE_AFTER_MS', default: '60000', help: 'a block submission still pending after this long is sent again, same nonce, higher fees' },
   { flag: 'host', env: 'PLASMA_HTTP_HOST', default: '127.0.0.1', help: 'HTTP listen address (0.0.0.0 for every interface)' },
   { flag: 'port', env: 'PLASMA_HTTP_PORT', default: '8080', help: 'HTTP port (0 picks a free one)' },
   { flag: 'max-body-bytes', env: 'PLASMA_MAX_BODY_BYTES', default: String(1024 * 1024), help: 'largest accepted request body' },
@@ -176,6 +179,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const blockSize = r.integer('block-size', 1, 1_000_000);
   const confirmations = r.integer('confirmations', 0, 1000);
   const l1PollIntervalMs = r.integer('l1-poll-interval-ms', 10, 600_000);
+  const l1ReplaceAfterMs = r.integer('l1-replace-after-ms', 100, 3_600_000);
   const host = r.string('host')!;
   const port = r.integer('port', 0, 65535);
   const maxBodyBytes = r.integer('max-body-bytes', 1024, 1024 * 1024 * 1024);
@@ -195,6 +199,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     blockSize,
     confirmations,
     l1PollIntervalMs,
+    l1ReplaceAfterMs,
     http: Object.freeze({ host, port }),
     limits: Object.freeze({ maxBodyBytes, maxBatchItems }),
     rateLimit: Object.freeze({ perSecond: ratePerSecond, burst: rateBurst }),

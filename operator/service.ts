@@ -122,6 +122,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       operatorKey: config.operatorKey,
       confirmations: config.confirmations,
       timeoutMs: 120_000,
+      replaceAfterMs: config.l1ReplaceAfterMs,
       log: log.line('committer'),
     });
     log.info('operator account', { address: committer.address });

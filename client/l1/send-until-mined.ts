@@ -9,6 +9,7 @@
  */
 import { keccak256, type Wallet } from 'ethers';
 import type { JsonRpc, RpcLog } from '../../operator/chain/rpc.ts';
+import { currentFees, replacementFees } from '../../operator/chain/fees.ts';
 import type { Hash, Hex } from '../protocol/index.ts';
 
 export interface SendOptions {
@@ -31,11 +32,6 @@ export interface RawReceipt {
   readonly logs: readonly (RpcLog & { readonly address: string })[];
 }
 
-export interface Fees {
-  readonly maxFeePerGas: bigint;
-  readonly maxPriorityFeePerGas: bigint;
-}
-
 /** A transaction whose nonce was used by another one: none of this call's versions can be mined any more. */
 export class NonceTakenError extends Error {
   constructor(nonce: bigint, hashes: readonly Hash[]) {
@@ -43,31 +39,6 @@ export class NonceTakenError extends Error {
     this.name = 'NonceTakenError';
   }
 }
-
-const ONE_GWEI = 1_000_000_000n;
-
-/** What the chain asks for now: twice the latest base fee (room for six full blocks) plus the suggested tip. */
-export async function currentFees(rpc: JsonRpc): Promise<Fees> {
-  const block = await rpc.request<{ baseFeePerGas?: string } | null>('eth_getBlockByNumber', ['latest', false]);
-  const baseFee = BigInt(block?.baseFeePerGas ?? 0);
-  let tip: bigint;
-  try {
-    tip = BigInt(await rpc.request<string>('eth_maxPriorityFeePerGas'));
-  } catch {
-    tip = ONE_GWEI; // a node without the method
-  }
-  return { maxFeePerGas: 2n * baseFee + tip, maxPriorityFeePerGas: tip };
-}
-
-/** Fees for a replacement: 12.5 % over the last version (rounded up), and no less than what the chain asks now. */
-export function replacementFees(last: Fees, now: Fees): Fees {
-  const bump = (value: bigint) => value + (value + 7n) / 8n;
-  const maxPriorityFeePerGas = max(bump(last.maxPriorityFeePerGas), now.maxPriorityFeePerGas);
-  const maxFeePerGas = max(bump(last.maxFeePerGas), now.maxFeePerGas, maxPriorityFeePerGas);
-  return { maxFeePerGas, maxPriorityFeePerGas };
-}
-
-const max = (...values: bigint[]): bigint => values.reduce((a, b) => (a > b ? a : b));
 
 /** Node messages that mean "this nonce is already taken or this exact transaction is already known". */
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;

@@ -17,13 +17,14 @@
  * BlockGapError, so the caller resumes from the lowest missing block instead of retrying a doomed transaction.
  */
 import { createCustomCommon, Mainnet } from '@ethereumjs/common'; // transitive dependency of @ethereumjs/tx, same version
-import { createFeeMarket1559Tx, createFeeMarket1559TxFromRLP } from '@ethereumjs/tx';
+import { createFeeMarket1559Tx, createFeeMarket1559TxFromRLP, type FeeMarket1559Tx } from '@ethereumjs/tx';
 import { computeAddress } from 'ethers';
 import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
 import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
-import { quantity, RpcError, type JsonRpc } from '../chain/rpc.ts';
+import { RpcError, type JsonRpc } from '../chain/rpc.ts';
+import { currentFees, replacementFees, type Fees } from '../chain/fees.ts';
 
 export interface BlockCommitterOptions {
   readonly rpc: JsonRpc;
@@ -37,6 +38,8 @@ export interface BlockCommitterOptions {
   readonly gasLimit?: bigint;
   /** Give up waiting for one block's confirmation after this long (the block stays resumable). Default 10 min. */
   readonly timeoutMs?: number;
+  /** A submission pending this long is signed again, same nonce, higher fees (operator/chain/fees.ts). Default 60 s. */
+  readonly replaceAfterMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -80,7 +83,10 @@ function commonFor(chainId: bigint) {
   return createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: 'prague' });
 }
 
-const HARMLESS_RESEND = /already known|known transaction|already imported|nonce too low|nonce.*already been used/i;
+// Node answers to a (re)broadcast that need no action: it has the bytes, the nonce is used (the receipt or the root
+// on L1 tells by whom), or it holds another version of ours at this nonce or wants a higher price ("underpriced":
+// the replacement after replaceAfterMs raises the fees).
+const HARMLESS_RESEND = /already known|known transaction|already imported|nonce too low|nonce.*already been used|underpriced/i;
 
 export class BlockCommitter {
   readonly #o: BlockCommitterOptions;
@@ -160,17 +166,39 @@ export class BlockCommitter {
     const { rpc } = this.#o;
     const chainId = await this.#chain();
     const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
-    const { maxFeePerGas, maxPriorityFeePerGas } = await this.#fees();
-    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, number]);
-    const common = commonFor(chainId);
-    const tx = createFeeMarket1559Tx(
-      { chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: this.#o.gasLimit ?? 150_000n, to: this.#o.contract, value: 0n, data: hexToBytes(data as Hex, 'data') },
-      { common },
-    ).sign(this.#key);
+    const tx = this.#signSubmission(chainId, block, nonce, await currentFees(rpc));
     const hash = bytesToHex(tx.hash());
     await this.#o.store.setBlockStatus(number, 'signed', { rawTx: tx.serialize(), txHash: tx.hash() });
     this.#log(`block ${number}: signed ${hash} (nonce ${nonce})`);
     return hash;
+  }
+
+  #signSubmission(chainId: bigint, block: BlockRow, nonce: bigint, fees: Fees): FeeMarket1559Tx {
+    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, block.number]);
+    return createFeeMarket1559Tx(
+      { chainId, nonce, ...fees, gasLimit: this.#o.gasLimit ?? 150_000n, to: this.#o.contract, value: 0n, data: hexToBytes(data as Hex, 'data') },
+      { common: commonFor(chainId) },
+    ).sign(this.#key);
+  }
+
+  /**
+   * broadcast → broadcast with a new version: the stored submission has been pending too long (its fees fell
+   * below what the chain asks), so the same nonce is signed again with higher fees, stored, then sent. If the old
+   * version is mined after all, the nonce moves on and the root on L1 confirms the block just the same.
+   */
+  async #replace(block: BlockRow): Promise<BlockRow> {
+    const chainId = await this.#chain();
+    const pending = createFeeMarket1559TxFromRLP(block.rawTx!, { common: commonFor(chainId) });
+    const fees = replacementFees({ maxFeePerGas: pending.maxFeePerGas, maxPriorityFeePerGas: pending.maxPriorityFeePerGas }, await currentFees(this.#o.rpc));
+    const tx = this.#signSubmission(chainId, block, pending.nonce, fees);
+    await this.#o.store.setBlockStatus(block.number, 'broadcast', { rawTx: tx.serialize(), txHash: tx.hash() });
+    this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${bytesToHex(tx.hash())} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
+    await this.broadcast(block.number);
+    return this.#load(block.number);
+  }
+
+  get #replaceAfterMs(): number {
+    return this.#o.replaceAfterMs ?? 60_000;
   }
 
   /** signed|broadcast → broadcast: sends the stored bytes; a node that already has them is fine. */
@@ -191,10 +219,11 @@ export class BlockCommitter {
    */
   async awaitConfirmation(number: bigint, deadline = Date.now() + (this.#o.timeoutMs ?? 600_000)): Promise<'confirmed' | 'resign'> {
     const { rpc } = this.#o;
-    const block = await this.#load(number);
+    let block = await this.#load(number);
     if (block.rawTx === undefined || block.txHash === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
     const nonce = createFeeMarket1559TxFromRLP(block.rawTx, { common: commonFor(await this.#chain()) }).nonce;
     let hadReceipt = false;
+    let pendingSince = Date.now();
     for (let round = 1; ; round++) {
       const receipt = await rpc.request<{ status: string; blockNumber: string; blockHash: string } | null>('eth_getTransactionReceipt', [block.txHash]);
       if (receipt !== null) hadReceipt = true;
@@ -223,6 +252,10 @@ export class BlockCommitter {
           hadReceipt = false;
           this.#log(`block ${number}: ${block.txHash} was mined, then reorged out; sending it again`);
           await this.broadcast(number);
+          pendingSince = Date.now();
+        } else if (Date.now() - pendingSince >= this.#replaceAfterMs) {
+          block = await this.#replace(block);
+          pendingSince = Date.now();
         } else if (round % 25 === 0) await this.broadcast(number); // dropped from a mempool: send the same bytes again
       }
       if (Date.now() > deadline) throw new Error(`block ${number}: no confirmation of ${block.txHash} in time; it stays resumable`);
@@ -250,20 +283,6 @@ export class BlockCommitter {
       throw error;
     }
     return true;
-  }
-
-  async #fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const { rpc } = this.#o;
-    const history = await rpc.request<{ baseFeePerGas: string[] }>('eth_feeHistory', [quantity(1n), 'latest', []]);
-    const next = history.baseFeePerGas[history.baseFeePerGas.length - 1];
-    const baseFee = next === undefined ? BigInt(await rpc.request<string>('eth_gasPrice')) : BigInt(next);
-    let tip: bigint;
-    try {
-      tip = BigInt(await rpc.request<string>('eth_maxPriorityFeePerGas'));
-    } catch {
-      tip = 1_000_000_000n;
-    }
-    return { maxFeePerGas: 2n * baseFee + tip, maxPriorityFeePerGas: tip };
   }
 
   async #load(number: bigint): Promise<BlockRow> {

@@ -1,46 +1,14 @@
 // An L1 write that stays pending is sent again with the same nonce and higher fees, and whichever version is mined
 // is the answer; a nonce taken by another transaction is reported instead of waited on forever. Against anvil
 // with automine off and the test mining blocks, through a node that loses the first version it is sent.
-import t, { type Test } from 'tap';
-import { parseEther, Transaction as EthersTransaction, type Wallet } from 'ethers';
+import t from 'tap';
+import { parseEther, type Wallet } from 'ethers';
 import { PlasmaCashL1 } from '../../client/l1/plasma-cash.ts';
-import { NonceTakenError, replacementFees, sendUntilMined } from '../../client/l1/send-until-mined.ts';
-import { JsonRpc } from '../../operator/chain/rpc.ts';
-import { startTestChain, type TestChain } from '../support/anvil.ts';
+import { NonceTakenError, sendUntilMined } from '../../client/l1/send-until-mined.ts';
+import { replacementFees } from '../../operator/chain/fees.ts';
+import { LosingNode } from '../support/losing-node.ts';
+import { mineInBackground, startTestChain } from '../support/anvil.ts';
 import { until } from '../support/system.ts';
-
-/** A node that takes the first raw transaction it is sent and then loses it, as a mempool evicting it would. */
-class LosingNode extends JsonRpc {
-  /** Every version sent, as signed. */
-  readonly sent: EthersTransaction[] = [];
-
-  override async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
-    const result = await super.request<T>(method, params);
-    if (method === 'eth_sendRawTransaction') {
-      this.sent.push(EthersTransaction.from(params[0] as string));
-      if (this.sent.length === 1) await super.request('anvil_dropTransaction', [result]);
-    }
-    return result;
-  }
-}
-
-/** Automine off and a block every 100 ms until the test ends. */
-async function mineEvery100Ms(t: Test, chain: TestChain): Promise<void> {
-  await chain.rpc.request('evm_setAutomine', [false]);
-  let running = true;
-  const mining: Promise<unknown>[] = [];
-  const loop = (async () => {
-    while (running) {
-      mining.push(chain.mine(1));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  t.teardown(async () => {
-    running = false;
-    await loop;
-    await Promise.allSettled(mining);
-  });
-}
 
 t.test('replacement fees: 12.5 % more, rounded up, and never less than the chain asks for now', async (t) => {
   t.same(replacementFees({ maxFeePerGas: 800n, maxPriorityFeePerGas: 8n }, { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }), { maxFeePerGas: 900n, maxPriorityFeePerGas: 9n });
@@ -51,7 +19,7 @@ t.test('replacement fees: 12.5 % more, rounded up, and never less than the chain
 
 t.test('a deposit whose first version the node loses is sent again with higher fees and mined once', async (t) => {
   const chain = await startTestChain(t);
-  await mineEvery100Ms(t, chain);
+  await mineInBackground(t, chain, 100);
   const node = new LosingNode(chain.rpcUrl);
   const lines: string[] = [];
   const l1 = new PlasmaCashL1(node, chain.address, { replaceAfterMs: 500, pollMs: 50, log: (line) => void lines.push(line) });

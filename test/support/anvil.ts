@@ -111,3 +111,21 @@ export async function startTestChain(t: Test, periods: TestPeriods = { exitPerio
     increaseTime: async (seconds) => void (await rpc.request('evm_increaseTime', [Number(seconds)])),
   };
 }
+
+/** Turns automine off and mines a block every `everyMs` until the test ends: transactions wait in the pool. */
+export async function mineInBackground(t: Test, chain: TestChain, everyMs: number): Promise<void> {
+  await chain.rpc.request('evm_setAutomine', [false]);
+  let running = true;
+  const mining: Promise<unknown>[] = [];
+  const loop = (async () => {
+    while (running) {
+      mining.push(chain.mine(1));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  t.teardown(async () => {
+    running = false;
+    await loop;
+    await Promise.allSettled(mining); // none may reach anvil after the test has stopped it
+  });
+}

@@ -4,7 +4,8 @@ import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../op
 import type { Store } from '../../../operator/db/store.ts';
 import type { Hash } from '../../../client/protocol/index.ts';
 import { createTestStore } from '../db/helpers.ts';
-import { startTestChain, type TestChain } from '../../support/anvil.ts';
+import { mineInBackground, startTestChain, type TestChain } from '../../support/anvil.ts';
+import { LosingNode } from '../../support/losing-node.ts';
 import { until } from '../../support/system.ts';
 import { JsonRpc } from '../../../operator/chain/rpc.ts';
 
@@ -204,4 +205,27 @@ t.test('a submission reorged out while waiting for its depth is sent again at on
   t.equal(await status(store, 1000n), 'confirmed');
   t.equal(await childBlockRoot(chain.rpc, chain.address, 1000n), rootOf(5));
   t.equal(await submittedCount(chain), 1);
+});
+
+t.test('a submission that stays pending is replaced with the same nonce and higher fees, and the block confirmed once', async (t) => {
+  const chain = await startTestChain(t);
+  const store = await createTestStore(t, 'commit_replace');
+  await store.insertBlock({ number: 1000n, root: rootOf(6), transactions: [] });
+  await mineInBackground(t, chain, 100);
+  const node = new LosingNode(chain.rpcUrl);
+  const lines: string[] = [];
+  const c = new BlockCommitter({ rpc: node, store, contract: chain.address, operatorKey: chain.operatorKey, confirmations: 0, pollIntervalMs: 20, replaceAfterMs: 300, log: (line) => void lines.push(line) });
+  await c.commit(1000n);
+
+  const versions = [...new Map(node.sent.map((tx) => [tx.hash, tx])).values()];
+  t.equal(versions.length, 2, 'the lost version and its replacement');
+  const [lost, replacement] = versions;
+  t.equal(replacement!.nonce, lost!.nonce, 'same nonce');
+  t.ok(replacement!.maxFeePerGas! > lost!.maxFeePerGas! && replacement!.maxPriorityFeePerGas! > lost!.maxPriorityFeePerGas!, 'higher fees');
+  const [row] = await store.sql`select status, l1_tx_hash from blocks where number = 1000`;
+  t.equal(row!['status'], 'confirmed');
+  t.equal(`0x${(row!['l1_tx_hash'] as Buffer).toString('hex')}`, replacement!.hash, 'the replacement is what the database holds');
+  t.equal(await childBlockRoot(chain.rpc, chain.address, 1000n), rootOf(6));
+  t.equal(await submittedCount(chain), 1);
+  t.match(lines, [/signed/, /pending for 300 ms; replaced by 0x/, /confirmed on L1/]);
 });

@@ -27,6 +27,7 @@ t.test('defaults, with everything required from the environment', async (t) => {
     blockSize: 100000,
     confirmations: 2,
     l1PollIntervalMs: 1000,
+    l1ReplaceAfterMs: 60000,
     http: { host: '127.0.0.1', port: 8080 },
     limits: { maxBodyBytes: 1048576, maxBatchItems: 1000 },
     rateLimit: { perSecond: 1000, burst: 2000 },
