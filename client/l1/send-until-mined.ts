@@ -4,25 +4,25 @@
  * A watcher's answer to a challenge is worth nothing if it sits in a mempool past the deadline: the fee it was
  * priced with at sending may be below the base fee a few congested blocks later. So the transaction is sent with
  * a fixed nonce and, each time `replaceAfterMs` passes without a receipt, signed again with the same nonce and
- * fees at least 12.5 % higher (what nodes require of a replacement) and at least what the chain asks for now.
- * Whichever of the versions is mined is the answer; the nonce makes sure only one can be.
+ * fees at least 12.5 % higher (what nodes require of a replacement) and at least what the chain asks for now, as
+ * long as higher fees can help (operator/chain/fees.ts `worthReplacing`: at most about 2.25 times the chain's
+ * price); past that the same bytes are sent again. Whichever version is mined is the answer; the nonce makes
+ * sure only one can be.
  */
 import { keccak256, type Wallet } from 'ethers';
-import type { JsonRpc, RpcLog } from '../../operator/chain/rpc.ts';
-import { currentFees, replacementFees } from '../../operator/chain/fees.ts';
+import { RpcError, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
+import { currentFees, replacementFees, worthReplacing } from '../../operator/chain/fees.ts';
 import type { Hash, Hex } from '../protocol/index.ts';
 
 export interface SendOptions {
   /** How long a version may stay pending before it is replaced with higher fees. */
   readonly replaceAfterMs: number;
-  /** Replacements at most; after that the last version is waited for. */
-  readonly maxReplacements: number;
   /** Pause between two receipt polls. */
   readonly pollMs: number;
   readonly log?: (line: string) => void;
 }
 
-export const DEFAULT_SEND_OPTIONS: SendOptions = { replaceAfterMs: 60_000, maxReplacements: 10, pollMs: 1_000 };
+export const DEFAULT_SEND_OPTIONS: SendOptions = { replaceAfterMs: 60_000, pollMs: 1_000 };
 
 /** The parts of an eth_getTransactionReceipt answer this client reads. */
 export interface RawReceipt {
@@ -40,14 +40,37 @@ export class NonceTakenError extends Error {
   }
 }
 
-/** Node messages that mean "this nonce is already taken or this exact transaction is already known". */
+/** Node answers to eth_sendRawTransaction, by what they mean for this sender. */
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
 const NONCE_USED = /nonce too low|nonce has already been used|NonceTooLow/i;
 const UNDERPRICED = /underpriced|replacement fee too low|fee too low/i;
 
+type Submission = 'sent' | 'nonce_used' | 'underpriced' | { readonly refused: Error };
+
 /**
- * Signs and sends `call` from `signer` and resolves with the receipt of whichever version was mined. Errors
- * from the node on the first sending (not enough funds, a bad transaction) are thrown as they are.
+ * Sends signed bytes and says what came of it. An error without an answer from the node (a timeout, a reset)
+ * counts as sent: the node may have taken it, so its hash is polled like any other.
+ */
+async function submit(rpc: JsonRpc, signed: string): Promise<Submission> {
+  try {
+    await rpc.request('eth_sendRawTransaction', [signed]);
+    return 'sent';
+  } catch (error) {
+    if (!(error instanceof RpcError)) return 'sent';
+    if (ALREADY_KNOWN.test(error.message)) return 'sent';
+    if (NONCE_USED.test(error.message)) return 'nonce_used';
+    if (UNDERPRICED.test(error.message)) return 'underpriced';
+    return { refused: error };
+  }
+}
+
+/**
+ * Signs and sends `call` from `signer` and resolves with the receipt of whichever version was mined. The node's
+ * refusal of the first version (not enough funds, a bad transaction) is thrown as it is.
+ *
+ * The nonce is the account's mined count, not its pending one: a transaction of ours that a dead process left
+ * pending is replaced by this one (its caller has decided again); if that one is mined first, the nonce moves on
+ * without a receipt of ours and NonceTakenError says so.
  */
 export async function sendUntilMined(
   signer: Wallet,
@@ -56,46 +79,70 @@ export async function sendUntilMined(
   options: SendOptions = DEFAULT_SEND_OPTIONS,
 ): Promise<RawReceipt> {
   const chainId = await rpc.chainId();
-  const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [signer.address, 'pending']));
-  let fees = await currentFees(rpc);
+  const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [signer.address, 'latest']));
   const hashes: Hash[] = [];
+  let fees = await currentFees(rpc);
+  let signed = '';
 
-  for (let version = 0; ; version++) {
-    const signed = await signer.signTransaction({ type: 2, chainId, nonce: Number(nonce), ...call, ...fees });
-    const hash = keccak256(signed) as Hash;
-    try {
-      await rpc.request('eth_sendRawTransaction', [signed]);
-      hashes.push(hash);
-      if (version > 0) options.log?.(`L1 transaction still pending after ${options.replaceAfterMs} ms: replaced by ${hash} (max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (ALREADY_KNOWN.test(message)) hashes.push(hash);
-      else if (version === 0) throw error;
-      // A replacement the node refused: an earlier version was mined (its receipt is found below), or the bump
-      // was not enough for this node (the next one is larger).
-      else if (!NONCE_USED.test(message) && !UNDERPRICED.test(message)) options.log?.(`replacing the pending L1 transaction failed: ${message}`);
+  for (;;) {
+    // A new version: the first, or one with higher fees.
+    signed = await signer.signTransaction({ type: 2, chainId, nonce: Number(nonce), ...call, ...fees });
+    hashes.push(keccak256(signed) as Hash); // before sending: a version the node took though its answer was lost may be mined
+    const outcome = await submit(rpc, signed);
+    if (typeof outcome === 'object') {
+      if (hashes.length === 1) throw outcome.refused;
+      options.log?.(`replacing the pending L1 transaction failed: ${outcome.refused.message}`);
+    }
+    if (hashes.length > 1 && outcome === 'sent') options.log?.(`L1 transaction still pending after ${options.replaceAfterMs} ms: replaced by ${hashes.at(-1)} (max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
+    if (outcome === 'underpriced') {
+      // Another version of ours holds this nonce in the node's pool at a higher price (or the node wants more):
+      // outbid it at once while that can help; else wait for whichever is mined.
+      const now = await currentFees(rpc);
+      if (worthReplacing(fees, now)) {
+        fees = replacementFees(fees, now);
+        continue;
+      }
     }
 
-    const waitUntil = version < options.maxReplacements ? Date.now() + options.replaceAfterMs : Number.POSITIVE_INFINITY;
+    // Wait for a receipt of any version; past replaceAfterMs, raise the fees if price can be why it is pending,
+    // else send the same bytes again (a mempool may have dropped them).
     for (;;) {
-      for (const candidate of hashes) {
-        const receipt = await rpc.request<RawReceipt | null>('eth_getTransactionReceipt', [candidate]);
-        if (receipt !== null) return receipt;
+      const receipt = await waitForReceipt(rpc, signer.address, nonce, hashes, Date.now() + options.replaceAfterMs, options.pollMs);
+      if (receipt !== undefined) return receipt;
+      const current = await currentFees(rpc);
+      if (worthReplacing(fees, current)) {
+        fees = replacementFees(fees, current);
+        break;
       }
-      // The nonce moved on and none of ours has a receipt: another transaction of this account took it.
-      const mined = BigInt(await rpc.request<string>('eth_getTransactionCount', [signer.address, 'latest']));
-      if (mined > nonce) {
-        // A receipt may have landed between the two reads: look once more before giving up.
-        for (const candidate of hashes) {
-          const receipt = await rpc.request<RawReceipt | null>('eth_getTransactionReceipt', [candidate]);
-          if (receipt !== null) return receipt;
-        }
-        throw new NonceTakenError(nonce, hashes);
-      }
-      if (Date.now() >= waitUntil) break;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+      options.log?.(`L1 transaction ${hashes.at(-1)} still pending after ${options.replaceAfterMs} ms at ${fees.maxFeePerGas} wei, at least twice the chain's price: sent again as it is`);
+      await submit(rpc, signed);
     }
-    fees = replacementFees(fees, await currentFees(rpc));
   }
 }
 
+/**
+ * Polls the receipts of `hashes` until one exists (returned) or `until` passes (undefined). When the account's
+ * mined count passes `nonce` with no receipt of ours, another transaction took the nonce: NonceTakenError.
+ */
+async function waitForReceipt(rpc: JsonRpc, account: string, nonce: bigint, hashes: readonly Hash[], until: number, pollMs: number): Promise<RawReceipt | undefined> {
+  const anyReceipt = async (): Promise<RawReceipt | undefined> => {
+    for (const hash of hashes) {
+      const receipt = await rpc.request<RawReceipt | null>('eth_getTransactionReceipt', [hash]);
+      if (receipt !== null) return receipt;
+    }
+    return undefined;
+  };
+  for (;;) {
+    const receipt = await anyReceipt();
+    if (receipt !== undefined) return receipt;
+    const mined = BigInt(await rpc.request<string>('eth_getTransactionCount', [account, 'latest']));
+    if (mined > nonce) {
+      // A receipt may have landed between the two reads: look once more before giving up.
+      const late = await anyReceipt();
+      if (late !== undefined) return late;
+      throw new NonceTakenError(nonce, hashes);
+    }
+    if (Date.now() >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

@@ -19,13 +19,15 @@ import {
   type Address,
   type CoinHistoryResponse,
   type HistoryEntry,
+  type Hex,
   type InclusionEntry,
   type Transaction,
   type TransactionDomain,
 } from '../protocol/index.ts';
 import { JsonRpc } from '../../operator/chain/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
-import type { SendOptions } from '../l1/send-until-mined.ts';
+import { sendUntilMined, type SendOptions } from '../l1/send-until-mined.ts';
+import { withGasMargin } from '../l1/gas.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
@@ -138,7 +140,7 @@ export class PlasmaWallet {
   async depositErc20(token: Address, amount: bigint): Promise<bigint> {
     const erc20 = new Contract(token, ERC20_ABI, this.signer as Signer);
     if (BigInt(await erc20.getFunction('allowance')(this.address, this.l1.address)) < amount) {
-      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc20.getFunction('approve')(this.l1.address, amount)).wait()));
+      await this.#approve(erc20, [this.l1.address, amount]);
     }
     return this.#recordDeposit(await this.sendL1('depositERC20', [token, amount]));
   }
@@ -146,9 +148,18 @@ export class PlasmaWallet {
   async depositErc721(token: Address, tokenId: bigint): Promise<bigint> {
     const erc721 = new Contract(token, ERC721_ABI, this.signer as Signer);
     if (String(await erc721.getFunction('getApproved')(tokenId)).toLowerCase() !== this.l1.address) {
-      await withFileLock(`${this.store.file}.send.lock`, async () => void (await (await erc721.getFunction('approve')(this.l1.address, tokenId)).wait()));
+      await this.#approve(erc721, [this.l1.address, tokenId]);
     }
     return this.#recordDeposit(await this.sendL1('depositERC721', [token, tokenId]));
+  }
+
+  /** A token's approve, sent like the wallet's PlasmaCash writes: under the account's lock, until mined. */
+  async #approve(token: Contract, args: readonly unknown[]): Promise<void> {
+    const gasLimit = withGasMargin(await token.getFunction('approve').estimateGas(...args));
+    const data = token.interface.encodeFunctionData('approve', args) as Hex;
+    const to = (await token.getAddress()).toLowerCase();
+    const receipt = await withFileLock(`${this.store.file}.send.lock`, () => sendUntilMined(this.signer, this.l1.rpc, { to, data, value: 0n, gasLimit }, this.l1.sendOptions));
+    if (receipt.status !== '0x1') throw new WalletError('approve_failed', `approve on ${to} failed on L1 (transaction ${receipt.transactionHash})`);
   }
 
   async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {

@@ -24,7 +24,7 @@ import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
 import { RpcError, type JsonRpc } from '../chain/rpc.ts';
-import { currentFees, replacementFees, type Fees } from '../chain/fees.ts';
+import { currentFees, replacementFees, worthReplacing, type Fees } from '../chain/fees.ts';
 
 export interface BlockCommitterOptions {
   readonly rpc: JsonRpc;
@@ -182,18 +182,35 @@ export class BlockCommitter {
   }
 
   /**
-   * broadcast → broadcast with a new version: the stored submission has been pending too long (its fees fell
-   * below what the chain asks), so the same nonce is signed again with higher fees, stored, then sent. If the old
-   * version is mined after all, the nonce moves on and the root on L1 confirms the block just the same.
+   * broadcast → broadcast with a new version: the stored submission has been pending for replaceAfterMs. If its
+   * fees fell below what the chain asks (fees.ts `worthReplacing`), the same nonce is signed again with higher
+   * fees, stored, then sent; if the old version is mined after all, the nonce moves on and the root on L1 confirms
+   * the block just the same. If price cannot be why it is pending, the same bytes are sent again. A replacement
+   * the node refuses outright (a fee cap, the balance) is forgotten: the stored version stays the one before.
    */
   async #replace(block: BlockRow): Promise<BlockRow> {
     const chainId = await this.#chain();
     const pending = createFeeMarket1559TxFromRLP(block.rawTx!, { common: commonFor(chainId) });
-    const fees = replacementFees({ maxFeePerGas: pending.maxFeePerGas, maxPriorityFeePerGas: pending.maxPriorityFeePerGas }, await currentFees(this.#o.rpc));
+    const last = { maxFeePerGas: pending.maxFeePerGas, maxPriorityFeePerGas: pending.maxPriorityFeePerGas };
+    const now = await currentFees(this.#o.rpc);
+    if (!worthReplacing(last, now)) {
+      this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms at ${last.maxFeePerGas} wei, at least twice the chain's price: sent again as it is`);
+      await this.broadcast(block.number);
+      return block;
+    }
+    const fees = replacementFees(last, now);
     const tx = this.#signSubmission(chainId, block, pending.nonce, fees);
+    const hash = bytesToHex(tx.hash());
     await this.#o.store.setBlockStatus(block.number, 'broadcast', { rawTx: tx.serialize(), txHash: tx.hash() });
-    this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${bytesToHex(tx.hash())} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
-    await this.broadcast(block.number);
+    this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${hash} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
+    try {
+      await this.broadcast(block.number);
+    } catch (error) {
+      if (!(error instanceof RpcError)) throw error; // no answer: the node may have it; keep it stored
+      await this.#o.store.setBlockStatus(block.number, 'broadcast', { rawTx: block.rawTx!, txHash: hexToBytes(block.txHash!, 'hash') });
+      this.#log(`block ${block.number}: the node refused the replacement ${hash} (${error.message}); keeping ${block.txHash}`);
+      return block;
+    }
     return this.#load(block.number);
   }
 
@@ -209,6 +226,7 @@ export class BlockCommitter {
       await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(block.rawTx)]);
     } catch (error) {
       if (!(error instanceof RpcError && HARMLESS_RESEND.test(error.message))) throw error;
+      if (/underpriced/i.test(error.message)) this.#log(`block ${number}: the node calls ${block.txHash} underpriced (${error.message}); it is replaced with higher fees after ${this.#replaceAfterMs} ms`);
     }
     if (block.status === 'signed') await this.#o.store.setBlockStatus(number, 'broadcast');
   }
