@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/plasma.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
-import { freePort, startTestChain } from '../support/anvil.ts';
+import { startTestChain } from '../support/anvil.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/plasma.mjs', import.meta.url));
 
@@ -47,8 +47,8 @@ t.test('plasma deploy prints the address; plasma operator serves it and stops on
   t.match(address, /^0x[0-9a-fA-F]{40}$/, 'stdout holds only the address');
   t.not(await chain.provider.getCode(address), '0x', 'code is deployed there');
 
-  const port = await freePort();
-  const child = spawn(BIN, ['operator', '--l1-rpc', chain.rpcUrl, '--contract', address, '--port', String(port), '--confirmations', '0'], {
+  // Port 0: the operator binds a free port itself and names its URL in the "operator listening" line.
+  const child = spawn(BIN, ['operator', '--l1-rpc', chain.rpcUrl, '--contract', address, '--port', '0', '--confirmations', '0'], {
     env: { ...process.env, PLASMA_OPERATOR_KEY: chain.operatorKey, DATABASE_URL: await createTestDatabase(t, 'cli') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,11 +58,13 @@ t.test('plasma deploy prints the address; plasma operator serves it and stops on
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   t.teardown(() => void child.kill('SIGKILL'));
   const deadline = Date.now() + 60_000; // a cold tsx start on a loaded machine
-  while (!stderr.includes('"operator listening"')) {
+  while (!/"operator listening"[^\n]*\n/.test(stderr)) { // the whole line, to parse it
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the operator did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const status = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json();
+  const listening = stderr.split('\n').find((line) => line.includes('"operator listening"'))!;
+  const { url } = JSON.parse(listening) as { url: string };
+  const status = await (await fetch(`${url}/v1/status`)).json();
   t.match(status, { healthy: true, lastCommittedBlock: '0', pendingCount: 0 });
   t.notOk(stderr.includes(chain.operatorKey.slice(2)), 'the key is not in the logs');
   child.kill('SIGTERM');
