@@ -8,8 +8,7 @@
 import { Contract, type Interface, type Wallet } from 'ethers';
 import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
 import { plasmaCashInterface } from '../../operator/chain/contract.ts';
-import { withGasMargin } from './gas.ts';
-import { DEFAULT_SEND_OPTIONS, sendUntilMined, type SendOptions } from './send-until-mined.ts';
+import { DEFAULT_SEND_OPTIONS, sendContractCall, type SendOptions } from './send-until-mined.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
@@ -298,15 +297,7 @@ export class PlasmaCashL1 {
   }
 
   async #send(signer: Wallet, method: string, args: readonly unknown[], value: bigint): Promise<{ hash: Hash; l1Block: bigint; logs: PlasmaEvent[] }> {
-    let estimate: bigint;
-    try {
-      estimate = await this.connect(signer).getFunction(method).estimateGas(...args, { value });
-    } catch (error) {
-      throw this.explain(method, error);
-    }
-    // From here on errors are the node's (RpcError) or the sender's (NonceTakenError), not a revert: as they are.
-    const data = this.iface.encodeFunctionData(method, args) as Hex;
-    const receipt = await sendUntilMined(signer, this.rpc, { to: this.address, data, value, gasLimit: withGasMargin(estimate) }, this.sendOptions);
+    const receipt = await sendContractCall(signer, this.rpc, this.connect(signer), { method, args, value }, this.sendOptions, (error) => this.explain(method, error));
     if (receipt.status !== '0x1') throw new ContractCallError(method, undefined, [], `transaction ${receipt.transactionHash} failed on L1 (reverted or out of gas after its estimate)`);
     const logs = receipt.logs
       .filter((log) => lower(log.address) === this.address)

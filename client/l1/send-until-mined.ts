@@ -9,10 +9,11 @@
  * price); past that the same bytes are sent again. Whichever version is mined is the answer; the nonce makes
  * sure only one can be.
  */
-import { keccak256, type Wallet } from 'ethers';
-import { RpcError, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
+import { keccak256, type Contract, type Wallet } from 'ethers';
+import { RpcError, sendRefusal, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
 import { currentFees, replacementFees, worthReplacing } from '../../operator/chain/fees.ts';
 import type { Hash, Hex } from '../protocol/index.ts';
+import { withGasMargin } from './gas.ts';
 
 export interface SendOptions {
   /** How long a version may stay pending before it is replaced with higher fees. */
@@ -40,11 +41,6 @@ export class NonceTakenError extends Error {
   }
 }
 
-/** Node answers to eth_sendRawTransaction, by what they mean for this sender. */
-const ALREADY_KNOWN = /already known|known transaction|already imported/i;
-const NONCE_USED = /nonce too low|nonce has already been used|NonceTooLow/i;
-const UNDERPRICED = /underpriced|replacement fee too low|fee too low/i;
-
 type Submission = 'sent' | 'nonce_used' | 'underpriced' | { readonly refused: Error };
 
 /**
@@ -57,10 +53,9 @@ async function submit(rpc: JsonRpc, signed: string): Promise<Submission> {
     return 'sent';
   } catch (error) {
     if (!(error instanceof RpcError)) return 'sent';
-    if (ALREADY_KNOWN.test(error.message)) return 'sent';
-    if (NONCE_USED.test(error.message)) return 'nonce_used';
-    if (UNDERPRICED.test(error.message)) return 'underpriced';
-    return { refused: error };
+    const refusal = sendRefusal(error.message);
+    if (refusal === 'known') return 'sent';
+    return refusal ?? { refused: error };
   }
 }
 
@@ -118,6 +113,31 @@ export async function sendUntilMined(
       await submit(rpc, signed);
     }
   }
+}
+
+/**
+ * `contract.method(...args)` from `signer`: estimated first, then sent with the gas margin (gas.ts) until mined.
+ * Only the estimate's errors go through `explainEstimate`: they are where a contract's revert shows. The node's
+ * refusals and NonceTakenError are thrown as they are.
+ */
+export async function sendContractCall(
+  signer: Wallet,
+  rpc: JsonRpc,
+  contract: Contract,
+  call: { readonly method: string; readonly args: readonly unknown[]; readonly value: bigint },
+  options: SendOptions,
+  explainEstimate: (error: unknown) => unknown = (error) => error,
+): Promise<RawReceipt> {
+  const { method, args, value } = call;
+  let estimate: bigint;
+  try {
+    estimate = await contract.getFunction(method).estimateGas(...args, { value });
+  } catch (error) {
+    throw explainEstimate(error);
+  }
+  const data = contract.interface.encodeFunctionData(method, args) as Hex;
+  const to = await contract.getAddress();
+  return sendUntilMined(signer, rpc, { to, data, value, gasLimit: withGasMargin(estimate) }, options);
 }
 
 /**

@@ -132,9 +132,8 @@ export function isDepositOf(deposit: CoinDeposit, record: { readonly depositBloc
  */
 export function recordOwnDeposit(state: WalletState, event: Parameters<typeof coinFromDeposit>[0]): boolean {
   const stored = state.coins[event.slot.toString()];
-  const fresh = coinFromDeposit(event);
   if (stored !== undefined && isDepositOf(stored.deposit, { depositBlock: event.block, depositor: event.depositor, denomination: event.denomination })) return false;
-  state.coins[event.slot.toString()] = fresh;
+  state.coins[event.slot.toString()] = coinFromDeposit(event);
   return true;
 }
 

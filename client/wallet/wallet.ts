@@ -19,15 +19,13 @@ import {
   type Address,
   type CoinHistoryResponse,
   type HistoryEntry,
-  type Hex,
   type InclusionEntry,
   type Transaction,
   type TransactionDomain,
 } from '../protocol/index.ts';
 import { JsonRpc } from '../../operator/chain/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
-import { sendUntilMined, type SendOptions } from '../l1/send-until-mined.ts';
-import { withGasMargin } from '../l1/gas.ts';
+import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
@@ -128,7 +126,11 @@ export class PlasmaWallet {
    * command while `plasma watch` runs): two senders would otherwise take the same pending nonce.
    */
   sendL1(method: string, args: readonly unknown[], value = 0n): ReturnType<PlasmaCashL1['send']> {
-    return withFileLock(`${this.store.file}.send.lock`, () => this.l1.send(this.signer, method, args, value));
+    return this.#underSendLock(() => this.l1.send(this.signer, method, args, value));
+  }
+
+  #underSendLock<T>(work: () => Promise<T>): Promise<T> {
+    return withFileLock(`${this.store.file}.send.lock`, work);
   }
 
   // ---- deposits
@@ -155,11 +157,8 @@ export class PlasmaWallet {
 
   /** A token's approve, sent like the wallet's PlasmaCash writes: under the account's lock, until mined. */
   async #approve(token: Contract, args: readonly unknown[]): Promise<void> {
-    const gasLimit = withGasMargin(await token.getFunction('approve').estimateGas(...args));
-    const data = token.interface.encodeFunctionData('approve', args) as Hex;
-    const to = (await token.getAddress()).toLowerCase();
-    const receipt = await withFileLock(`${this.store.file}.send.lock`, () => sendUntilMined(this.signer, this.l1.rpc, { to, data, value: 0n, gasLimit }, this.l1.sendOptions));
-    if (receipt.status !== '0x1') throw new WalletError('approve_failed', `approve on ${to} failed on L1 (transaction ${receipt.transactionHash})`);
+    const receipt = await this.#underSendLock(() => sendContractCall(this.signer, this.l1.rpc, token, { method: 'approve', args, value: 0n }, this.l1.sendOptions));
+    if (receipt.status !== '0x1') throw new WalletError('approve_failed', `approve on ${await token.getAddress()} failed on L1 (transaction ${receipt.transactionHash})`);
   }
 
   async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {

@@ -23,7 +23,7 @@ import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../..
 import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
-import { RpcError, type JsonRpc } from '../chain/rpc.ts';
+import { RpcError, sendRefusal, type JsonRpc } from '../chain/rpc.ts';
 import { currentFees, replacementFees, worthReplacing, type Fees } from '../chain/fees.ts';
 
 export interface BlockCommitterOptions {
@@ -83,10 +83,6 @@ function commonFor(chainId: bigint) {
   return createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: 'prague' });
 }
 
-// Node answers to a (re)broadcast that need no action: it has the bytes, the nonce is used (the receipt or the root
-// on L1 tells by whom), or it holds another version of ours at this nonce or wants a higher price ("underpriced":
-// the replacement after replaceAfterMs raises the fees).
-const HARMLESS_RESEND = /already known|known transaction|already imported|nonce too low|nonce.*already been used|underpriced/i;
 
 export class BlockCommitter {
   readonly #o: BlockCommitterOptions;
@@ -225,8 +221,12 @@ export class BlockCommitter {
     try {
       await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(block.rawTx)]);
     } catch (error) {
-      if (!(error instanceof RpcError && HARMLESS_RESEND.test(error.message))) throw error;
-      if (/underpriced/i.test(error.message)) this.#log(`block ${number}: the node calls ${block.txHash} underpriced (${error.message}); it is replaced with higher fees after ${this.#replaceAfterMs} ms`);
+      // Every refusal sendRefusal names needs no action here: the node has the bytes, the receipt or the root on L1
+      // tells who used the nonce, and an underpriced submission is replaced with higher fees after replaceAfterMs.
+      if (!(error instanceof RpcError)) throw error;
+      const refusal = sendRefusal(error.message);
+      if (refusal === undefined) throw error;
+      if (refusal === 'underpriced') this.#log(`block ${number}: the node calls ${block.txHash} underpriced (${error.message}); it is replaced with higher fees after ${this.#replaceAfterMs} ms`);
     }
     if (block.status === 'signed') await this.#o.store.setBlockStatus(number, 'broadcast');
   }

@@ -2,8 +2,8 @@
  * The operator's block loop: one pass per interval, never two at once.
  *
  * A pass runs every block interval, and at once when the transfers accepted since the last claim fill a block
- * (noteAccepted, called by the HTTP API). A pass (1) waits for the previous block to be persisted and committed, (2) after a start or a failure,
- * finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
+ * (noteAccepted, called by the HTTP API). A pass (1) waits for the previous block to be persisted and committed,
+ * (2) after a start or a failure, finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
  * driven to L1 (committer.resume()), (3) claims the next block. The claimed block's tree, persistence and L1
  * commit then run in the background, so transfers naming it are accepted while they do; the next pass waits for
  * them before it claims again (blocks reach L1 in order, one at a time, as the committer requires).

@@ -63,3 +63,16 @@ export interface RpcLog {
 }
 
 export const quantity = (value: bigint): `0x${string}` => `0x${value.toString(16)}`;
+
+/**
+ * What a node's error answer to eth_sendRawTransaction means for a sender that signs its own transactions:
+ * 'known' (it has these bytes already), 'nonce_used' (a transaction with this nonce was mined: the receipt, or
+ * the state on L1, tells whose), 'underpriced' (it holds another version at this nonce at a higher price, or
+ * wants a higher price). Undefined for any other refusal (not enough funds, a malformed transaction, a fee cap).
+ */
+export function sendRefusal(message: string): 'known' | 'nonce_used' | 'underpriced' | undefined {
+  if (/already known|known transaction|already imported/i.test(message)) return 'known';
+  if (/nonce too low|nonce.*already been used|NonceTooLow/i.test(message)) return 'nonce_used';
+  if (/underpriced|fee too low/i.test(message)) return 'underpriced';
+  return undefined;
+}
