@@ -7,7 +7,7 @@ import { parseEther } from 'ethers';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { advance, advanceTo, bondsCredited, forgeTheftAndExit, lower, startSystem, until, userOf } from '../support/system.ts';
+import { advance, advanceTo, depositAndWait, bondsCredited, forgeTheftAndExit, lower, startSystem, until, userOf } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 const ONE = parseEther('1');
@@ -36,9 +36,7 @@ t.test('withholding a block that hides a forged spend: the owner freezes, challe
   const system = await startSystem(t, 'byz_withhold');
   const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
   const alice = await system.wallet(0, 'alice', proxy.url);
-  const slot = await alice.depositEth(ONE);
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, ONE);
   const watcher = system.watcher(alice);
   watcher.start();
 

@@ -6,7 +6,7 @@ import { parseEther, Wallet, type TransactionRequest } from 'ethers';
 import { depositTransaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { depositAndWait, startSystem, type TestSystem } from '../support/system.ts';
 import { ANVIL_KEYS } from '../../devnet/anvil.ts';
 
 /** A signer whose clock jumps by `seconds` between the gas estimate and the sending, as a slow L1 would. */
@@ -25,9 +25,7 @@ class LateSigner extends Wallet {
 t.test('a challengeBefore estimated before the response deadline passes finalizableAt, mined after, still succeeds', async (t) => {
   const system = await startSystem(t, 'gas_margin');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   await alice.send(slot, bob.address);
   await bob.receive(slot);
   await bob.send(slot, carol.address);

@@ -7,7 +7,7 @@ import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { decideChallenge } from '../../client/watcher/decide.ts';
 import { ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
-import { forgeTheftAndExit, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
+import { depositAndWait, forgeTheftAndExit, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
 
 // Finding 4: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
 // claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
@@ -81,9 +81,7 @@ t.test('a transfer revealed by a response sent through a contract is still claim
   const system = await startSystem(t, 'review_reveal_forwarded');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
   const ONE = parseEther('1');
-  const slot = await alice.depositEth(ONE);
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, ONE);
   // alice pays bob; bob never gets the history (the operator withholds it from him).
   await alice.send(slot, bob.address);
   const b1 = (await alice.coins())[0]!.lastTransactionBlock;

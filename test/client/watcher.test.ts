@@ -6,7 +6,7 @@ import { depositTransaction, type Address, type Hex, type Transaction } from '..
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { advance, bondsCredited, forgeTheftAndExit, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
+import { advance, bondsCredited, depositAndWait, forgeTheftAndExit, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 
@@ -37,9 +37,7 @@ async function bondsPaid(t: Test, wallet: PlasmaWallet, expected: bigint, what: 
 t.test('challengeAfter: a former owner exits a coin it sold; the holder\'s watcher cancels it and collects half the bond', async (t) => {
   const system = await startSystem(t, 'watch_after');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   const b1 = await transfer(alice, bob.address, slot);
   await bob.receive(slot);
   await transfer(bob, carol.address, slot);
@@ -62,9 +60,7 @@ t.test('challengeAfter: a former owner exits a coin it sold; the holder\'s watch
 t.test('challengeBetween: the operator includes a double spend; the victim\'s watcher cancels the exit, then exits and withdraws the coin', async (t) => {
   const system = await startSystem(t, 'watch_between');
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   const b1 = await transfer(alice, bob.address, slot);
   await bob.receive(slot);
 
@@ -97,9 +93,7 @@ t.test('challengeBetween: the operator includes a double spend; the victim\'s wa
 t.test('challengeBefore: the operator forges a history; the depositor\'s watcher challenges, cancels the theft and recovers the coin', async (t) => {
   const system = await startSystem(t, 'watch_before');
   const alice = await system.wallet(0);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
 
   // mallory (user 3) forges alice → mallory without alice's key, then spends it to her accomplice (user 4), who exits.
   await forgeTheftAndExit(system, slot, deposit, parseEther('1'));
@@ -120,9 +114,7 @@ t.test('challengeBefore: the operator forges a history; the depositor\'s watcher
 t.test('a frivolous challengeBefore of an honest exit is answered by the watcher alone, even across a restart', async (t) => {
   const system = await startSystem(t, 'watch_respond');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   await transfer(alice, bob.address, slot);
   await bob.receive(slot);
   await transfer(bob, carol.address, slot);
@@ -157,9 +149,7 @@ t.test('a frivolous challengeBefore of an honest exit is answered by the watcher
 t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher claims it, cancels the theft, adopts and exits the coin', async (t) => {
   const system = await startSystem(t, 'watch_reveal');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   // alice pays bob, but bob never gets the coin's history (the operator withholds it from him).
   const b1 = await transfer(alice, bob.address, slot);
   // The operator forges bob → mallory (signed by mallory), mallory pays her accomplice, who exits.

@@ -8,7 +8,7 @@ import { parseEther, type Wallet } from 'ethers';
 import { depositTransaction } from '../../client/protocol/index.ts';
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import { EXIT_BOND } from '../support/anvil.ts';
-import { startSystem, until } from '../support/system.ts';
+import { depositAndWait, startSystem, until } from '../support/system.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/plasma.mjs', import.meta.url));
 const KILLS = 6;
@@ -21,9 +21,7 @@ const RESPONSE_PERIOD_SECONDS = 300n;
 t.test(`plasma watch killed with SIGKILL ${KILLS} times during its exit still answers a challenge in time and cashes out`, async (t) => {
   const system = await startSystem(t, 'watcher_kill', { exitPeriodSeconds: EXIT_PERIOD_SECONDS, responsePeriodSeconds: RESPONSE_PERIOD_SECONDS });
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
-  const slot = await alice.depositEth(parseEther('1'));
-  await alice.waitForCoin(slot);
-  const deposit = (await alice.coins())[0]!.depositBlock;
+  const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
   await bob.receive(await alice.send(slot, bob.address));
   await carol.receive(await bob.send(slot, carol.address));
   await carol.exit(slot);

@@ -122,6 +122,14 @@ export async function forgeTheftAndExit(system: TestSystem, slot: bigint, prevBl
   return { forgedBlock, exitBlock };
 }
 
+/** Deposits `amount` of ETH from `wallet`, waits until the operator has the coin, and returns its slot and deposit block. */
+export async function depositAndWait(wallet: PlasmaWallet, amount: bigint): Promise<{ slot: bigint; deposit: bigint }> {
+  const slot = await wallet.depositEth(amount);
+  await wallet.waitForCoin(slot);
+  const coin = (await wallet.coins()).find((stored) => stored.slot === slot)!;
+  return { slot, deposit: coin.depositBlock };
+}
+
 /** Moves anvil's clock on by `seconds` and mines a block at the new time. */
 export async function advance(system: TestSystem, seconds: bigint): Promise<void> {
   await system.chain.increaseTime(seconds);
