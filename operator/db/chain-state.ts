@@ -91,31 +91,11 @@ async function applyEvent(tx: TransactionSql, event: ChainEvent): Promise<BlockM
         on conflict do nothing`;
       return undefined;
     }
-    case 'exitStarted': {
-      const slot = slotToDb(event.slot);
-      await tx`
-        insert into exits (slot, nonce, state, exitor, l1_block)
-        values (${slot}::int8, ${event.nonce.toString()}::int8, 'started', ${toBuffer(event.exitor)}, ${event.l1Block.toString()}::int8)
-        on conflict (slot, nonce) do update set state = 'started', exitor = excluded.exitor, l1_block = excluded.l1_block`;
-      await tx`update coins set state = 'exiting' where slot = ${slot}::int8`;
+    case 'exitStarted':
+    case 'exitCancelled':
+    case 'exitFinalized':
+      await applyExitEvent(tx, event);
       return undefined;
-    }
-    case 'exitCancelled': {
-      const slot = slotToDb(event.slot);
-      await tx`
-        update exits set state = 'cancelled', l1_block = ${event.l1Block.toString()}::int8
-        where slot = ${slot}::int8 and nonce = ${event.nonce.toString()}::int8`;
-      await tx`update coins set state = 'deposited' where slot = ${slot}::int8 and state = 'exiting'`;
-      return undefined;
-    }
-    case 'exitFinalized': {
-      const slot = slotToDb(event.slot);
-      await tx`
-        update exits set state = 'finalized', l1_block = ${event.l1Block.toString()}::int8
-        where slot = ${slot}::int8 and nonce = ${event.nonce.toString()}::int8`;
-      await tx`update coins set state = 'exited' where slot = ${slot}::int8`;
-      return undefined;
-    }
     case 'blockSubmitted': {
       const [row] = await tx<{ root: Buffer | null }[]>`select root from blocks where number = ${event.block.toString()}::int8`;
       // no block, or one still being built (no root yet: only this operator's committer could have sent it)
@@ -126,6 +106,34 @@ async function applyEvent(tx: TransactionSql, event: ChainEvent): Promise<BlockM
       return undefined;
     }
   }
+}
+
+type ExitEvent = Extract<ChainEvent, { type: 'exitStarted' | 'exitCancelled' | 'exitFinalized' }>;
+
+const EXIT_STATE = { exitStarted: 'started', exitCancelled: 'cancelled', exitFinalized: 'finalized' } as const;
+
+/**
+ * Records an exit's new state, then derives the coin's state from all of its exits (PROTOCOL.md §6: several
+ * exits of a coin may be live at once). A coin is exited once any exit finalized (a later cancellation of a
+ * losing exit, by settleExit, changes nothing), exiting while any exit is live, and deposited otherwise: so a
+ * cancelled exit beside another live one leaves the coin closed to transfers.
+ */
+async function applyExitEvent(tx: TransactionSql, event: ExitEvent): Promise<void> {
+  const slot = slotToDb(event.slot);
+  const state = EXIT_STATE[event.type];
+  const exitor = event.type === 'exitStarted' ? toBuffer(event.exitor) : null;
+  await tx`
+    insert into exits (slot, nonce, state, exitor, l1_block)
+    values (${slot}::int8, ${event.nonce.toString()}::int8, ${state}, ${exitor}, ${event.l1Block.toString()}::int8)
+    on conflict (slot, nonce) do update
+      set state = excluded.state, exitor = coalesce(excluded.exitor, exits.exitor), l1_block = excluded.l1_block`;
+  await tx`
+    update coins set state = case
+        when exists (select 1 from exits where slot = ${slot}::int8 and state = 'finalized') then 'exited'
+        when exists (select 1 from exits where slot = ${slot}::int8 and state = 'started') then 'exiting'
+        else 'deposited'
+      end
+    where slot = ${slot}::int8`;
 }
 
 /** A coin as the operator knows it (for tests and the HTTP side). */

@@ -1,0 +1,50 @@
+// The operator's view of exits (PROTOCOL.md §6): several exits of a coin may be live at once, so the coin stays
+// closed to transfers until the last live one is cancelled, and a finalized exit closes it for good.
+import t from 'tap';
+import { applyL1Range, readCoin, type ChainEvent } from '../../../operator/db/chain-state.ts';
+import type { Address, Hash } from '../../../client/protocol/index.ts';
+import { createTestStore } from './helpers.ts';
+
+const SLOT = 42n;
+const ALICE = '0x00000000000000000000000000000000000a11ce' as Address;
+const MALLORY = '0x000000000000000000000000000000000000bad0' as Address;
+
+t.test('a coin stays exiting while any exit is live, and a finalized exit outlives the cancellation of the others', async (t) => {
+  const store = await createTestStore(t, 'chain_state');
+  let l1Block = 0n;
+  const apply = async (...events: ChainEvent[]): Promise<string | undefined> => {
+    l1Block += 1n;
+    await applyL1Range(store.sql, { from: l1Block, through: l1Block, events });
+    return (await readCoin(store.sql, SLOT))?.state;
+  };
+  const deposit: ChainEvent = {
+    type: 'deposit', l1Block: 1n, l1TxHash: `0x${'11'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
+    kind: 'eth', token: '0x0000000000000000000000000000000000000000' as Address, tokenId: 0n, denomination: 5n,
+  };
+  const exit = (type: 'exitStarted' | 'exitCancelled' | 'exitFinalized', nonce: bigint, exitor: Address = MALLORY): ChainEvent =>
+    type === 'exitStarted' ? { type, l1Block: l1Block + 1n, slot: SLOT, nonce, exitor } : { type, l1Block: l1Block + 1n, slot: SLOT, nonce };
+
+  t.equal(await apply(deposit), 'deposited');
+  t.equal(await apply(exit('exitStarted', 1n)), 'exiting', 'mallory exits');
+  t.equal(await apply(exit('exitStarted', 2n, ALICE)), 'exiting', 'alice exits beside her');
+  t.equal(await apply(exit('exitCancelled', 1n)), 'exiting', 'mallory\'s exit is cancelled, alice\'s is still live: no transfer may land');
+  t.equal(await apply(exit('exitStarted', 3n)), 'exiting');
+  t.equal(await apply(exit('exitFinalized', 2n)), 'exited', 'alice\'s exit wins');
+  t.equal(await apply(exit('exitCancelled', 3n)), 'exited', 'the losing exit settled afterwards leaves the coin exited');
+  const rows = await store.sql<{ nonce: string; state: string }[]>`select nonce, state from exits order by nonce`;
+  t.same(rows.map((r) => [r.nonce, r.state]), [['1', 'cancelled'], ['2', 'finalized'], ['3', 'cancelled']]);
+});
+
+t.test('the coin is open again once its only live exit is cancelled', async (t) => {
+  const store = await createTestStore(t, 'chain_state_reopen');
+  const events: ChainEvent[] = [
+    {
+      type: 'deposit', l1Block: 1n, l1TxHash: `0x${'22'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
+      kind: 'eth', token: '0x0000000000000000000000000000000000000000' as Address, tokenId: 0n, denomination: 5n,
+    },
+    { type: 'exitStarted', l1Block: 1n, slot: SLOT, nonce: 1n, exitor: MALLORY },
+    { type: 'exitCancelled', l1Block: 1n, slot: SLOT, nonce: 1n },
+  ];
+  await applyL1Range(store.sql, { from: 1n, through: 1n, events });
+  t.equal((await readCoin(store.sql, SLOT))?.state, 'deposited');
+});
