@@ -19,9 +19,9 @@ import {
   type Env,
   type Flags,
   type OptionSpec,
-} from '../operator/options.ts';
-import { errorMessage } from '../operator/log.ts';
-import { RpcError } from '../operator/chain/rpc.ts';
+} from '../client/options.ts';
+import { errorMessage } from '../client/error-message.ts';
+import { RpcError } from '../client/l1/rpc.ts';
 import { ContractCallError } from '../client/l1/plasma-cash.ts';
 import { OperatorApiError } from '../client/operator-api.ts';
 import { HistoryError, PlasmaError, type Address } from '../client/protocol/index.ts';
@@ -39,7 +39,7 @@ export class CliError extends Error {
 
 export type CliOption = OptionSpec;
 export type { Flags };
-export { optionsHelp } from '../operator/options.ts';
+export { optionsHelp } from '../client/options.ts';
 
 /** The options every wallet and watch command takes. */
 export const CONNECTION_OPTIONS: readonly CliOption[] = [

@@ -1,8 +1,8 @@
 // `plasma deploy`: deploys PlasmaCash and prints its address on stdout (only the address, for scripts).
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { ConfigError, deployHelp, parseDeployConfig, type Env } from '../operator/config.ts';
-import { DEFAULT_PARAMS, deployPlasmaCash } from '../operator/chain/deploy.ts';
-import { errorMessage } from '../operator/log.ts';
+import { DEFAULT_PARAMS, deployPlasmaCash } from '../client/l1/deploy.ts';
+import { errorMessage } from '../client/error-message.ts';
 import type { Io } from './io.ts';
 
 export async function runDeploy(argv: readonly string[], env: Env, io: Io): Promise<number> {

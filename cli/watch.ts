@@ -9,7 +9,6 @@
  *
  * Exit codes: 0 stopped by a signal (or --status printed), 1 startup failed, 2 bad options.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Env } from '../operator/config.ts';
 import type { RunIo } from '../operator/index.ts';
 import { provenL1State } from '../client/watcher/verify-l1.ts';
@@ -27,7 +26,7 @@ import {
   type CliOption,
 } from './client-config.ts';
 import { waitForSignal } from '../operator/signals.ts';
-import { processAlive } from '../client/wallet/state-file.ts';
+import { daemonRunning, heartbeatFile, readHeartbeat, runningDaemon, startHeartbeat } from '../client/watcher/heartbeat.ts';
 
 export const WATCH_OPTIONS: readonly CliOption[] = [
   ...CONNECTION_OPTIONS.filter((o) => o.flag !== 'help'),
@@ -58,69 +57,6 @@ ${KEY_HELP}
 }
 
 export { exitStatusName } from '../client/watcher/verify-l1.ts';
-
-/** What the running daemon writes next to the state file. */
-interface Heartbeat {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly lastRound?: string;
-  readonly lastError?: string;
-  readonly stoppedAt?: string;
-}
-
-export const heartbeatFile = (wallet: PlasmaWallet) => `${wallet.store.file.replace(/\.json$/, '')}.watcher.json`;
-
-async function readHeartbeat(file: string): Promise<Heartbeat | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Heartbeat;
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeHeartbeat(file: string, heartbeat: Heartbeat): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(heartbeat)}\n`, { mode: 0o600 });
-  await rename(temporary, file);
-}
-
-
-const daemonRunning = (heartbeat: Heartbeat | undefined): heartbeat is Heartbeat =>
-  heartbeat !== undefined && heartbeat.stoppedAt === undefined && processAlive(heartbeat.pid);
-
-/** Another process's watcher runs on this wallet's state (two would send every action twice). */
-export async function runningDaemon(wallet: PlasmaWallet): Promise<number | undefined> {
-  const heartbeat = await readHeartbeat(heartbeatFile(wallet));
-  return daemonRunning(heartbeat) && heartbeat.pid !== process.pid ? heartbeat.pid : undefined;
-}
-
-/**
- * Writes the heartbeat of a started watcher now and every `intervalMs`, so that `plasma watch --status` in
- * another process can tell it runs. `stop()` stops the watcher and records the stop.
- */
-export async function startHeartbeat(watcher: Watcher, intervalMs: number, onError: (error: unknown) => void = () => undefined): Promise<{ stop(): Promise<void> }> {
-  const file = heartbeatFile(watcher.wallet);
-  const startedAt = new Date().toISOString();
-  const beat = async (extra: { stoppedAt?: string } = {}) => {
-    const status = await watcher.status().catch(() => undefined);
-    await writeHeartbeat(file, {
-      pid: process.pid,
-      startedAt,
-      ...(status?.lastRound === undefined ? {} : { lastRound: status.lastRound }),
-      ...(status?.lastError === undefined ? {} : { lastError: status.lastError }),
-      ...extra,
-    }).catch(onError);
-  };
-  await beat();
-  const timer = setInterval(() => void beat(), intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await watcher.stop();
-      await beat({ stoppedAt: new Date().toISOString() });
-    },
-  };
-}
 
 /** The watcher state of the wallet, without starting a watcher, and whether a daemon runs for it. */
 export async function watchStatus(wallet: PlasmaWallet): Promise<Record<string, unknown>> {

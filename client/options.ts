@@ -8,7 +8,7 @@
  * where both callers word them the same; the rest stay with the caller.
  */
 import { parseArgs } from 'node:util';
-import type { Hex } from '../client/protocol/index.ts';
+import type { Hex } from './protocol/index.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

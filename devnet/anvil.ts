@@ -1,7 +1,7 @@
 // Starts a local anvil (the npm build of Foundry's L1 node) and waits until it answers JSON-RPC.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../operator/chain/artifacts.ts';
+import { REPO_ROOT } from '../client/l1/artifacts.ts';
 
 const ANVIL = path.join(REPO_ROOT, 'node_modules', '.bin', 'anvil');
 

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANVIL_KEYS, startAnvil } from './anvil.ts';
-import { DEFAULT_PARAMS, deployDemoTokens, deployPlasmaCash } from '../operator/chain/deploy.ts';
+import { DEFAULT_PARAMS, deployDemoTokens, deployPlasmaCash } from '../client/l1/deploy.ts';
 import { operatorConfig } from '../operator/config.ts';
 import { createLog } from '../operator/log.ts';
 import { guardPostgresNullSocketWrite } from '../operator/pg-crash-guard.ts';
@@ -15,7 +15,7 @@ import { startOperator, type RunningOperator } from '../operator/service.ts';
 import type { Address } from '../client/protocol/index.ts';
 import { PlasmaWallet } from '../client/wallet/wallet.ts';
 import { Watcher } from '../client/watcher/watcher.ts';
-import { startHeartbeat } from '../cli/watch.ts';
+import { startHeartbeat } from '../client/watcher/heartbeat.ts';
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ import {
   type Env,
   type Flags,
   type OptionSpec,
-} from './options.ts';
+} from '../client/options.ts';
 
 export type { Env };
 

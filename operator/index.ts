@@ -4,7 +4,8 @@
  *   0 stopped by a signal, 1 startup failed, 2 bad configuration.
  */
 import { ConfigError, operatorHelp, parseOperatorConfig, type Env } from './config.ts';
-import { createLog, errorMessage } from './log.ts';
+import { createLog } from './log.ts';
+import { errorMessage } from '../client/error-message.ts';
 import { guardPostgresNullSocketWrite } from './pg-crash-guard.ts';
 import { startOperator, type RunningOperator } from './service.ts';
 import { waitForSignal } from './signals.ts';

@@ -10,7 +10,8 @@
  * `guardPostgresNullSocketWrite` ignores exactly that exception (logged as a warning) and leaves every other
  * uncaught exception fatal as before: logged, then exit code 1, like Node's default.
  */
-import { errorMessage, type Log } from './log.ts';
+import type { Log } from './log.ts';
+import { errorMessage } from '../client/error-message.ts';
 
 export function isPostgresNullSocketWrite(error: unknown): boolean {
   if (!(error instanceof TypeError)) return false;

@@ -8,14 +8,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TransactionDomain } from '../client/protocol/index.ts';
 import { BlockCommitter } from './block/committer.ts';
 import { startBlockLoop } from './block/loop.ts';
-import { contractOperator } from './chain/contract.ts';
+import { contractOperator } from '../client/l1/contract.ts';
 import { L1Follower } from './chain/follower.ts';
-import { JsonRpc } from './chain/rpc.ts';
+import { JsonRpc } from '../client/l1/rpc.ts';
 import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
 import { Store } from './db/store.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { createApp } from './http/app.ts';
-import { createLog, errorMessage, type Log } from './log.ts';
+import { blockLoopMetrics } from './http/metrics.ts';
+import { createLog, type Log } from './log.ts';
+import { errorMessage } from '../client/error-message.ts';
 
 export interface RunningOperator {
   /** http://host:port of the API. */
@@ -142,7 +144,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       log: log.entry,
     });
     // Started before HTTP listens, so onAccepted above never runs without it.
-    const loop = startBlockLoop({ config, store, committer, log, metrics });
+    const loop = startBlockLoop({ config, store, committer, log, metrics: blockLoopMetrics(metrics) });
     cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();

@@ -1,6 +1,6 @@
 // The PlasmaCash ABI as an ethers Interface, and the two views the operator reads with eth_call.
 import { Interface, type InterfaceAbi } from 'ethers';
-import type { Hash } from '../../client/protocol/index.ts';
+import type { Hash } from '../protocol/index.ts';
 import { loadArtifact } from './artifacts.ts';
 import type { JsonRpc } from './rpc.ts';
 

@@ -7,9 +7,9 @@
  */
 import { Contract, type Interface, type Wallet } from 'ethers';
 import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
-import { plasmaCashInterface } from '../../operator/chain/contract.ts';
+import { plasmaCashInterface } from './contract.ts';
 import { DEFAULT_SEND_OPTIONS, sendContractCall, type SendOptions } from './send-until-mined.ts';
-import { quantity, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
+import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
 export type CoinStateName = 'none' | 'deposited' | 'exiting' | 'exited';

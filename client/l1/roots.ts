@@ -4,7 +4,7 @@
  * against these, never against anything the operator says.
  */
 import type { Hash } from '../protocol/index.ts';
-import { quantity, type RpcLog } from '../../operator/chain/rpc.ts';
+import { quantity, type RpcLog } from './rpc.ts';
 import type { PlasmaCashL1 } from './plasma-cash.ts';
 
 export class RootBook {

@@ -5,13 +5,13 @@
  * priced with at sending may be below the base fee a few congested blocks later. So the transaction is sent with
  * a fixed nonce and, each time `replaceAfterMs` passes without a receipt, signed again with the same nonce and
  * fees at least 12.5 % higher (what nodes require of a replacement) and at least what the chain asks for now, as
- * long as higher fees can help (operator/chain/fees.ts `worthReplacing`: at most about 2.25 times the chain's
+ * long as higher fees can help (client/l1/fees.ts `worthReplacing`: at most about 2.25 times the chain's
  * price); past that the same bytes are sent again. Whichever version is mined is the answer; the nonce makes
  * sure only one can be.
  */
 import { keccak256, type Contract, type Wallet } from 'ethers';
-import { RpcError, sendRefusal, type JsonRpc, type RpcLog } from '../../operator/chain/rpc.ts';
-import { currentFees, replacementFees, worthReplacing } from '../../operator/chain/fees.ts';
+import { RpcError, sendRefusal, type JsonRpc, type RpcLog } from './rpc.ts';
+import { currentFees, replacementFees, worthReplacing } from './fees.ts';
 import type { Hash, Hex } from '../protocol/index.ts';
 import { withGasMargin } from './gas.ts';
 

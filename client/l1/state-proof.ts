@@ -20,7 +20,7 @@ import {
   type Hash,
   type Hex,
 } from '../protocol/index.ts';
-import type { JsonRpc } from '../../operator/chain/rpc.ts';
+import type { JsonRpc } from './rpc.ts';
 import { childBlockRootSlot, coinSlots, decodeCoin, decodeExit, exitSlots, type L1Coin, type L1Exit } from './state-proof-layout.ts';
 
 export { STORAGE_SLOTS, type L1Coin, type L1Exit } from './state-proof-layout.ts';

@@ -23,7 +23,7 @@ import {
   type Transaction,
   type TransactionDomain,
 } from '../protocol/index.ts';
-import { JsonRpc } from '../../operator/chain/rpc.ts';
+import { JsonRpc } from '../l1/rpc.ts';
 import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
 import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';

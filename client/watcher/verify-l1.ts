@@ -3,7 +3,7 @@
  * lying RPC node cannot make it act on a root or an exit record that is not in the chain's state.
  */
 import type { Address } from '../protocol/index.ts';
-import type { JsonRpc } from '../../operator/chain/rpc.ts';
+import type { JsonRpc } from '../l1/rpc.ts';
 import { EXIT_STATUSES } from '../l1/plasma-cash.ts';
 import { VerifiedL1State } from '../l1/state-proof.ts';
 import type { L1StateCheck } from './watcher.ts';

@@ -22,9 +22,9 @@ import { computeAddress } from 'ethers';
 import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
 import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
-import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../chain/contract.ts';
-import { RpcError, sendRefusal, type JsonRpc } from '../chain/rpc.ts';
-import { currentFees, replacementFees, worthReplacing, type Fees } from '../chain/fees.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../../client/l1/contract.ts';
+import { RpcError, sendRefusal, type JsonRpc } from '../../client/l1/rpc.ts';
+import { currentFees, replacementFees, worthReplacing, type Fees } from '../../client/l1/fees.ts';
 
 export interface BlockCommitterOptions {
   readonly rpc: JsonRpc;
@@ -38,7 +38,7 @@ export interface BlockCommitterOptions {
   readonly gasLimit?: bigint;
   /** Give up waiting for one block's confirmation after this long (the block stays resumable). Default 10 min. */
   readonly timeoutMs?: number;
-  /** A submission pending this long is signed again, same nonce, higher fees (operator/chain/fees.ts). Default 60 s. */
+  /** A submission pending this long is signed again, same nonce, higher fees (client/l1/fees.ts). Default 60 s. */
   readonly replaceAfterMs?: number;
   readonly log?: (line: string) => void;
 }

@@ -12,18 +12,29 @@
  */
 import type { OperatorConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
-import type { BlockMetrics } from '../http/metrics.ts';
-import { errorMessage, type Log } from '../log.ts';
+import type { Log } from '../log.ts';
+import { errorMessage } from '../../client/error-message.ts';
 import { claimNextBlock, finishBuiltBlocks } from './builder.ts';
 import { L1RootConflictError, type BlockCommitter } from './committer.ts';
+
+/** The steps of a block the loop times: claim (membership stored), persist (tree, root, proofs), commit (on L1). */
+export type BlockPhase = 'claim' | 'persist' | 'commit';
+
+/** What the loop reports about its blocks; the service wires it to /metrics (operator/http/metrics.ts). */
+export interface BlockLoopMetrics {
+  /** Starts timing a step of a block; the returned function ends it. */
+  startPhase(phase: BlockPhase): () => void;
+  /** Transfers put into a block. */
+  blockTransfers(count: number): void;
+}
 
 export interface BlockLoopDeps {
   readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'>;
   readonly store: Store;
   readonly committer: BlockCommitter;
   readonly log: Log;
-  /** Where the time of each step goes (the app's /metrics). */
-  readonly metrics?: BlockMetrics;
+  /** Where the time of each step goes (the service wires in the app's /metrics). */
+  readonly metrics?: BlockLoopMetrics;
 }
 
 export interface BlockLoop {
@@ -72,21 +83,21 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
       needResume = false;
     }
     if (stopped) return;
-    const timeClaim = metrics?.blockPhase.startTimer({ phase: 'claim' });
+    const timeClaim = metrics?.startPhase('claim');
     const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize });
     if (claimed !== undefined) {
       timeClaim?.();
-      metrics?.blockTransfers.inc(claimed.txCount);
+      metrics?.blockTransfers(claimed.txCount);
     }
     acceptedSinceClaim = Math.max(0, acceptedSinceClaim - (claimed?.txCount ?? acceptedSinceClaim));
     if (claimed === undefined) return;
     needResume = true; // until it is confirmed: a failure is finished by the next pass
     inFlight = (async () => {
-      const timePersist = metrics?.blockPhase.startTimer({ phase: 'persist' });
+      const timePersist = metrics?.startPhase('persist');
       const built = await claimed.persist();
       timePersist?.();
       log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
-      const timeCommit = metrics?.blockPhase.startTimer({ phase: 'commit' });
+      const timeCommit = metrics?.startPhase('commit');
       await committer.commit(built.number);
       timeCommit?.();
       needResume = false;

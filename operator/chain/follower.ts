@@ -8,8 +8,8 @@ import type { Log } from 'ethers';
 import type { Address, Hash } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { applyL1Range, readCursor, type AssetKind, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
-import { plasmaCashInterface } from './contract.ts';
-import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
+import { plasmaCashInterface } from '../../client/l1/contract.ts';
+import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
 
 export interface L1FollowerOptions {
   readonly rpc: JsonRpc;

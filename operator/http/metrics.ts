@@ -7,6 +7,7 @@
 import type { Middleware } from 'koa';
 import type { Sql } from 'postgres';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BlockLoopMetrics } from '../block/loop.ts';
 import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
 
 export interface Metrics {
@@ -19,8 +20,16 @@ export interface Metrics {
   readonly blockTransfers: Counter;
 }
 
-/** What the block loop reports to /metrics. */
-export type BlockMetrics = Pick<Metrics, 'blockPhase' | 'blockTransfers'>;
+/** The block loop's reports (operator/block/loop.ts) as these metrics: the service hands this to the loop. */
+export function blockLoopMetrics(metrics: Pick<Metrics, 'blockPhase' | 'blockTransfers'>): BlockLoopMetrics {
+  return {
+    startPhase: (phase) => {
+      const end = metrics.blockPhase.startTimer({ phase });
+      return () => void end();
+    },
+    blockTransfers: (count) => metrics.blockTransfers.inc(count),
+  };
+}
 
 export function createMetrics(sql?: Sql): Metrics {
   const registry = new Registry();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Contract, parseEther, parseUnits, Wallet, NonceManager } from 'ethers';
 import { main } from '../../cli/plasma.ts';
 import { exitStatusName, provenL1State } from '../../client/watcher/verify-l1.ts';
-import { deployDemoTokens } from '../../operator/chain/deploy.ts';
+import { deployDemoTokens } from '../../client/l1/deploy.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startSystem, until } from '../support/system.ts';
 

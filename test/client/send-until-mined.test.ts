@@ -5,7 +5,7 @@ import t from 'tap';
 import { parseEther, type Wallet } from 'ethers';
 import { PlasmaCashL1 } from '../../client/l1/plasma-cash.ts';
 import { NonceTakenError, sendUntilMined } from '../../client/l1/send-until-mined.ts';
-import { replacementFees, worthReplacing } from '../../operator/chain/fees.ts';
+import { replacementFees, worthReplacing } from '../../client/l1/fees.ts';
 import { LosingNode } from '../support/losing-node.ts';
 import { mineInBackground, startTestChain } from '../support/anvil.ts';
 import { until } from '../support/system.ts';

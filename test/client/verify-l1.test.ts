@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parseEther } from 'ethers';
 import { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { provenL1State } from '../../client/watcher/verify-l1.ts';
-import { plasmaCashInterface } from '../../operator/chain/contract.ts';
+import { plasmaCashInterface } from '../../client/l1/contract.ts';
 import { startSystem } from '../support/system.ts';
 
 /** A JSON-RPC proxy that says every committed root is 0xeeee…: in BlockSubmitted logs and in childBlockRoot calls. */

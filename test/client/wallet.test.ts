@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { Contract, NonceManager, parseEther, parseUnits, type Wallet } from 'ethers';
 import { HistoryError, type Address } from '../../client/protocol/index.ts';
 import { WalletError, type PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { deployDemoTokens } from '../../operator/chain/deploy.ts';
+import { deployDemoTokens } from '../../client/l1/deploy.ts';
 import { EXIT_PERIOD_SECONDS, EXIT_BOND } from '../support/anvil.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 

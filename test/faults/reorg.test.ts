@@ -17,7 +17,7 @@ import {
   type Hash,
   type Transaction,
 } from '../../client/protocol/index.ts';
-import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../operator/chain/contract.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../client/l1/contract.ts';
 import { operatorConfig } from '../../operator/config.ts';
 import { createLog } from '../../operator/log.ts';
 import { startOperator } from '../../operator/service.ts';

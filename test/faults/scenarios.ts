@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
 import postgres from 'postgres';
-import { nextChildBlock } from '../../operator/chain/contract.ts';
+import { nextChildBlock } from '../../client/l1/contract.ts';
 import { Store } from '../../operator/db/store.ts';
 import { createTestDatabase } from '../operator/db/helpers.ts';
 import { freePort, startTestChain } from '../support/anvil.ts';

@@ -18,8 +18,8 @@ import {
   type Transaction,
   type TransactionDomain,
 } from '../../client/protocol/index.ts';
-import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../operator/chain/contract.ts';
-import type { JsonRpc } from '../../operator/chain/rpc.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../client/l1/contract.ts';
+import type { JsonRpc } from '../../client/l1/rpc.ts';
 import type { TestChain } from '../support/anvil.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/plasma.mjs', import.meta.url));

@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import type { Test } from 'tap';
 import { Contract, JsonRpcProvider, NonceManager, parseEther, Wallet, type InterfaceAbi, type TransactionRequest } from 'ethers';
 import { ANVIL_KEYS, startAnvil } from '../../devnet/anvil.ts';
-import { loadArtifact } from '../../operator/chain/artifacts.ts';
-import { deployPlasmaCash } from '../../operator/chain/deploy.ts';
+import { loadArtifact } from '../../client/l1/artifacts.ts';
+import { deployPlasmaCash } from '../../client/l1/deploy.ts';
 import { operatorConfig } from '../../operator/config.ts';
-import { JsonRpc } from '../../operator/chain/rpc.ts';
+import { JsonRpc } from '../../client/l1/rpc.ts';
 import type { Address, TransactionDomain } from '../../client/protocol/index.ts';
 import { withGasMargin } from '../../client/l1/gas.ts';
 

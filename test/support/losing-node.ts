@@ -2,7 +2,7 @@
 // evicts them would: they never reach anvil unless the test delivers one later. Tests of the senders that
 // replace a pending transaction (client/l1/send-until-mined.ts, operator/block/committer.ts) run through it.
 import { Transaction as EthersTransaction, keccak256 } from 'ethers';
-import { JsonRpc } from '../../operator/chain/rpc.ts';
+import { JsonRpc } from '../../client/l1/rpc.ts';
 
 export class LosingNode extends JsonRpc {
   /** Every raw transaction sent, decoded, in order (repeats included). */

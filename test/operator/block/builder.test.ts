@@ -7,7 +7,7 @@ import {
 import { buildBlock, claimNextBlock, finishBuiltBlocks } from '../../../operator/block/builder.ts';
 import { PARALLEL_THRESHOLD } from '../../../operator/block/tree-workers.ts';
 import { BlockCommitter } from '../../../operator/block/committer.ts';
-import { childBlockRoot, nextChildBlock } from '../../../operator/chain/contract.ts';
+import { childBlockRoot, nextChildBlock } from '../../../client/l1/contract.ts';
 import { L1Follower } from '../../../operator/chain/follower.ts';
 import { readCoin } from '../../../operator/db/chain-state.ts';
 import { slotToDb, toBuffer } from '../../../operator/db/codec.ts';

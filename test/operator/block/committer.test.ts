@@ -1,13 +1,13 @@
 import t from 'tap';
 import { BlockCommitter, BlockGapError, L1RootConflictError } from '../../../operator/block/committer.ts';
-import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../operator/chain/contract.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../client/l1/contract.ts';
 import type { Store } from '../../../operator/db/store.ts';
 import type { Hash } from '../../../client/protocol/index.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { mineInBackground, startTestChain, type TestChain } from '../../support/anvil.ts';
 import { LosingNode } from '../../support/losing-node.ts';
 import { until } from '../../support/system.ts';
-import { JsonRpc } from '../../../operator/chain/rpc.ts';
+import { JsonRpc } from '../../../client/l1/rpc.ts';
 
 const rootOf = (n: number): Hash => `0x${n.toString(16).padStart(2, '0').repeat(32)}`;
 

@@ -3,7 +3,7 @@ import t from 'tap';
 import { ANVIL_KEYS } from '../../../devnet/anvil.ts';
 import { BlockCommitter } from '../../../operator/block/committer.ts';
 import { startBlockLoop } from '../../../operator/block/loop.ts';
-import { JsonRpc } from '../../../operator/chain/rpc.ts';
+import { JsonRpc } from '../../../client/l1/rpc.ts';
 import { createLog } from '../../../operator/log.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { freePort } from '../../support/anvil.ts';

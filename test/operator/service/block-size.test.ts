@@ -3,7 +3,7 @@
 import t from 'tap';
 import { parseEther, type LogDescription } from 'ethers';
 import { signedTransactionToJson, signTransaction, type Address, type Transaction } from '../../../client/protocol/index.ts';
-import { nextChildBlock } from '../../../operator/chain/contract.ts';
+import { nextChildBlock } from '../../../client/l1/contract.ts';
 import { operatorConfig } from '../../../operator/config.ts';
 import { createLog } from '../../../operator/log.ts';
 import { startOperator } from '../../../operator/service.ts';

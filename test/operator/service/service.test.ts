@@ -11,7 +11,7 @@ import {
   type Transaction,
 } from '../../../client/protocol/index.ts';
 import { buildBlock, claimNextBlock } from '../../../operator/block/builder.ts';
-import { childBlockRoot, nextChildBlock } from '../../../operator/chain/contract.ts';
+import { childBlockRoot, nextChildBlock } from '../../../client/l1/contract.ts';
 import { Store } from '../../../operator/db/store.ts';
 import { acceptTransfers } from '../../../operator/transfers/accept.ts';
 import { operatorConfig } from '../../../operator/config.ts';
