@@ -249,7 +249,11 @@ function revertHint(error: ContractCallError): string {
     case 'UnknownCoin':
       return 'no such coin was ever deposited on this contract: check the slot and --contract';
     case 'CoinNotDeposited':
-      return 'the coin is already exiting or exited';
+      return 'the coin has already exited';
+    case 'ExitBlockTaken':
+      return `exit ${String(error.args[2])} of the same transaction is already live: \`plasma wallet coins\` lists it`;
+    case 'ExitBlockDead':
+      return `an exit of block ${String(second)} was cancelled by a spend of it: that transaction is spent for good and cannot exit again`;
     case 'NoBonds':
       return 'this account has no bonds to withdraw';
     default:

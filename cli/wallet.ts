@@ -263,13 +263,14 @@ async function coins(context: Context): Promise<number> {
   const rows = [['SLOT', 'ASSET', 'STATUS', 'LAST TX', 'VERIFIED', 'EXIT']];
   const notes: string[] = [];
   for (const coin of list) {
-    let exitText = '-';
-    if (coin.exit !== undefined) {
-      exitText = `#${coin.exit.nonce} ${coin.exit.mine ? 'mine' : `by ${coin.exit.exitor}`}, finalizable ${when(coin.exit.finalizableAt)}`;
-      if (coin.openChallenges > 0) exitText += `, ${coin.openChallenges} open challenge${coin.openChallenges === 1 ? '' : 's'}`;
-    }
+    // Every live exit, lowest exit block first (the one that can finalize).
+    let exitText = coin.exits.length === 0 ? '-' : coin.exits
+      .map((exit) => `#${exit.nonce} ${exit.whose === 'mine' ? 'mine' : `by ${exit.exitor}`} (exit block ${exit.exitBlock}, parent ${exit.parentBlock === 0n ? 'deposit' : exit.parentBlock}), finalizable ${when(exit.finalizableAt)}`)
+      .join('; ');
+    if (coin.openChallenges > 0) exitText += `; ${coin.openChallenges} open challenge${coin.openChallenges === 1 ? '' : 's'}`;
     rows.push([coin.slot.toString(), await assetLabel(wallet, coin, cache), coin.status, coin.lastTransactionBlock.toString(), coin.lastVerifiedBlock.toString(), exitText]);
     if (coin.frozen !== undefined) notes.push(`coin ${coin.slot} is frozen: ${coin.frozen}`);
+    if (coin.spendsInFlight > 0 && coin.status !== 'sending') notes.push(`coin ${coin.slot}: ${coin.spendsInFlight} signed transfer${coin.spendsInFlight === 1 ? '' : 's'} the receiver may not know of (refused by the operator, or sent without its package); the watcher defends the receiver if the coin is exited`);
     if (coin.status === 'sent') notes.push(`coin ${coin.slot} now belongs to ${coin.owner}; it stays listed so the watcher can beat a stale exit`);
   }
   context.io.out(`coins of ${wallet.address}\n${table(rows)}\n${notes.map((note) => `${note}\n`).join('')}`);
@@ -344,7 +345,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   'withdraw-bonds': { usage: 'withdraw-bonds', summary: 'withdraw the exit/challenge bonds credited to you', run: withdrawBonds },
   coins: {
     usage: 'coins [--json]',
-    summary: 'list your coins: status, last verified block, live exit, open challenges',
+    summary: 'list your coins: status, last verified block, every live exit (lowest exit block first), open challenges',
     options: [{ flag: 'json', boolean: true, help: 'print JSON (numbers as decimal strings)' }],
     run: coins,
   },

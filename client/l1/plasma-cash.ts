@@ -21,7 +21,7 @@ const COIN_STATES: readonly CoinStateName[] = ['none', 'deposited', 'exiting', '
 /** The contract's ExitStatus enum, by value. */
 export const EXIT_STATUSES: readonly ExitStatusName[] = ['none', 'live', 'finalized', 'cancelled'];
 const CHALLENGE_STATUSES: readonly ChallengeStatusName[] = ['none', 'open', 'answered', 'settled'];
-const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge'] as const;
+const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge', 'outlived_by_winner'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 export interface CoinRecord {
@@ -30,8 +30,13 @@ export interface CoinRecord {
   readonly kind: AssetKind;
   readonly state: CoinStateName;
   readonly withdrawn: boolean;
-  /** Exits ever started: the live or last exit has this nonce. */
+  /** Exits ever started: the newest exit has this nonce. */
   readonly exitCount: bigint;
+  /**
+   * While the coin is exiting, the nonce of its live exit with the lowest exit block (the one finalizeExit acts
+   * on); once exited, the nonce of the exit that won; 0 when no exit is live.
+   */
+  readonly headExit: bigint;
   readonly token: Address;
   readonly denomination: bigint;
   readonly tokenId: bigint;
@@ -48,6 +53,9 @@ export interface ExitRecord {
   readonly maturesAt: bigint;
   readonly firstChallenge: Hash;
   readonly lastChallenge: Hash;
+  /** Neighbours in the coin's list of live exits ordered by exit block (0 = none). */
+  readonly nextExit: bigint;
+  readonly previousExit: bigint;
 }
 
 export interface ChallengeRecord {
@@ -85,6 +93,7 @@ export type PlasmaEvent = EventBase &
     | { readonly name: 'ExitFinalized'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address }
     | { readonly name: 'ChallengeOpened'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address; readonly claim: Transaction; readonly claimBlock: bigint; readonly finalizableAt: bigint }
     | { readonly name: 'ChallengeAnswered'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly response: Transaction; readonly responseBlock: bigint; readonly finalizableAt: bigint; readonly signature: Hex; readonly proof: Hex }
+    | { readonly name: 'SpendRevealed'; readonly slot: bigint; readonly nonce: bigint; readonly spend: Transaction; readonly block: bigint; readonly signature: Hex; readonly proof: Hex }
     | { readonly name: 'ChallengeSettled'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address }
     | { readonly name: 'BondCredited'; readonly account: Address; readonly amount: bigint }
     | { readonly name: 'CoinWithdrawn'; readonly slot: bigint; readonly owner: Address }
@@ -98,6 +107,7 @@ const FOLLOWED_EVENTS = [
   'ExitFinalized',
   'ChallengeOpened',
   'ChallengeAnswered',
+  'SpendRevealed',
   'ChallengeSettled',
   'BondCredited',
   'CoinWithdrawn',
@@ -193,6 +203,7 @@ export class PlasmaCashL1 {
       state: COIN_STATES[Number(c.state)]!,
       withdrawn: Boolean(c.withdrawn),
       exitCount: BigInt(c.exitCount),
+      headExit: BigInt(c.headExit),
       token: lower(c.token),
       denomination: BigInt(c.denomination),
       tokenId: BigInt(c.tokenId),
@@ -211,6 +222,8 @@ export class PlasmaCashL1 {
       maturesAt: BigInt(e.maturesAt),
       firstChallenge: e.firstChallenge as Hash,
       lastChallenge: e.lastChallenge as Hash,
+      nextExit: BigInt(e.nextExit),
+      previousExit: BigInt(e.previousExit),
     };
   }
 
@@ -224,6 +237,34 @@ export class PlasmaCashL1 {
       claimOwner: lower(c.claimOwner),
       next: c.next as Hash,
     };
+  }
+
+  /** Whether an exit of `exitBlock` was cancelled by challengeAfter or challengeBetween: no one exits it again. */
+  async isExitBlockDead(slot: bigint, exitBlock: bigint): Promise<boolean> {
+    return Boolean((await this.#call('isExitBlockDead', [slot, exitBlock]))[0]);
+  }
+
+  /** The nonce of the live exit of `slot` with exit block `exitBlock`, 0 when none. */
+  async liveExitAt(slot: bigint, exitBlock: bigint): Promise<bigint> {
+    return BigInt((await this.#call('liveExitAt', [slot, exitBlock]))[0]);
+  }
+
+  /**
+   * The live exits of `slot` in exit-block order (the head first), walking the contract's list from the coin's
+   * headExit. Empty unless the coin is exiting; at most `limit` (the list is the contract's, not ours to trust
+   * to be short).
+   */
+  async liveExits(slot: bigint, limit = 256): Promise<{ nonce: bigint; exit: ExitRecord }[]> {
+    const coin = await this.coin(slot);
+    if (coin.state !== 'exiting') return [];
+    const exits: { nonce: bigint; exit: ExitRecord }[] = [];
+    for (let nonce = coin.headExit; nonce !== 0n && exits.length < limit; ) {
+      const exit = await this.exit(slot, nonce);
+      if (exit.status !== 'live') break;
+      exits.push({ nonce, exit });
+      nonce = exit.nextExit;
+    }
+    return exits;
   }
 
   async childBlockRoot(block: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<Hash> {
@@ -246,7 +287,8 @@ export class PlasmaCashL1 {
 
   /** Every followed event in L1 blocks [from, to], in chain order. */
   async events(from: bigint, to: bigint): Promise<PlasmaEvent[]> {
-    const topics = [FOLLOWED_EVENTS.map((name) => this.iface.getEvent(name)!.topicHash)];
+    // An event the loaded ABI lacks (an older build) is simply not followed.
+    const topics = [FOLLOWED_EVENTS.flatMap((name) => this.iface.getEvent(name)?.topicHash ?? [])];
     const logs = await this.rpc.request<RpcLog[]>('eth_getLogs', [{ address: this.address, fromBlock: quantity(from), toBlock: quantity(to), topics }]);
     return logs.map((log) => this.#decode(log)).filter((event): event is PlasmaEvent => event !== undefined);
   }
@@ -271,6 +313,8 @@ export class PlasmaCashL1 {
         return { ...base, name: 'ChallengeOpened', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger), claim: toTransaction(a.claim), claimBlock: BigInt(a.claimBlock), finalizableAt: BigInt(a.finalizableAt) };
       case 'ChallengeAnswered':
         return { ...base, name: 'ChallengeAnswered', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, response: toTransaction(a.response), responseBlock: BigInt(a.responseBlock), finalizableAt: BigInt(a.finalizableAt), signature: a.signature as Hex, proof: a.proof as Hex };
+      case 'SpendRevealed':
+        return { ...base, name: 'SpendRevealed', slot: BigInt(a.slot), nonce: BigInt(a.nonce), spend: toTransaction(a.spend), block: BigInt(a.blockNumber), signature: a.signature as Hex, proof: a.proof as Hex };
       case 'ChallengeSettled':
         return { ...base, name: 'ChallengeSettled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger) };
       case 'BondCredited':

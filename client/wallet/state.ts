@@ -6,13 +6,25 @@
  * then dropped: no exit, challenge or response ever needs them. Coins this wallet sent stay here (role
  * "former") because their chain is what beats a former owner's or a thief's exit later.
  */
-import type { Address, CoinDeposit, Hash, Hex, InclusionEntry, Transaction } from '../protocol/index.ts';
+import { transactionDigest, type Address, type CoinDeposit, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
 import type { AssetKind, ExitStatusName } from '../l1/plasma-cash.ts';
 
 export const STATE_VERSION = 1;
 
 /** owner: the last valid transaction names this wallet; former: it sent the coin on. */
 export type CoinRole = 'owner' | 'former';
+
+/** A transfer this wallet signed and handed to the operator. */
+export interface SignedSpend {
+  readonly transaction: Transaction;
+  readonly signature: Hex;
+  readonly digest: Hash;
+  readonly submittedAt: number;
+  /** The operator refused it (it holds the signature all the same, and may include it in any later block). */
+  readonly refused?: { readonly code: string; readonly at: number };
+  /** The block a verified history shows it in, once it landed. */
+  readonly landedAt?: bigint;
+}
 
 export interface StoredCoin {
   readonly slot: bigint;
@@ -22,8 +34,15 @@ export interface StoredCoin {
   /** The last child block verified for this coin (the deposit block before any). */
   coveredThrough: bigint;
   role: CoinRole;
-  /** A spend this wallet signed and submitted that no verified block holds yet. */
-  inFlight?: { readonly transaction: Transaction; readonly signature: Hex; readonly digest: Hash; readonly submittedAt: number };
+  /** A spend this wallet signed and submitted that no verified block holds yet (no other send until it settles). */
+  inFlight?: SignedSpend;
+  /**
+   * Spends whose receiver may not know it owns the coin: transfers the operator refused (it still holds their
+   * signatures), and a spend that landed without the wallet handing its package over (its send timed out). Each
+   * counts as a spend in flight in the exit game (PROTOCOL.md §6, §7) until it can never be valid (another spend
+   * of its parent landed) or an event on L1 revealed it to its receiver.
+   */
+  undelivered?: SignedSpend[];
   /** Set when a block's proof for the coin was invalid, or missing past the grace period: never send it again. */
   frozen?: { readonly block: bigint; readonly code: string; readonly reason: string; readonly at: number };
   /** First time the proof of block `block` could not be fetched. */
@@ -163,16 +182,52 @@ export function trackedExit(
  * a spend of its parent is in the chain (it cannot land after that); the role follows the new tip. Returns
  * whether an in-flight spend was settled.
  */
-export function extendChain(coin: StoredCoin, added: readonly InclusionEntry[], coveredThrough: bigint, me: Address): boolean {
+export function extendChain(coin: StoredCoin, added: readonly InclusionEntry[], coveredThrough: bigint, me: Address, domain?: TransactionDomain): boolean {
   coin.chain.push(...added.filter((entry) => entry.block > chainLastBlock(coin)));
   coin.coveredThrough = coveredThrough;
-  const spend = coin.inFlight?.transaction;
-  const settled = spend !== undefined && coin.chain.some((link) => link.block > spend.prevBlock && link.transaction.prevBlock === spend.prevBlock);
-  if (settled) delete coin.inFlight;
+  const landed = (spend: SignedSpend) => coin.chain.find((link) => link.block > spend.transaction.prevBlock && link.transaction.prevBlock === spend.transaction.prevBlock);
+  const inFlight = coin.inFlight;
+  const spent = inFlight === undefined ? undefined : landed(inFlight);
+  if (inFlight !== undefined && spent !== undefined) {
+    delete coin.inFlight;
+    // Landed as signed, seen here rather than by the send that hands its package over: the receiver may not
+    // know yet. wallet.send takes it off again once it returns the package.
+    if (domain !== undefined && transactionDigest(spent.transaction, domain) === inFlight.digest) {
+      coin.undelivered = [...(coin.undelivered ?? []).filter((s) => s.digest !== inFlight.digest), { ...inFlight, landedAt: spent.block }];
+    }
+  }
+  if (coin.undelivered !== undefined) {
+    // A spend whose parent was spent by another transaction can never be valid: it is nobody's coin.
+    coin.undelivered = coin.undelivered.flatMap((spend) => {
+      const link = landed(spend);
+      if (link === undefined) return [spend];
+      if (domain === undefined || transactionDigest(link.transaction, domain) !== spend.digest) return [];
+      return [spend.landedAt === undefined ? { ...spend, landedAt: link.block } : spend];
+    });
+    if (coin.undelivered.length === 0) delete coin.undelivered;
+  }
   coin.role = chainOwner(coin) === me ? 'owner' : 'former';
-  return settled;
+  return spent !== undefined;
 }
 
-export function liveExitOf(state: WalletState, slot: bigint): TrackedExit | undefined {
-  return Object.values(state.exits).find((exit) => exit.slot === slot && exit.status === 'live');
+/** Every signed spend of the coin whose receiver may not know of it: the one in flight and the undelivered. */
+export function spendsInFlight(coin: StoredCoin): SignedSpend[] {
+  return [...(coin.inFlight === undefined ? [] : [coin.inFlight]), ...(coin.undelivered ?? [])];
+}
+
+/** Forgets an undelivered spend that L1 revealed to its receiver (or whose package was handed over). */
+export function deliver(coin: StoredCoin, digest: Hash): boolean {
+  if (coin.undelivered === undefined) return false;
+  const before = coin.undelivered.length;
+  coin.undelivered = coin.undelivered.filter((spend) => spend.digest !== digest);
+  const changed = coin.undelivered.length !== before;
+  if (coin.undelivered.length === 0) delete coin.undelivered;
+  return changed;
+}
+
+/** The live exits of a coin, in exit-block order (the one finalizeExit acts on first). */
+export function liveExitsOf(state: WalletState, slot: bigint): TrackedExit[] {
+  return Object.values(state.exits)
+    .filter((exit) => exit.slot === slot && exit.status === 'live')
+    .sort((a, b) => (a.exitBlock < b.exitBlock ? -1 : a.exitBlock > b.exitBlock ? 1 : 0));
 }

@@ -29,7 +29,7 @@ import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
-import { chainLastBlock, chainOwner, emptyState, isDepositOf, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitOf, type StoredCoin, type WalletState } from './state.ts';
+import { chainLastBlock, chainOwner, deliver, emptyState, isDepositOf, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitsOf, type StoredCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -70,8 +70,24 @@ export interface CoinSummary {
   readonly lastTransactionBlock: bigint;
   readonly lastVerifiedBlock: bigint;
   readonly frozen?: string;
-  readonly exit?: { readonly nonce: bigint; readonly exitor: Address; readonly finalizableAt: bigint; readonly mine: boolean };
+  /** Every live exit of the coin, in exit-block order (the first is the one that can finalize). */
+  readonly exits: readonly LiveExitSummary[];
+  /** Open challenges of those exits. */
   readonly openChallenges: number;
+  /** Signed transfers whose receiver may not know of them (refused by the operator, or sent without a package). */
+  readonly spendsInFlight: number;
+}
+
+/** A live exit as `plasma wallet coins` and `plasma watch --status` show it. */
+export interface LiveExitSummary {
+  readonly nonce: bigint;
+  readonly exitor: Address;
+  readonly exitBlock: bigint;
+  /** Zero for a deposit exit. */
+  readonly parentBlock: bigint;
+  readonly finalizableAt: bigint;
+  /** 'mine' for this wallet's own exit, else 'other'. */
+  readonly whose: 'mine' | 'other';
 }
 
 const ERC20_ABI = ['function approve(address spender, uint256 amount) returns (bool)', 'function allowance(address owner, address spender) view returns (uint256)'];
@@ -205,7 +221,7 @@ export class PlasmaWallet {
     return this.store.update((state) => {
       const stored = state.coins[slot.toString()]!;
       if (stored.coveredThrough >= verifier.state.coveredThrough) return stored; // the watcher got there first
-      extendChain(stored, added, verifier.state.coveredThrough, this.address);
+      extendChain(stored, added, verifier.state.coveredThrough, this.address, this.domain);
       return stored;
     });
   }
@@ -281,7 +297,14 @@ export class PlasmaWallet {
     });
     const result = await this.operator.submit(transaction, signature);
     if (result.status === 'rejected') {
-      await this.store.update((state) => void delete state.coins[slot.toString()]!.inFlight);
+      // The operator holds the signature all the same and may include it in any later block, where its receiver
+      // would not know of it: the watcher keeps treating it as a spend in flight until it can never be valid.
+      await this.store.update((state) => {
+        const stored = state.coins[slot.toString()]!;
+        const spend = stored.inFlight;
+        delete stored.inFlight;
+        if (spend !== undefined) stored.undelivered = [...(stored.undelivered ?? []), { ...spend, refused: { code: result.error.code, at: Date.now() } }];
+      });
       throw new WalletError(result.error.code, `the operator refused the transfer of coin ${slot}: ${result.error.message}`);
     }
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
@@ -303,7 +326,10 @@ export class PlasmaWallet {
           throw new WalletError('double_spend', `block ${landed.block} holds another spend of coin ${slot} than the one signed; the watcher will defend it`);
         }
         this.log(`sent coin ${slot} to ${to} in block ${landed.block}`);
-        return historyToPackage(await this.operator.history(slot));
+        const pkg = historyToPackage(await this.operator.history(slot));
+        // The package goes to the caller, who hands it to the receiver: the spend is delivered.
+        await this.store.update((state) => void deliver(state.coins[slot.toString()]!, digest));
+        return pkg;
       }
       if (Date.now() > deadline) throw new WalletError('timeout', `the transfer of coin ${slot} is not in a committed block yet; it is kept in flight and the watcher keeps checking`);
       await sleep(250);
@@ -365,9 +391,10 @@ export class PlasmaWallet {
   async coins(): Promise<CoinSummary[]> {
     const state = await this.store.read();
     return Object.values(state.coins).map((coin) => {
-      const exit = liveExitOf(state, coin.slot);
-      const openChallenges = exit === undefined ? 0 : Object.values(state.challenges).filter((c) => c.slot === coin.slot && c.nonce === exit.nonce && c.status === 'open').length;
-      const status = coin.withdrawn === true ? 'withdrawn' : coin.depositGone !== undefined ? 'deposit_gone' : coin.lost !== undefined ? 'lost' : exit !== undefined ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
+      const exits = liveExitsOf(state, coin.slot);
+      const nonces = new Set(exits.map((exit) => exit.nonce));
+      const openChallenges = Object.values(state.challenges).filter((c) => c.slot === coin.slot && nonces.has(c.nonce) && c.status === 'open').length;
+      const status = coin.withdrawn === true ? 'withdrawn' : coin.depositGone !== undefined ? 'deposit_gone' : coin.lost !== undefined ? 'lost' : exits.length > 0 ? 'exiting' : coin.frozen !== undefined ? 'frozen' : coin.inFlight !== undefined ? 'sending' : coin.role === 'owner' ? 'owned' : 'sent';
       return {
         slot: coin.slot,
         role: coin.role,
@@ -381,8 +408,9 @@ export class PlasmaWallet {
         lastTransactionBlock: chainLastBlock(coin),
         lastVerifiedBlock: coin.coveredThrough,
         ...(coin.frozen === undefined ? {} : { frozen: `${coin.frozen.code} at block ${coin.frozen.block}: ${coin.frozen.reason}` }),
-        ...(exit === undefined ? {} : { exit: { nonce: exit.nonce, exitor: exit.exitor, finalizableAt: exit.finalizableAt, mine: exit.exitor === this.address } }),
+        exits: exits.map((exit) => summarizeExit(exit, this.address)),
         openChallenges,
+        spendsInFlight: (coin.inFlight === undefined ? 0 : 1) + (coin.undelivered?.length ?? 0),
       };
     });
   }
@@ -392,6 +420,10 @@ export class PlasmaWallet {
     if (coin === undefined) throw new WalletError('unknown_coin', `this wallet holds no coin ${slot}; receive it first (plasma wallet receive ${slot})`);
     return coin;
   }
+}
+
+export function summarizeExit(exit: { nonce: bigint; exitor: Address; exitBlock: bigint; parentBlock: bigint; finalizableAt: bigint }, me: Address): LiveExitSummary {
+  return { nonce: exit.nonce, exitor: exit.exitor, exitBlock: exit.exitBlock, parentBlock: exit.parentBlock, finalizableAt: exit.finalizableAt, whose: exit.exitor === me ? 'mine' : 'other' };
 }
 
 /**

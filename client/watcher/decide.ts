@@ -11,9 +11,17 @@
  * - this wallet owns the coin since t_m and the exit's parent is after t_m → everything the exitor built on is
  *   after a transfer to us that we never spent: challengeBefore with t_m as the claim; only our signature
  *   could answer it.
+ *
+ * Several exits of a coin may be live at once, and the one with the lowest exit block is the one that can
+ * finalize (§6). planCoin decides for all of them together: an exit with a lower exit block than ours would have
+ * (our receipt's block) is a former owner's and is challenged; one with a higher exit block (forged, or built on
+ * a spend after ours) waits behind ours, so the holder exits beside it when the coin must leave and cancels it
+ * with challengeBefore when it wants to stay. A sender whose spend is in flight (its receiver may not know it
+ * owns the coin) does both: it exits beside and claims its receipt against every live exit, so that the thief
+ * must either lose its exit or answer with that spend, which reveals the receiver on L1.
  */
 import { depositTransaction, transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
-import type { RevealedTransfer, StoredCoin } from '../wallet/state.ts';
+import { chainLastBlock, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type StoredCoin } from '../wallet/state.ts';
 
 export interface ExitFacts {
   readonly exitor: Address;
@@ -81,10 +89,21 @@ export function decideChallenge(
     // The exit builds on blocks not verified yet while a proof is late or a spend of ours is in flight: the
     // likeliest story is our own spend landing, and a claim would be answered with our signature. Wait for the
     // proof or for the freeze (minutes, against days of exit period) unless the deadline is close.
-    const waiting = coin.frozen === undefined && coin.coveredThrough < exit.parentBlock && (coin.missingSince !== undefined || coin.inFlight !== undefined) && options.urgent !== true;
+    const waiting = coin.frozen === undefined && coin.coveredThrough < exit.parentBlock && (coin.missingSince !== undefined || spendsInFlight(coin).length > 0) && options.urgent !== true;
     if (claimable && tip.transaction.newOwner.toLowerCase() === self && exit.parentBlock !== 0n && tip.block < exit.parentBlock) {
       if (waiting) return { kind: 'none', reason: `waiting to verify the blocks up to ${exit.parentBlock} before claiming: a proof is late or a spend of ours is in flight` };
       return { kind: 'challengeBefore', claim: claimOf(tip), reason: `this wallet owns the coin since block ${tip.block} and never spent it; the exit builds on block ${exit.parentBlock}` };
+    }
+  }
+  // A transfer to us that L1 revealed spends its parent: it cancels an exit of that parent, or a second spend of it.
+  for (const r of revealed) {
+    if (r.transaction.newOwner.toLowerCase() !== self || (coin !== undefined && r.block <= coin.coveredThrough)) continue;
+    const entry: InclusionEntry = { block: r.block, kind: 'inclusion', transaction: r.transaction, signature: r.signature, proof: r.proof };
+    if (exit.exitBlock === r.transaction.prevBlock && r.block > exit.exitBlock) {
+      return { kind: 'challengeAfter', spend: entry, reason: `a transfer to this wallet revealed on L1 spent the exited transaction of block ${exit.exitBlock} at block ${r.block}` };
+    }
+    if (exit.parentBlock !== 0n && exit.parentBlock === r.transaction.prevBlock && r.block < exit.exitBlock) {
+      return { kind: 'challengeBetween', spend: entry, reason: `a transfer to this wallet revealed on L1 spent the parent of block ${exit.parentBlock} at block ${r.block}, before the exit block ${exit.exitBlock}` };
     }
   }
   const reveal = revealed
@@ -108,4 +127,126 @@ export function decideResponse(coin: StoredCoin, claim: Transaction | Hash, clai
   const index = chain.findIndex((link) => link.block === claimBlock && transactionDigest(link.transaction, domain) === claimDigest);
   const child = index === -1 ? undefined : chain[index + 1];
   return child !== undefined && child.block <= parentBlock ? child.entry : undefined;
+}
+
+/** A live exit of the coin as the planner sees it. */
+export interface LiveExit extends ExitFacts {
+  readonly nonce: bigint;
+  readonly finalizableAt: bigint;
+}
+
+export interface CoinSituation {
+  /** The L1 clock (the head block's timestamp). */
+  readonly now: bigint;
+  readonly responsePeriod: bigint;
+  /**
+   * The coin must leave the child chain: it is frozen and a spend was in flight, the operator proved it cheats,
+   * or the proofs stayed missing past the operator-gone time (the watcher's judgement, from the clock).
+   */
+  readonly mustLeave: boolean;
+}
+
+export type ExitMove =
+  | { readonly nonce: bigint; readonly kind: 'none'; readonly reason: string }
+  | { readonly nonce: bigint; readonly kind: 'challengeAfter' | 'challengeBetween'; readonly spend: InclusionEntry; readonly reason: string }
+  | { readonly nonce: bigint; readonly kind: 'challengeBefore'; readonly claim: Claim; readonly reason: string };
+
+export interface CoinPlan {
+  /** One move per live exit of someone else, in exit-block order. */
+  readonly moves: readonly ExitMove[];
+  /** Start this wallet's own exit of the coin now (from its last verified transaction), beside any live one. */
+  readonly exit?: { readonly reason: string };
+  /** Start an exit of a transfer to this wallet that L1 revealed (the operator withheld it), beside the live ones. */
+  readonly exitRevealed?: { readonly transfer: RevealedTransfer; readonly reason: string };
+}
+
+const byExitBlock = (a: LiveExit, b: LiveExit) => (a.exitBlock < b.exitBlock ? -1 : a.exitBlock > b.exitBlock ? 1 : 0);
+
+/**
+ * What `me` does about every live exit of one coin (`exits`, any order), given what its wallet verified
+ * (`coin`, undefined when it never held the coin) and the transfers to it that L1 revealed (`revealed`).
+ */
+export function planCoin(me: Address, coin: StoredCoin | undefined, exits: readonly LiveExit[], revealed: readonly RevealedTransfer[], situation: CoinSituation): CoinPlan {
+  const self = me.toLowerCase();
+  const live = [...exits].sort(byExitBlock);
+  const own = live.filter((exit) => exit.exitor.toLowerCase() === self);
+  const others = live.filter((exit) => exit.exitor.toLowerCase() !== self);
+  const urgent = (exit: LiveExit) => situation.now + situation.responsePeriod >= exit.finalizableAt;
+  const holder = coin !== undefined && coin.lost === undefined && coin.withdrawn !== true && chainOwner(coin) === self;
+  // The exit block ours would have: the block of the transfer that made us owner (our receipt).
+  const receiptBlock = holder ? chainLastBlock(coin) : undefined;
+  const inFlight = coin === undefined ? [] : spendsInFlight(coin);
+  // A spend of ours that landed where its receiver may not know: our receipt is what must be claimed.
+  const landed = coin !== undefined && coin.lost === undefined ? inFlight.filter((spend) => spend.landedAt !== undefined) : [];
+
+  const moves: ExitMove[] = [];
+  let beside: string | undefined;
+  for (const exit of others) {
+    const decision = decideChallenge(me, exit, coin, revealed, { urgent: urgent(exit) });
+    const move = (d: ChallengeDecision): ExitMove => ({ nonce: exit.nonce, ...d });
+    if (decision.kind === 'challengeAfter' || decision.kind === 'challengeBetween') {
+      moves.push(move(decision)); // cancels it at once, whatever else holds
+      continue;
+    }
+    const sentClaim = landed.length > 0 ? claimForLandedSpend(coin!, landed, exit) : undefined;
+    if (sentClaim !== undefined) {
+      moves.push(move(sentClaim));
+      continue;
+    }
+    if (receiptBlock === undefined || exit.exitBlock < receiptBlock) {
+      moves.push(move(decision)); // a former owner's exit (or not a coin of ours): challenged as it fits
+      continue;
+    }
+    // A higher exit block than ours would have: it waits behind our exit, if we have one.
+    if (inFlight.length > 0) {
+      // A sender with a spend in flight claims its receipt against every exit it fits (the thief must reveal
+      // the receiver to keep its exit) and exits beside it; unless it still waits to verify the blocks the exit
+      // builds on (decideChallenge), where its own spend may have landed.
+      moves.push(move(decision));
+      if (decision.kind === 'challengeBefore' || coin!.frozen !== undefined || exit.parentBlock <= coin!.coveredThrough) {
+        beside ??= `a spend of this coin is in flight and exit ${exit.nonce} (exit block ${exit.exitBlock}) is live: exit beside it from block ${receiptBlock}`;
+      }
+      continue;
+    }
+    if (situation.mustLeave || own.length > 0) {
+      moves.push(move({ kind: 'none', reason: `exit ${exit.nonce} has a higher exit block (${exit.exitBlock}) than this wallet's (${receiptBlock}): it waits behind this wallet's exit` }));
+      continue;
+    }
+    moves.push(move(decision)); // the holder stays: cancel it with challengeBefore
+  }
+
+  let plan: CoinPlan = { moves };
+  const canExit = holder && coin.depositGone === undefined && own.length === 0;
+  if (canExit && situation.mustLeave) {
+    plan = { ...plan, exit: { reason: `the coin must leave (frozen: ${coin.frozen?.code ?? 'no'}${coin.frozen === undefined ? '' : ` at block ${coin.frozen.block}`}): exit from the last verified transaction, block ${receiptBlock}, beside any live exit` } };
+  } else if (canExit && beside !== undefined) {
+    plan = { ...plan, exit: { reason: beside } };
+  }
+  // A transfer to us that only L1 revealed, on a coin someone exits: exit it beside the others (its exit block is
+  // below every exit built after it), unless our wallet verified the coin past it.
+  if (own.length === 0 && others.length > 0) {
+    const mine = revealed
+      .filter((r) => r.transaction.newOwner.toLowerCase() === self && (coin === undefined || (r.block > coin.coveredThrough && !holder)))
+      .sort((a, b) => (a.block > b.block ? -1 : 1))[0];
+    if (mine !== undefined && others.some((exit) => exit.exitBlock > mine.block)) {
+      plan = { ...plan, exitRevealed: { transfer: mine, reason: `a transfer to this wallet at block ${mine.block} was revealed on L1 while exits of the coin are live: exit it beside them` } };
+    }
+  }
+  return plan;
+}
+
+/**
+ * The claim of a sender whose spend landed but whose receiver may not know it: its receipt, against an exit built
+ * after the spend (the answer can only be that spend, which reveals the receiver on L1). Not against an exit the
+ * receiver signed: built directly on the spend, or exiting it.
+ */
+function claimForLandedSpend(coin: StoredCoin, landed: readonly SignedSpend[], exit: LiveExit): ChallengeDecision | undefined {
+  const chain = links(coin);
+  for (const spend of landed) {
+    const receipt = chain.find((link) => link.block === spend.transaction.prevBlock);
+    if (receipt === undefined || exit.parentBlock === 0n || exit.parentBlock <= receipt.block) continue;
+    if (exit.parentBlock === spend.landedAt || exit.exitBlock === spend.landedAt) continue;
+    return { kind: 'challengeBefore', claim: claimOf(receipt), reason: `this wallet's spend at block ${spend.landedAt} may not be known to its receiver ${spend.transaction.newOwner}: claim the receipt of block ${receipt.block}, so that an answer reveals it` };
+  }
+  return undefined;
 }
