@@ -46,7 +46,7 @@ try {
   const operatorWallet = new Wallet(ANVIL_KEYS[0], provider);
   const users = ANVIL_KEYS.slice(1, 4).map((key) => new Wallet(key, provider));
   const contractAddress = (await deployPlasmaCash(new NonceManager(operatorWallet) as never, { operator: operatorWallet.address, exitPeriodSeconds: 604800n, responsePeriodSeconds: 86400n, exitBondWei: parseEther('0.1'), challengeBondWei: parseEther('0.1') })).toLowerCase() as Address;
-  const abi = loadArtifact('PlasmaCash.sol', 'PlasmaCash').abi as InterfaceAbi;
+  const abi = loadArtifact('PlasmaCash').abi as InterfaceAbi;
   const domain = { chainId: 31337n, verifyingContract: contractAddress };
 
   const port = await freePort();

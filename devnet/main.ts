@@ -17,6 +17,8 @@ import { PlasmaWallet } from '../client/wallet/wallet.ts';
 import { Watcher } from '../client/watcher/watcher.ts';
 import { startHeartbeat } from '../client/watcher/heartbeat.ts';
 
+const startedAt = performance.now();
+
 const { values } = parseArgs({
   options: {
     'l1-port': { type: 'string', default: '8545' },
@@ -191,7 +193,7 @@ try {
   const api = operator.url;
   const dir = (name: string) => shown(path.join(walletsDir, name));
   console.log(`
-Plasma Cash devnet is up.
+Plasma Cash devnet is up (${Math.round((performance.now() - startedAt) / 1000)} s).
   L1 RPC          ${anvil.rpcUrl} (chain id 31337)
   PlasmaCash      ${plasma}
   operator        ${operatorAddress}

@@ -1,38 +1,43 @@
-// Compiled contract artifacts (ABI and bytecode) from the Foundry project, built on first use.
-import { existsSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+/**
+ * The compiled contracts the project deploys (ABI and creation bytecode), shipped in client/l1/artifacts/ so
+ * that nothing compiles at run time: `npm start` deploys them as they are. They are generated files:
+ * `npm run artifacts` (scripts/artifacts.ts) rebuilds them from `forge build`, and
+ * test/client/l1/artifacts.test.ts fails while one differs from what contracts/ compiles to.
+ */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CONTRACTS_DIR = path.join(REPO_ROOT, 'contracts');
-const FORGE = path.join(REPO_ROOT, 'node_modules', '.bin', 'forge');
+
+/** Each shipped contract and its source file under contracts/. */
+export const SHIPPED_CONTRACTS = {
+  PlasmaCash: 'src/PlasmaCash.sol',
+  DemoERC20: 'script/DemoTokens.sol',
+  DemoERC721: 'script/DemoTokens.sol',
+} as const;
+
+export type ContractName = keyof typeof SHIPPED_CONTRACTS;
 
 export interface Artifact {
   readonly abi: readonly unknown[];
   readonly bytecode: `0x${string}`;
 }
 
-function artifactPath(sourceFile: string, contractName: string): string {
-  return path.join(CONTRACTS_DIR, 'out', sourceFile, `${contractName}.json`);
+/** The shipped artifact file of `name`. */
+export function artifactFile(name: ContractName): string {
+  return path.join(REPO_ROOT, 'client', 'l1', 'artifacts', `${name}.json`);
 }
 
-/** Runs `forge build` in contracts/ (about 20-40 s the first time), telling the user why it waits. */
-export function buildContracts(log: (line: string) => void = console.error): void {
-  log('compiling the contracts with forge (first run only, about 30 s)…');
-  try {
-    execFileSync(FORGE, ['build'], { cwd: CONTRACTS_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-    throw new Error(`forge build failed in ${CONTRACTS_DIR}: ${stderr.trim()}\nRun \`npm install\` first.`);
+const loaded = new Map<ContractName, Artifact>();
+
+/** The shipped ABI and creation bytecode of `name` (read once per process). */
+export function loadArtifact(name: ContractName): Artifact {
+  let artifact = loaded.get(name);
+  if (artifact === undefined) {
+    const json = JSON.parse(readFileSync(artifactFile(name), 'utf8')) as Artifact;
+    artifact = { abi: json.abi, bytecode: json.bytecode };
+    loaded.set(name, artifact);
   }
-}
-
-/** Loads `contractName` compiled from `sourceFile` (e.g. "PlasmaCash.sol"), building the project if needed. */
-export function loadArtifact(sourceFile: string, contractName: string): Artifact {
-  const file = artifactPath(sourceFile, contractName);
-  if (!existsSync(file)) buildContracts();
-  if (!existsSync(file)) throw new Error(`no artifact for ${contractName} at ${file} after forge build`);
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { abi: unknown[]; bytecode: { object: string } };
-  return { abi: json.abi, bytecode: json.bytecode.object as `0x${string}` };
+  return artifact;
 }

@@ -7,7 +7,7 @@ import type { JsonRpc } from './rpc.ts';
 let cached: Interface | undefined;
 
 export function plasmaCashInterface(): Interface {
-  cached ??= new Interface(loadArtifact('PlasmaCash.sol', 'PlasmaCash').abi as InterfaceAbi);
+  cached ??= new Interface(loadArtifact('PlasmaCash').abi as InterfaceAbi);
   return cached;
 }
 

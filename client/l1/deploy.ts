@@ -1,6 +1,6 @@
-// Deployment of PlasmaCash (and the devnet's demo tokens) with ethers.
+// Deployment of PlasmaCash (and the devnet's demo tokens) with ethers, from the shipped artifacts (./artifacts.ts).
 import { ContractFactory, parseEther, type Signer } from 'ethers';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact, type ContractName } from './artifacts.ts';
 
 /** The constructor parameters of PlasmaCash (PROTOCOL.md §6 defaults). */
 export interface PlasmaCashParams {
@@ -18,8 +18,8 @@ export const DEFAULT_PARAMS: Omit<PlasmaCashParams, 'operator'> = {
   challengeBondWei: parseEther('0.1'),
 };
 
-async function deploy(signer: Signer, sourceFile: string, name: string, args: unknown[]): Promise<string> {
-  const artifact = loadArtifact(sourceFile, name);
+async function deploy(signer: Signer, name: ContractName, args: unknown[]): Promise<string> {
+  const artifact = loadArtifact(name);
   const factory = new ContractFactory(artifact.abi as never[], artifact.bytecode, signer);
   const contract = await factory.deploy(...args);
   await contract.waitForDeployment();
@@ -28,7 +28,7 @@ async function deploy(signer: Signer, sourceFile: string, name: string, args: un
 
 /** Deploys PlasmaCash and resolves with its address once mined. */
 export function deployPlasmaCash(signer: Signer, params: PlasmaCashParams): Promise<string> {
-  return deploy(signer, 'PlasmaCash.sol', 'PlasmaCash', [
+  return deploy(signer, 'PlasmaCash', [
     params.operator,
     params.exitPeriodSeconds,
     params.responsePeriodSeconds,
@@ -39,7 +39,7 @@ export function deployPlasmaCash(signer: Signer, params: PlasmaCashParams): Prom
 
 /** Deploys the devnet's open-mint demo ERC-20 and ERC-721. */
 export async function deployDemoTokens(signer: Signer): Promise<{ erc20: string; erc721: string }> {
-  const erc20 = await deploy(signer, 'DemoTokens.sol', 'DemoERC20', []);
-  const erc721 = await deploy(signer, 'DemoTokens.sol', 'DemoERC721', []);
+  const erc20 = await deploy(signer, 'DemoERC20', []);
+  const erc721 = await deploy(signer, 'DemoERC721', []);
   return { erc20, erc721 };
 }

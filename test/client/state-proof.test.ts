@@ -49,7 +49,7 @@ async function scenario(chain: TestChain) {
   const b = await depositEth(chain, 1, 2n * ETH);
   // An NFT coin: token and tokenId are words 1 and 3 of Coin.
   const { erc721 } = await deployDemoTokens(new NonceManager(chain.operator) as never);
-  const nft = new Contract(erc721, loadArtifact('DemoTokens.sol', 'DemoERC721').abi as never, u2);
+  const nft = new Contract(erc721, loadArtifact('DemoERC721').abi as never, u2);
   await mined(nft.getFunction('mint')(u2.address, 7n));
   await mined(nft.getFunction('approve')(chain.address, 7n));
   const c: Deposited = { ...depositOf(chain, await mined(chain.contract(u2).getFunction('depositERC721')(erc721, 7n))), owner: u2.address.toLowerCase() as Address, denomination: 1n };

@@ -91,7 +91,7 @@ export async function startTestChain(t: Test, periods: TestPeriods = { exitPerio
     exitBondWei: EXIT_BOND,
     challengeBondWei: EXIT_BOND,
   })).toLowerCase() as Address;
-  const abi = loadArtifact('PlasmaCash.sol', 'PlasmaCash').abi as InterfaceAbi;
+  const abi = loadArtifact('PlasmaCash').abi as InterfaceAbi;
   const rpc = new JsonRpc(anvil.rpcUrl);
   return {
     rpcUrl: anvil.rpcUrl,
