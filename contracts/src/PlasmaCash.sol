@@ -87,7 +87,8 @@ contract PlasmaCash is ExitGame, ReentrancyGuardTransient {
         Coin storage coin = _existingCoin(slot);
         if (coin.state != CoinState.Exited) revert CoinNotExited(slot, coin.state);
         if (coin.withdrawn) revert AlreadyWithdrawn(slot);
-        address owner = _exits[slot][coin.exitCount].exitor;
+        // The winner: finalizeExit leaves headExit at the exit it finalized.
+        address owner = _exits[slot][coin.headExit].exitor;
         if (msg.sender != owner) revert NotCoinOwner(msg.sender, owner);
 
         coin.withdrawn = true;

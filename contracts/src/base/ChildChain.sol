@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPlasmaCash} from "../interfaces/IPlasmaCash.sol";
 import {Transaction} from "../Transaction.sol";
 import {TransactionLib} from "../libraries/TransactionLib.sol";
@@ -83,10 +84,14 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
 
         uint48 depositBlock = counters.nextDepositBlock;
         coin.depositor = depositor;
-        coin.depositBlock = depositBlock;
-        coin.kind = kind;
+        // A coin's word 0 also holds its exit state; the deposit block is kept in 40 bits to make room.
+        coin.depositBlock = SafeCast.toUint40(depositBlock);
         coin.state = CoinState.Deposited;
-        if (token != address(0)) coin.token = token;
+        // Word 1 (token, kind, withdrawn) stays zero for ETH, the kind whose value is zero.
+        if (token != address(0)) {
+            coin.token = token;
+            coin.kind = kind;
+        }
         coin.denomination = denomination;
         if (tokenId != 0) coin.tokenId = tokenId;
 

@@ -12,13 +12,15 @@ interface IPlasmaCash {
     // Types
     // ---------------------------------------------------------------------------------------------------------
 
+    /// @notice The asset a coin holds.
     enum AssetKind {
         ETH,
         ERC20,
         ERC721
     }
 
-    /// @dev None = no such coin. A cancelled exit takes an Exiting coin back to Deposited.
+    /// @notice The life of a coin. None: no such coin. Deposited: no exit is live. Exiting: at least one exit is
+    /// live (it returns to Deposited when the last live exit is cancelled). Exited: an exit won (final).
     enum CoinState {
         None,
         Deposited,
@@ -26,6 +28,7 @@ interface IPlasmaCash {
         Exited
     }
 
+    /// @notice The life of an exit: Live until it is Finalized (it won the coin) or Cancelled.
     enum ExitStatus {
         None,
         Live,
@@ -33,7 +36,7 @@ interface IPlasmaCash {
         Cancelled
     }
 
-    /// @dev Open until answered by a response; Settled once its bond was paid back after the exit ended.
+    /// @notice Open until answered by a response; Settled once its bond was paid back after the exit ended.
     enum ChallengeStatus {
         None,
         Open,
@@ -41,24 +44,30 @@ interface IPlasmaCash {
         Settled
     }
 
+    /// @notice Why an exit was cancelled. SpentAfterExit and DoubleSpend kill its exit block for good.
     enum CancelReason {
         SpentAfterExit, // challengeAfter
         DoubleSpend, // challengeBetween
-        UnansweredChallenge // finalizeExit with a challengeBefore still open
+        UnansweredChallenge, // finalizeExit with a challengeBefore still open
+        OutlivedByWinner // settleExit: another exit of the coin finalized
     }
 
+    /// @notice A coin, as stored (the field order is the storage packing: word 0 is written by every exit).
     struct Coin {
         address depositor;
-        uint48 depositBlock;
-        AssetKind kind;
+        uint40 depositBlock; // deposit blocks are < 2^40 (a billion child blocks)
         CoinState state;
-        bool withdrawn;
-        uint24 exitCount; // exits ever started; the live or last exit has nonce == exitCount
+        uint24 exitCount; // exits ever started; nonces run 1..exitCount
+        uint24 headExit; // Exiting: the live exit with the lowest exit block; Exited: the winner; else 0
         address token; // zero for ETH
+        AssetKind kind;
+        bool withdrawn;
         uint256 denomination; // wei, token amount, or 1 for an NFT
         uint256 tokenId; // ERC-721 only
     }
 
+    /// @notice An exit (slot, nonce). nextExit and previousExit are its neighbours in the coin's list of live
+    /// exits ordered by exit block (0 = none); they are kept in the exit block's record (see ExitGame).
     struct Exit {
         address exitor;
         uint48 exitBlock;
@@ -69,8 +78,11 @@ interface IPlasmaCash {
         uint40 maturesAt; // start + EXIT_PERIOD: the earliest end of the exit, whatever extensions follow
         bytes32 firstChallenge; // oldest open challengeBefore, zero when none is open
         bytes32 lastChallenge; // newest open challengeBefore
+        uint24 nextExit;
+        uint24 previousExit;
     }
 
+    /// @notice A challengeBefore of one exit, keyed by its id (the claim's digest).
     struct Challenge {
         address challenger;
         uint48 claimBlock;
@@ -98,6 +110,19 @@ interface IPlasmaCash {
 
     /// @notice The operator committed child block `blockNumber`.
     event BlockSubmitted(uint256 indexed blockNumber, bytes32 root);
+
+    /// @notice A challengeAfter or challengeBetween cancelled exit (slot, nonce) with `spend`, included at
+    /// `blockNumber` with `proof` and signed with `signature`. Emitted right before its ExitCancelled, so that the
+    /// owner the spend names (spend.newOwner) can exit with it from this event alone, whoever sent the challenge.
+    /// @param slot The coin.
+    /// @param nonce The cancelled exit.
+    /// @param spend The transaction that cancelled it.
+    /// @param blockNumber The child block that includes `spend`.
+    /// @param signature The 65-byte signature of `spend`.
+    /// @param proof The inclusion proof of `spend` in `blockNumber`.
+    event SpendRevealed(
+        uint64 indexed slot, uint256 indexed nonce, Transaction spend, uint256 blockNumber, bytes signature, bytes proof
+    );
 
     /// @notice An exit started. A deposit exit has parentBlock 0 and exitBlock = the deposit block.
     event ExitStarted(
@@ -200,6 +225,23 @@ interface IPlasmaCash {
     error NotCoinOwner(address caller, address owner);
     error NoBonds(address caller);
     error EthTransferFailed(address to, uint256 amount);
+    /// @notice A live exit of `slot` already has exit block `exitBlock`: it is exit `nonce`.
+    error ExitBlockTaken(uint64 slot, uint256 exitBlock, uint256 nonce);
+    /// @notice An exit of `slot` with exit block `exitBlock` was cancelled by challengeAfter or challengeBetween:
+    /// that state is spent, and no one exits it again.
+    error ExitBlockDead(uint64 slot, uint256 exitBlock);
+    /// @notice No live exit of `slot` fits the evidence (§6's targeting of the unnamed forms).
+    error NoFittingExit(uint64 slot);
+    /// @notice Exit (slot, nonce) is not live.
+    error ExitNotLive(uint64 slot, uint256 nonce);
+    /// @notice settleExit: exit (slot, nonce) is not a live exit of a coin another exit of which won.
+    error NotLosingExit(uint64 slot, uint256 nonce);
+    /// @notice Constructor: EXIT_BOND must be at least 2 wei and even (it is split in two halves).
+    error InvalidExitBond(uint256 exitBond);
+    /// @notice Constructor: CHALLENGE_BOND must not be zero.
+    error InvalidChallengeBond();
+    /// @notice Constructor: RESPONSE_PERIOD must be neither zero nor longer than EXIT_PERIOD.
+    error InvalidPeriods(uint256 exitPeriod, uint256 responsePeriod);
 
     // ---------------------------------------------------------------------------------------------------------
     // Deposits
@@ -232,12 +274,24 @@ interface IPlasmaCash {
     // The exit game
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice The depositor exits its coin straight from the deposit, with EXIT_BOND. Only challengeAfter applies.
+    /// @notice The depositor exits its coin straight from the deposit, with EXIT_BOND (exact). Exit block = the
+    /// deposit block, no parent: only challengeAfter applies. Allowed while the coin is Deposited or Exiting.
+    /// @param slot The coin.
     function startDepositExit(uint64 slot) external payable;
 
-    /// @notice Exits with the coin's last two transactions, with EXIT_BOND: `exiting` (included at
+    /// @notice Exits with the coin's last two transactions, with EXIT_BOND (exact): `exiting` (included at
     /// `exitingBlock`, signed by `parent.newOwner`, naming the caller) spends `parent` (included at `parentBlock`,
-    /// or the deposit transaction with an empty proof when `parentBlock` is the deposit block).
+    /// or the deposit transaction with an empty proof when `parentBlock` is the deposit block). Allowed while the
+    /// coin is Deposited or Exiting: the exit joins the coin's live exits, ordered by exit block (inserted from
+    /// the lowest, so exits stacked above it never make this call costlier). Refused when a live exit has the
+    /// same exit block (ExitBlockTaken) or that block is dead (ExitBlockDead).
+    /// @param parent The transaction `exiting` spends.
+    /// @param parentProof Inclusion proof of `parent` at `parentBlock` (empty for the deposit transaction).
+    /// @param parentBlock The block of `parent`; must equal exiting.prevBlock.
+    /// @param exiting The transaction that gives the coin to the caller.
+    /// @param exitingSig The 65-byte signature of `exiting` by parent.newOwner.
+    /// @param exitingProof Inclusion proof of `exiting` at `exitingBlock`.
+    /// @param exitingBlock The block of `exiting`: the exit block.
     function startExit(
         Transaction calldata parent,
         bytes calldata parentProof,
@@ -248,23 +302,68 @@ interface IPlasmaCash {
         uint256 exitingBlock
     ) external payable;
 
-    /// @notice Cancels the live exit with a spend of the exited transaction: included after the exit block,
-    /// signed by the exitor, `prevBlock` = the exit block.
+    /// @notice Cancels the live exit whose exit block is spend.prevBlock with a spend of the exited transaction:
+    /// included after the exit block, signed by the exitor. The exit block is dead from then on. Half the exit
+    /// bond goes to the caller, half is burned. Accepted until the exit ends (deadlines are inclusive).
+    /// @param spend The spend of the exited transaction.
+    /// @param sig The 65-byte signature of `spend` by the exitor.
+    /// @param proof Inclusion proof of `spend` at `blockNumber`.
+    /// @param blockNumber The child block that includes `spend`.
     function challengeAfter(Transaction calldata spend, bytes calldata sig, bytes calldata proof, uint256 blockNumber)
         external;
 
-    /// @notice Cancels the live exit with a double spend of its parent: included strictly between the parent
-    /// and exit blocks, signed by the parent's owner, `prevBlock` = the parent block.
+    /// @notice Cancels, with a double spend of its parent, the first live exit (lowest exit block first) whose
+    /// parent block is spend.prevBlock and whose exit block is after `blockNumber`: the spend is included strictly
+    /// between the parent and exit blocks and signed by the parent's owner. The exit block is dead from then on.
+    /// @param spend The other spend of the exit's parent.
+    /// @param sig The 65-byte signature of `spend` by the parent's owner.
+    /// @param proof Inclusion proof of `spend` at `blockNumber`.
+    /// @param blockNumber The child block that includes `spend`.
     function challengeBetween(Transaction calldata spend, bytes calldata sig, bytes calldata proof, uint256 blockNumber)
         external;
 
-    /// @notice With CHALLENGE_BOND, claims that `claim.newOwner` (the owner after `claim`, included at
-    /// `blockNumber` before the parent block, or the deposit transaction) never spent the coin. Pushes the
-    /// exit's finalization to at least now + RESPONSE_PERIOD. Its id is transactionDigest(claim).
+    /// @notice challengeBetween against the named exit (spend.slot, nonce) only.
+    /// @param nonce The exit challenged.
+    /// @param spend The other spend of the exit's parent.
+    /// @param sig The 65-byte signature of `spend` by the parent's owner.
+    /// @param proof Inclusion proof of `spend` at `blockNumber`.
+    /// @param blockNumber The child block that includes `spend`.
+    function challengeBetweenExit(
+        uint256 nonce,
+        Transaction calldata spend,
+        bytes calldata sig,
+        bytes calldata proof,
+        uint256 blockNumber
+    ) external;
+
+    /// @notice With CHALLENGE_BOND (exact), claims that `claim.newOwner` (the owner after `claim`, included at
+    /// `blockNumber`, or the deposit transaction) never spent the coin, against the first live exit (lowest exit
+    /// block first) that has a parent after `blockNumber` and does not hold this claim yet: one claim reaches
+    /// every exit it fits, one call each. Pushes that exit's finalization to at least now + RESPONSE_PERIOD.
+    /// Accepted until the exit ends (at its finalizableAt too: deadlines are inclusive).
+    /// @param claim The transaction claimed unspent; the challenge's id is transactionDigest(claim).
+    /// @param proof Inclusion proof of `claim` at `blockNumber` (empty for the deposit transaction).
+    /// @param blockNumber The block of `claim`.
     function challengeBefore(Transaction calldata claim, bytes calldata proof, uint256 blockNumber) external payable;
 
-    /// @notice Answers challenge `challengeId` of the live exit with the direct child of its claim; the
-    /// challenger's bond goes to the exitor. Pushes finalization to at least now + RESPONSE_PERIOD.
+    /// @notice challengeBefore against the named exit (claim.slot, nonce) only.
+    /// @param nonce The exit challenged.
+    /// @param claim The transaction claimed unspent.
+    /// @param proof Inclusion proof of `claim` at `blockNumber` (empty for the deposit transaction).
+    /// @param blockNumber The block of `claim`.
+    function challengeBeforeExit(uint256 nonce, Transaction calldata claim, bytes calldata proof, uint256 blockNumber)
+        external
+        payable;
+
+    /// @notice Answers challenge `challengeId` of the first live exit (lowest exit block first) that holds it
+    /// open, with the direct child of its claim: included after the claim's block and no later than the exit's
+    /// parent block, signed by claim.newOwner, prevBlock = the claim's block. The challenger's bond goes to the
+    /// exitor. Pushes finalization to at least now + RESPONSE_PERIOD. Accepted until the exit ends (inclusive).
+    /// @param challengeId The challenge answered (the claim's digest).
+    /// @param response The direct child of the claim.
+    /// @param sig The 65-byte signature of `response` by the claim's new owner.
+    /// @param proof Inclusion proof of `response` at `blockNumber`.
+    /// @param blockNumber The child block that includes `response`.
     function respondChallengeBefore(
         bytes32 challengeId,
         Transaction calldata response,
@@ -273,14 +372,44 @@ interface IPlasmaCash {
         uint256 blockNumber
     ) external;
 
-    /// @notice Ends the live exit. With no challengeBefore open: Exited for the exitor, from finalizableAt on
-    /// (start + EXIT_PERIOD, pushed by every challengeBefore and response). With one open: cancelled, the bond
-    /// slashed to the oldest open challenger, as soon as the exit period is over and that challenge has stood
-    /// unanswered for a full RESPONSE_PERIOD: extensions won by answering other challenges cannot delay it.
+    /// @notice respondChallengeBefore for the named exit (response.slot, nonce) only.
+    /// @param nonce The exit whose challenge is answered.
+    /// @param challengeId The challenge answered (the claim's digest).
+    /// @param response The direct child of the claim.
+    /// @param sig The 65-byte signature of `response` by the claim's new owner.
+    /// @param proof Inclusion proof of `response` at `blockNumber`.
+    /// @param blockNumber The child block that includes `response`.
+    function respondChallengeBeforeExit(
+        uint256 nonce,
+        bytes32 challengeId,
+        Transaction calldata response,
+        bytes calldata sig,
+        bytes calldata proof,
+        uint256 blockNumber
+    ) external;
+
+    /// @notice Ends the coin's live exit with the lowest exit block (coin.headExit). With no challengeBefore
+    /// open: from finalizableAt on (start + EXIT_PERIOD, pushed by every challengeBefore and response), the coin is
+    /// Exited for its exitor, its bond is credited back, and every other live exit of the coin is left to
+    /// settleExit. With one open: cancelled, the bond slashed to the oldest open challenger, as soon as the exit
+    /// period is over and that challenge has stood unanswered for a full RESPONSE_PERIOD (extensions won by
+    /// answering other challenges cannot delay it); the next live exit becomes the head. Deadlines are inclusive:
+    /// at exactly the deadline, this call and a challenge or answer are all accepted and their order in the block
+    /// decides. O(1) however many exits and challenges there are.
+    /// @param slot The coin.
     function finalizeExit(uint64 slot) external;
 
-    /// @notice Pays the bond back to the challenger of a challenge left open when its exit was cancelled.
-    /// @dev The oldest open challenge is settled by finalizeExit itself; this keeps finalizeExit O(1).
+    /// @notice Cancels exit (slot, nonce), a live exit of a coin that another exit won (reason OutlivedByWinner):
+    /// half its bond is credited to the winner's exitor, half is burned. Anyone may call it; O(1).
+    /// @param slot The coin, Exited.
+    /// @param nonce A live exit of it other than the winner.
+    function settleExit(uint64 slot, uint256 nonce) external;
+
+    /// @notice Pays the bond back to the challenger of a challenge left open when its exit ended.
+    /// @dev The oldest open challenge of an exit cancelled by finalizeExit is settled there; this keeps it O(1).
+    /// @param slot The coin.
+    /// @param nonce The exit, no longer live.
+    /// @param challengeId The challenge still open.
     function settleChallenge(uint64 slot, uint256 nonce, bytes32 challengeId) external;
 
     /// @notice The owner of an Exited coin takes its asset, once.
@@ -305,11 +434,36 @@ interface IPlasmaCash {
     /// @notice The EIP-712 digest of `tx_`: what its owner signs and what the block's tree holds at its slot.
     function transactionDigest(Transaction calldata tx_) external view returns (bytes32);
 
+    /// @notice The coin `slot` (state None when there is none).
+    /// @param slot The coin.
+    /// @return The coin's record.
     function getCoin(uint64 slot) external view returns (Coin memory);
 
+    /// @notice Exit (slot, nonce), with its neighbours in the live list (zero when not in it).
+    /// @param slot The coin.
+    /// @param nonce The exit, 1..coin.exitCount.
+    /// @return The exit's record.
     function getExit(uint64 slot, uint256 nonce) external view returns (Exit memory);
 
+    /// @notice Challenge `challengeId` of exit (slot, nonce).
+    /// @param slot The coin.
+    /// @param nonce The exit.
+    /// @param challengeId The claim's digest.
+    /// @return The challenge's record.
     function getChallenge(uint64 slot, uint256 nonce, bytes32 challengeId) external view returns (Challenge memory);
+
+    /// @notice Whether exit block `exitBlock` of `slot` is dead (an exit of it was cancelled by challengeAfter or
+    /// challengeBetween): no exit of it is accepted again.
+    /// @param slot The coin.
+    /// @param exitBlock The exit block.
+    /// @return True when dead.
+    function isExitBlockDead(uint64 slot, uint256 exitBlock) external view returns (bool);
+
+    /// @notice The live exit of `slot` with exit block `exitBlock`.
+    /// @param slot The coin.
+    /// @param exitBlock The exit block.
+    /// @return nonce Its nonce, 0 if none is live.
+    function liveExitAt(uint64 slot, uint256 exitBlock) external view returns (uint256 nonce);
 
     /// @notice Bonds credited to `account` and not yet withdrawn.
     function bondBalance(address account) external view returns (uint256);

@@ -220,8 +220,10 @@ abstract contract PlasmaCashTestBase is Test {
         plasma.respondChallengeBefore(challengeId, response, sig, proof, blockNumber);
     }
 
+    /// @dev The newest exit of the coin (nonce = exitCount; 0 and an empty exit when none ever started).
     function _currentExit(uint64 slot) internal view returns (uint256 nonce, IPlasmaCash.Exit memory exit_) {
-        return plasma.currentExit(slot);
+        nonce = plasma.getCoin(slot).exitCount;
+        exit_ = plasma.getExit(slot, nonce);
     }
 
     /// @dev The coin's current exit has `nonce` and `status`, and the coin is in `coinState`.

@@ -47,7 +47,8 @@ abstract contract HandlerBase is CommonBase, StdUtils {
 
     /// @dev The coin's current exit, and whether it is live.
     function _currentExit(uint64 slot) internal view returns (bool live, uint256 nonce, IPlasmaCash.Exit memory exit_) {
-        (nonce, exit_) = plasma.currentExit(slot);
+        nonce = plasma.getCoin(slot).exitCount;
+        exit_ = plasma.getExit(slot, nonce);
         live = exit_.status == IPlasmaCash.ExitStatus.Live;
     }
 
