@@ -13,13 +13,13 @@ for (const name of Object.keys(SHIPPED_CONTRACTS) as ContractName[]) {
   t.test(`the shipped ${name} is what contracts/${SHIPPED_CONTRACTS[name]} compiles to`, async (t) => {
     const shipped = JSON.parse(readFileSync(artifactFile(name), 'utf8')) as ShippedArtifact;
     const built = forgeArtifact(name);
-    const stale = 'stale: run `npm run artifacts`';
+    const stale = 'if not, it is stale: run `npm run artifacts`';
     t.equal(shipped._generated, GENERATED_NOTE, 'it says how it is made');
     t.equal(shipped.source, built.source);
-    t.strictSame(shipped.abi, built.abi, `the ABI is ${stale}`);
+    t.strictSame(shipped.abi, built.abi, `the ABI is the built one (${stale})`);
     t.ok(
       withoutMetadata(shipped.bytecode) === withoutMetadata(built.bytecode),
-      `the bytecode is ${stale} (it differs in more than the metadata hash)`,
+      `the bytecode is the built one, metadata hash aside (${stale})`,
     );
     t.strictSame(loadArtifact(name), { abi: shipped.abi, bytecode: shipped.bytecode }, 'loadArtifact reads the shipped file');
   });
