@@ -318,9 +318,12 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.BeforeDeposit.selector, bPre, d));
         vm.prank(mallory);
         plasma.challengeBefore{value: CHALLENGE_BOND}(pre, preProof, bPre);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, d, bPre));
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(mallory);
         plasma.challengeBetween(preSpend, spendSig, spendProof, bSpend);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, d, bPre));
+        vm.prank(mallory);
+        plasma.challengeBetweenExit(1, preSpend, spendSig, spendProof, bSpend);
 
         _finalizeWhenMatured(slot);
         assertEq(_coinState(slot), uint8(IPlasmaCash.CoinState.Exited));
@@ -354,20 +357,24 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         // challengeAfter with alice's real signatures, but on spends of other blocks.
         bytes memory sig1 = _sign(aliceKey, t1);
         bytes memory proof6 = _proof(b6, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b5, d));
+        // t1 spends the deposit block, t3 spends b2: no live exit has either as its exit block.
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(mallory);
         plasma.challengeAfter(t1, sig1, proof6, b6);
         bytes memory sig3 = _sign(aliceKey, t3);
         bytes memory proof7 = _proof(b7, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b5, b2));
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(mallory);
         plasma.challengeAfter(t3, sig3, proof7, b7);
         // challengeBetween with bob's real signature on a spend of another block.
         bytes memory sig2 = _sign(bobKey, t2);
         bytes memory proofReplay = _proof(bReplay, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b3, b1));
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(mallory);
         plasma.challengeBetween(t2, sig2, proofReplay, bReplay);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b3, b1));
+        vm.prank(mallory);
+        plasma.challengeBetweenExit(1, t2, sig2, proofReplay, bReplay);
 
         // A frivolous challengeBefore on t1: its answer is its direct child t2, not the grandchild t3.
         bytes32 id = _challengeBefore(mallory, t1, b1);
@@ -504,11 +511,14 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         // ...cannot be answered in it (dave cannot collect mallory's bond)...
         bytes memory sig = _sign(aliceKey, toBob);
         bytes memory proof = _proof(b1, slot);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        vm.prank(dave);
+        plasma.respondChallengeBefore(id, toBob, sig, proof, b1);
         vm.expectRevert(
             abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.None)
         );
         vm.prank(dave);
-        plasma.respondChallengeBefore(id, toBob, sig, proof, b1);
+        plasma.respondChallengeBeforeExit(2, id, toBob, sig, proof, b1);
         // ...and does not block it.
         _finalizeWhenMatured(slot);
         assertEq(_exitStatus(slot), uint8(IPlasmaCash.ExitStatus.Finalized));
@@ -552,9 +562,7 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         // ...finalizing early, restarting, settling or withdrawing all revert.
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitNotMatured.selector, slot, exit_.finalizableAt));
         plasma.finalizeExit(slot);
-        vm.expectRevert(
-            abi.encodeWithSelector(IPlasmaCash.CoinNotDeposited.selector, slot, IPlasmaCash.CoinState.Exiting)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitBlockTaken.selector, slot, b2, 1));
         plasma.startExit{value: EXIT_BOND}(toBob, parentProof, b1, toCarol, exitingSig, exitingProof, b2);
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitStillLive.selector, slot, 1));
         plasma.settleChallenge(slot, 1, bytes32(0));
@@ -587,7 +595,7 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         uint256 daveBefore = dave.balance;
         bytes memory sig = _sign(carolKey, toDave);
         bytes memory proof = _proof(b3, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot));
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(dave);
         plasma.challengeAfter(toDave, sig, proof, b3);
         assertEq(dave.balance, daveBefore, "the honest challenger loses nothing");
@@ -616,9 +624,12 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         uint256 bobBefore = bob.balance;
         Transaction memory claim = toBob;
         bytes memory proof = _proof(b1, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
         vm.prank(bob);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, proof, b1);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id));
+        vm.prank(bob);
+        plasma.challengeBeforeExit{value: CHALLENGE_BOND}(1, claim, proof, b1);
         assertEq(bob.balance, bobBefore, "bob's bond is refused, not taken");
 
         // Her own claim is as unanswerable as bob's: the exit is cancelled all the same.

@@ -147,7 +147,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(carolKey, toDave);
         bytes memory proof = _proof(b3, slot);
         _challengeAfterExpectingRevert(
-            dave, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
+            dave, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot)
         );
         assertEq(plasma.bondBalance(dave), 0);
         assertEq(uint8(plasma.getCoin(slot).state), uint8(IPlasmaCash.CoinState.Deposited));
@@ -162,7 +162,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(carolKey, toDave);
         bytes memory proof = _proof(b3, slot);
         _challengeAfterExpectingRevert(
-            dave, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
+            dave, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot)
         );
         _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(dave), 0);
@@ -176,7 +176,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(carolKey, toDave);
         bytes memory proof = _proof(b3, slot);
         _challengeAfterExpectingRevert(
-            mallory, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
+            mallory, toDave, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot)
         );
         assertEq(plasma.bondBalance(mallory), 0, "a cancelled exit pays once");
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2);
@@ -214,7 +214,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(carolKey, odd);
         bytes memory proof = _proof(b4, slot);
         _challengeAfterExpectingRevert(
-            dave, odd, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b2, b1)
+            dave, odd, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot)
         );
         _assertUnchanged();
     }
@@ -227,7 +227,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(daveKey, grandchild);
         bytes memory proof = _proof(b4, slot);
         _challengeAfterExpectingRevert(
-            mallory, grandchild, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b2, b3)
+            mallory, grandchild, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot)
         );
         _assertUnchanged();
     }
@@ -307,7 +307,7 @@ contract PlasmaCash_ChallengeAfter_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(malloryKey, otherSpend);
         bytes memory proof = _proof(b4, other);
         _challengeAfterExpectingRevert(
-            mallory, otherSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, other)
+            mallory, otherSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, other)
         );
         _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Live, IPlasmaCash.CoinState.Exiting);
     }

@@ -71,6 +71,25 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
         assertEq(_exit().finalizableAt, finalizableAt, "finalization moved");
     }
 
+    /// @dev The named form against exit `nonce` reverts with `err` and changes nothing.
+    function _challengeBeforeExitExpectingRevert(
+        uint256 nonce,
+        Transaction memory claim,
+        bytes memory proof,
+        uint256 blockNumber,
+        bytes memory err
+    ) internal {
+        uint256 contractBalance = address(plasma).balance;
+        vm.expectRevert(err);
+        vm.prank(carol);
+        plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim, proof, blockNumber);
+        assertEq(address(plasma).balance, contractBalance, "bond kept");
+    }
+
+    function _noFit(uint64 slot_) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot_);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Happy paths
     // ---------------------------------------------------------------------------------------------------------
@@ -207,9 +226,12 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
 
     function test_RevertWhen_ChallengeBefore_NoExit() public {
         Transaction memory claim = _depositTx(other);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, other));
+        vm.expectRevert(_noFit(other));
         vm.prank(carol);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, "", otherDepositBlock);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, "", otherDepositBlock, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, other, 1)
+        );
     }
 
     function test_RevertWhen_ChallengeBefore_ExitAlreadyFinalized() public {
@@ -218,9 +240,12 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
         plasma.finalizeExit(slot);
         Transaction memory claim = toCarol;
         bytes memory proof = _proof(b2, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot));
+        vm.expectRevert(_noFit(slot));
         vm.prank(carol);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, proof, b2);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, proof, b2, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1)
+        );
     }
 
     function test_RevertWhen_ChallengeBefore_ExitAlreadyCancelled() public {
@@ -231,33 +256,41 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
 
         Transaction memory claim = toBob;
         bytes memory proof = _proof(b1, slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot));
+        vm.expectRevert(_noFit(slot));
         vm.prank(bob);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, proof, b1);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, proof, b1, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1)
+        );
     }
 
     function test_RevertWhen_ChallengeBefore_DepositExit() public {
         _startDepositExit(dave, other);
         Transaction memory claim = _depositTx(other);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.DepositExitHasNoParent.selector, other));
+        vm.expectRevert(_noFit(other));
         vm.prank(carol);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, "", otherDepositBlock);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, "", otherDepositBlock, abi.encodeWithSelector(IPlasmaCash.DepositExitHasNoParent.selector, other)
+        );
     }
 
     function test_RevertWhen_ChallengeBefore_ClaimAtTheParentBlock() public {
         // The parent itself is no claim against the exit's history.
         Transaction memory claim = forged;
         bytes memory proof = _proof(b3, slot);
-        _challengeBeforeExpectingRevert(
-            claim, proof, b3, CHALLENGE_BOND, abi.encodeWithSelector(IPlasmaCash.NotBeforeParent.selector, b3, b3)
+        _challengeBeforeExpectingRevert(claim, proof, b3, CHALLENGE_BOND, _noFit(slot));
+        _challengeBeforeExitExpectingRevert(
+            1, claim, proof, b3, abi.encodeWithSelector(IPlasmaCash.NotBeforeParent.selector, b3, b3)
         );
     }
 
     function test_RevertWhen_ChallengeBefore_ClaimAfterTheParentBlock() public {
         Transaction memory claim = exiting;
         bytes memory proof = _proof(b4, slot);
-        _challengeBeforeExpectingRevert(
-            claim, proof, b4, CHALLENGE_BOND, abi.encodeWithSelector(IPlasmaCash.NotBeforeParent.selector, b4, b3)
+        _challengeBeforeExpectingRevert(claim, proof, b4, CHALLENGE_BOND, _noFit(slot));
+        _challengeBeforeExitExpectingRevert(
+            1, claim, proof, b4, abi.encodeWithSelector(IPlasmaCash.NotBeforeParent.selector, b4, b3)
         );
     }
 
@@ -377,9 +410,13 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
         Transaction memory claim = toCarol;
         bytes memory proof = _proof(b2, slot);
 
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id));
+        // The only exit already holds the claim: none fits the unnamed form; the named one says why.
+        vm.expectRevert(_noFit(slot));
         vm.prank(dave);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, proof, b2);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, proof, b2, abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id)
+        );
 
         IPlasmaCash.Challenge memory challenge = plasma.getChallenge(slot, 1, id);
         assertEq(challenge.challenger, carol, "the first challenger keeps it");
@@ -392,9 +429,12 @@ contract PlasmaCash_ChallengeBefore_Test is PlasmaCashTestBase {
         _respond(mallory, id, toBob, aliceKey, b1);
 
         Transaction memory claim = _depositTx(slot);
-        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id));
+        vm.expectRevert(_noFit(slot));
         vm.prank(dave);
         plasma.challengeBefore{value: CHALLENGE_BOND}(claim, "", depositBlock);
+        _challengeBeforeExitExpectingRevert(
+            1, claim, "", depositBlock, abi.encodeWithSelector(IPlasmaCash.ChallengeExists.selector, id)
+        );
         assertEq(uint8(plasma.getChallenge(slot, 1, id).status), uint8(IPlasmaCash.ChallengeStatus.Answered));
     }
 }

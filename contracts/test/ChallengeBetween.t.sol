@@ -74,6 +74,20 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         plasma.challengeBetween(spend, sig, proof, blockNumber);
     }
 
+    /// @dev The named form against exit `nonce` reverts with `err`.
+    function _challengeBetweenExitExpectingRevert(
+        uint256 nonce,
+        Transaction memory spend,
+        bytes memory sig,
+        bytes memory proof,
+        uint256 blockNumber,
+        bytes memory err
+    ) internal {
+        vm.expectRevert(err);
+        vm.prank(dave);
+        plasma.challengeBetweenExit(nonce, spend, sig, proof, blockNumber);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Happy paths
     // ---------------------------------------------------------------------------------------------------------
@@ -137,9 +151,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
     function test_RevertWhen_ChallengeBetween_NoExit() public {
         bytes memory sig = _sign(bobKey, toDave);
         bytes memory proof = _proof(b2, slot);
-        _challengeBetweenExpectingRevert(
-            toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
-        );
+        _challengeBetweenExpectingRevert(toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1));
     }
 
     function test_RevertWhen_ChallengeBetween_ExitAlreadyFinalized() public {
@@ -149,9 +162,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
 
         bytes memory sig = _sign(bobKey, toDave);
         bytes memory proof = _proof(b2, slot);
-        _challengeBetweenExpectingRevert(
-            toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
-        );
+        _challengeBetweenExpectingRevert(toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1));
         _assertExitState(slot, 1, IPlasmaCash.ExitStatus.Finalized, IPlasmaCash.CoinState.Exited);
         assertEq(plasma.bondBalance(dave), 0);
     }
@@ -162,9 +174,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
 
         bytes memory sig = _sign(bobKey, toDave);
         bytes memory proof = _proof(b2, slot);
-        _challengeBetweenExpectingRevert(
-            toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
-        );
+        _challengeBetweenExpectingRevert(toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, toDave, sig, proof, b2, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1));
         assertEq(plasma.bondBalance(dave), EXIT_BOND / 2, "paid once");
     }
 
@@ -175,9 +186,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         uint256 bSpend = _submitBlock(spend);
         bytes memory sig = _sign(malloryKey, spend);
         bytes memory proof = _proof(bSpend, other);
-        _challengeBetweenExpectingRevert(
-            spend, sig, proof, bSpend, abi.encodeWithSelector(IPlasmaCash.DepositExitHasNoParent.selector, other)
-        );
+        _challengeBetweenExpectingRevert(spend, sig, proof, bSpend, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, other));
+        _challengeBetweenExitExpectingRevert(1, spend, sig, proof, bSpend, abi.encodeWithSelector(IPlasmaCash.DepositExitHasNoParent.selector, other));
         (, IPlasmaCash.Exit memory exit_) = _currentExit(other);
         assertEq(uint8(exit_.status), uint8(IPlasmaCash.ExitStatus.Live));
     }
@@ -199,9 +209,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         Transaction memory spend = toCarol;
         bytes memory sig = _sign(bobKey, spend);
         bytes memory proof = _proof(b5, slot);
-        _challengeBetweenExpectingRevert(
-            spend, sig, proof, b5, abi.encodeWithSelector(IPlasmaCash.NotBetween.selector, b5, b1, b5)
-        );
+        _challengeBetweenExpectingRevert(spend, sig, proof, b5, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, spend, sig, proof, b5, abi.encodeWithSelector(IPlasmaCash.NotBetween.selector, b5, b1, b5));
         _assertUnchanged();
     }
 
@@ -212,9 +221,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         uint256 b6 = _submitBlock(late);
         bytes memory sig = _sign(bobKey, late);
         bytes memory proof = _proof(b6, slot);
-        _challengeBetweenExpectingRevert(
-            late, sig, proof, b6, abi.encodeWithSelector(IPlasmaCash.NotBetween.selector, b6, b1, b5)
-        );
+        _challengeBetweenExpectingRevert(late, sig, proof, b6, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, late, sig, proof, b6, abi.encodeWithSelector(IPlasmaCash.NotBetween.selector, b6, b1, b5));
         _assertUnchanged();
     }
 
@@ -238,9 +246,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         // the parent (its prevBlock is the deposit block).
         bytes memory sig = _sign(bobKey, oddSpend);
         bytes memory proof = _proof(b4, slot);
-        _challengeBetweenExpectingRevert(
-            oddSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b1, depositBlock)
-        );
+        _challengeBetweenExpectingRevert(oddSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, oddSpend, sig, proof, b4, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b1, depositBlock));
         _assertUnchanged();
     }
 
@@ -248,9 +255,8 @@ contract PlasmaCash_ChallengeBetween_Test is PlasmaCashTestBase {
         _carolExits();
         bytes memory sig = _sign(daveKey, grandchild);
         bytes memory proof = _proof(b3, slot);
-        _challengeBetweenExpectingRevert(
-            grandchild, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b1, b2)
-        );
+        _challengeBetweenExpectingRevert(grandchild, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot));
+        _challengeBetweenExitExpectingRevert(1, grandchild, sig, proof, b3, abi.encodeWithSelector(IPlasmaCash.WrongPrevBlock.selector, b1, b2));
         _assertUnchanged();
     }
 

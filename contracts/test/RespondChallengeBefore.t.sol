@@ -80,6 +80,25 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         assertEq(_exit().finalizableAt, finalizableAt, "finalization moved");
     }
 
+    /// @dev The named form for exit `nonce` reverts with `err`.
+    function _respondExitExpectingRevert(
+        uint256 nonce,
+        bytes32 id,
+        Transaction memory response,
+        bytes memory sig,
+        bytes memory proof,
+        uint256 blockNumber,
+        bytes memory err
+    ) internal {
+        vm.expectRevert(err);
+        vm.prank(erin);
+        plasma.respondChallengeBeforeExit(nonce, id, response, sig, proof, blockNumber);
+    }
+
+    function _noFit(uint64 slot_) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IPlasmaCash.NoFittingExit.selector, slot_);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Happy paths
     // ---------------------------------------------------------------------------------------------------------
@@ -214,8 +233,9 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         plasma.finalizeExit(slot); // cancelled: erin did not answer in time
         bytes memory sig = _sign(aliceKey, toBob);
         bytes memory proof = _proof(b1, slot);
-        _respondExpectingRevert(
-            id, toBob, sig, proof, b1, abi.encodeWithSelector(IPlasmaCash.NoLiveExit.selector, slot)
+        _respondExpectingRevert(id, toBob, sig, proof, b1, _noFit(slot));
+        _respondExitExpectingRevert(
+            1, id, toBob, sig, proof, b1, abi.encodeWithSelector(IPlasmaCash.ExitNotLive.selector, slot, 1)
         );
         assertEq(_status(id), uint8(IPlasmaCash.ChallengeStatus.Settled));
     }
@@ -224,7 +244,9 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         bytes32 id = _digest(_depositTx(slot)); // nobody opened it
         bytes memory sig = _sign(aliceKey, toBob);
         bytes memory proof = _proof(b1, slot);
-        _respondExpectingRevert(
+        _respondExpectingRevert(id, toBob, sig, proof, b1, _noFit(slot));
+        _respondExitExpectingRevert(
+            1,
             id,
             toBob,
             sig,
@@ -240,11 +262,18 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         bytes memory sig = _sign(aliceKey, toBob);
         bytes memory proof = _proof(b1, slot);
         uint256 finalizableAt = _exit().finalizableAt;
-        vm.expectRevert(
-            abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.Answered)
-        );
+        vm.expectRevert(_noFit(slot));
         vm.prank(erin);
         plasma.respondChallengeBefore(id, toBob, sig, proof, b1);
+        _respondExitExpectingRevert(
+            1,
+            id,
+            toBob,
+            sig,
+            proof,
+            b1,
+            abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.Answered)
+        );
         assertEq(plasma.bondBalance(erin), CHALLENGE_BOND, "one bond per challenge");
         assertEq(_exit().finalizableAt, finalizableAt);
     }
@@ -257,11 +286,14 @@ contract PlasmaCash_RespondChallengeBefore_Test is PlasmaCashTestBase {
         uint256 bResponse = _submitBlock(response);
         bytes memory sig = _sign(daveKey, response);
         bytes memory proof = _proof(bResponse, other);
+        vm.expectRevert(_noFit(other));
+        vm.prank(dave);
+        plasma.respondChallengeBefore(id, response, sig, proof, bResponse);
         vm.expectRevert(
             abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.None)
         );
         vm.prank(dave);
-        plasma.respondChallengeBefore(id, response, sig, proof, bResponse);
+        plasma.respondChallengeBeforeExit(1, id, response, sig, proof, bResponse);
         assertEq(_status(id), uint8(IPlasmaCash.ChallengeStatus.Open));
     }
 

@@ -70,22 +70,41 @@ contract PlasmaCash_StartDepositExit_Test is PlasmaCashTestBase {
         _assertDepositExit(slot, alice, vm.getBlockTimestamp());
     }
 
-    function test_StartDepositExit_AgainAfterCancelledExit() public {
+    function test_RevertWhen_StartDepositExit_ExitBlockDeadAfterChallengeAfter() public {
         // alice sent the coin to bob, then tried to exit it from the deposit: bob cancels with challengeAfter.
         Transaction memory toBob = _tx(slot, _depositBlock(slot), bob);
         uint256 b1 = _submitBlock(toBob);
         _startDepositExit(alice, slot);
         _challengeAfter(bob, toBob, aliceKey, b1);
         assertEq(uint8(plasma.getCoin(slot).state), uint8(IPlasmaCash.CoinState.Deposited));
+        assertTrue(plasma.isExitBlockDead(slot, _depositBlock(slot)), "dead");
 
-        // The coin can be exited again; the new exit has its own nonce.
-        vm.expectEmit(address(plasma));
-        emit IPlasmaCash.ExitStarted(slot, 2, alice, 0, _depositBlock(slot), vm.getBlockTimestamp() + EXIT_PERIOD);
-        _startDepositExit(alice, slot);
-        (uint256 nonce, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-        assertEq(nonce, 2);
-        assertEq(uint8(exit_.status), uint8(IPlasmaCash.ExitStatus.Live));
+        // The deposit is shown spent: nobody exits it again (v1 let alice re-exit at once, round after round).
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitBlockDead.selector, slot, _depositBlock(slot)));
+        vm.prank(alice);
+        plasma.startDepositExit{value: EXIT_BOND}(slot);
+        assertEq(plasma.getCoin(slot).exitCount, 1);
+    }
+
+    function test_StartDepositExit_AgainAfterUnansweredChallengeCancelledIt() public {
+        // An exit cancelled by an unanswered challenge leaves its block free: nothing showed it spent.
+        Transaction memory toBob = _tx(slot, _depositBlock(slot), bob);
+        uint256 b1 = _submitBlock(toBob);
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBlock(toCarol);
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        _challengeBefore(dave, _depositTx(slot), _depositBlock(slot));
+        _warpPastExitPeriod();
+        plasma.finalizeExit(slot);
         assertEq(uint8(plasma.getExit(slot, 1).status), uint8(IPlasmaCash.ExitStatus.Cancelled));
+        assertFalse(plasma.isExitBlockDead(slot, b2), "free, not dead");
+        assertEq(plasma.liveExitAt(slot, b2), 0);
+
+        vm.expectEmit(address(plasma));
+        emit IPlasmaCash.ExitStarted(slot, 2, carol, b1, b2, vm.getBlockTimestamp() + EXIT_PERIOD);
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        assertEq(plasma.liveExitAt(slot, b2), 2);
+        assertEq(plasma.getCoin(slot).headExit, 2);
     }
 
     function test_RevertWhen_StartDepositExit_BondTooLow() public {
@@ -130,10 +149,10 @@ contract PlasmaCash_StartDepositExit_Test is PlasmaCashTestBase {
         plasma.startDepositExit{value: EXIT_BOND}(slot);
     }
 
-    function test_RevertWhen_StartDepositExit_ExitAlreadyLive() public {
+    function test_RevertWhen_StartDepositExit_ExitBlockTaken() public {
         _startDepositExit(alice, slot);
         vm.expectRevert(
-            abi.encodeWithSelector(IPlasmaCash.CoinNotDeposited.selector, slot, IPlasmaCash.CoinState.Exiting)
+            abi.encodeWithSelector(IPlasmaCash.ExitBlockTaken.selector, slot, _depositBlock(slot), 1)
         );
         vm.prank(alice);
         plasma.startDepositExit{value: EXIT_BOND}(slot);

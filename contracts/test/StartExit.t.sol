@@ -231,28 +231,61 @@ contract PlasmaCash_StartExit_Test is PlasmaCashTestBase {
         _exit(mallory, a);
     }
 
-    function test_RevertWhen_StartExit_ExitAlreadyLive() public {
+    function test_StartExit_BesideALiveExitWithALowerExitBlock() public {
         (Transaction memory toBob, uint256 b1, Transaction memory toCarol, uint256 b2) = _transfers();
         _startExit(bob, _depositTx(slot), d, toBob, aliceKey, b1);
         ExitArgs memory a = _args(toBob, b1, toCarol, bobKey, b2);
-        vm.expectRevert(
-            abi.encodeWithSelector(IPlasmaCash.CoinNotDeposited.selector, slot, IPlasmaCash.CoinState.Exiting)
-        );
+        vm.expectEmit(address(plasma));
+        emit IPlasmaCash.ExitStarted(slot, 2, carol, b1, b2, vm.getBlockTimestamp() + EXIT_PERIOD);
         _exit(carol, a);
-        (uint256 nonce, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-        assertEq(nonce, 1);
-        assertEq(exit_.exitor, bob);
+        // Ordered by exit block: bob's (b1) first, carol's (b2) after it.
+        IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+        assertEq(uint8(coin.state), uint8(IPlasmaCash.CoinState.Exiting));
+        assertEq(coin.headExit, 1, "head = lowest exit block");
+        assertEq(plasma.getExit(slot, 1).nextExit, 2);
+        assertEq(plasma.getExit(slot, 1).previousExit, 0);
+        assertEq(plasma.getExit(slot, 2).previousExit, 1);
+        assertEq(plasma.getExit(slot, 2).nextExit, 0);
+        assertEq(plasma.liveExitAt(slot, b1), 1);
+        assertEq(plasma.liveExitAt(slot, b2), 2);
     }
 
-    function test_RevertWhen_StartExit_DepositExitLive() public {
-        Transaction memory toBob = _tx(slot, d, bob);
-        uint256 b1 = _submitBlock(toBob);
+    function test_StartExit_BeforeALiveExitWithAHigherExitBlock() public {
+        (Transaction memory toBob, uint256 b1, Transaction memory toCarol, uint256 b2) = _transfers();
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        _startExit(bob, _depositTx(slot), d, toBob, aliceKey, b1);
         _startDepositExit(alice, slot);
+        // Started last, alice's deposit exit has the lowest exit block: it heads the list.
+        IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+        assertEq(coin.headExit, 3);
+        assertEq(plasma.getExit(slot, 3).nextExit, 2);
+        assertEq(plasma.getExit(slot, 2).previousExit, 3);
+        assertEq(plasma.getExit(slot, 2).nextExit, 1);
+        assertEq(plasma.getExit(slot, 1).previousExit, 2);
+        assertEq(plasma.getExit(slot, 1).nextExit, 0);
+    }
+
+    function test_RevertWhen_StartExit_ExitBlockTaken() public {
+        (Transaction memory toBob, uint256 b1, Transaction memory toCarol, uint256 b2) = _transfers();
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        ExitArgs memory a = _args(toBob, b1, toCarol, bobKey, b2);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitBlockTaken.selector, slot, b2, 1));
+        _exit(carol, a);
+        assertEq(plasma.getCoin(slot).exitCount, 1);
+    }
+
+    function test_RevertWhen_StartExit_ExitBlockDead() public {
+        (Transaction memory toBob, uint256 b1, Transaction memory toCarol, uint256 b2) = _transfers();
+        // bob exits his receipt although he spent it: carol's transfer cancels it and kills block b1.
+        _startExit(bob, _depositTx(slot), d, toBob, aliceKey, b1);
+        _challengeAfter(carol, toCarol, bobKey, b2);
+        assertTrue(plasma.isExitBlockDead(slot, b1));
         ExitArgs memory a = _args(_depositTx(slot), d, toBob, aliceKey, b1);
-        vm.expectRevert(
-            abi.encodeWithSelector(IPlasmaCash.CoinNotDeposited.selector, slot, IPlasmaCash.CoinState.Exiting)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.ExitBlockDead.selector, slot, b1));
         _exit(bob, a);
+        // carol, the owner, still exits.
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        assertEq(plasma.getCoin(slot).headExit, 2);
     }
 
     function test_RevertWhen_StartExit_CoinExited() public {

@@ -184,7 +184,7 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
             uint64 slot = ghost.slotAt(i);
             address owner = ghost.honestOwner(slot);
             if (plasma.getCoin(slot).state == IPlasmaCash.CoinState.Exited) {
-                (, IPlasmaCash.Exit memory exit_) = plasma.currentExit(slot);
+                (, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
                 assertEq(exit_.exitor, owner, "a coin EXITED for someone other than its honest owner");
             }
             if (ghost.withdrawals(slot) != 0) assertEq(ghost.paidTo(slot), owner, "a coin paid to someone else");
@@ -227,7 +227,7 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
             uint64 slot = ghost.slotAt(i);
-            (uint256 nonce, IPlasmaCash.Exit memory exit_) = plasma.currentExit(slot);
+            (uint256 nonce, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
             if (exit_.status != IPlasmaCash.ExitStatus.Live) continue;
             ChallengeRef[] memory refs = ghost.challengesOf(slot, nonce);
             bytes32 first;
@@ -297,7 +297,7 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
     function _bondsOwed() internal view returns (uint256 owed) {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
-            (, IPlasmaCash.Exit memory exit_) = plasma.currentExit(ghost.slotAt(i));
+            (, IPlasmaCash.Exit memory exit_) = _currentExit(ghost.slotAt(i));
             if (exit_.status == IPlasmaCash.ExitStatus.Live) owed += EXIT_BOND;
         }
         n = ghost.challengeCount();
