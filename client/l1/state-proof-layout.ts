@@ -13,7 +13,8 @@ import { bytesToHex, concatBytes, keccak256, uintToBytes, type Address, type Has
 export const STORAGE_SLOTS = {
   childBlockRoots: 3n, // mapping(uint256 blockNumber => bytes32 root)
   coins: 4n, // mapping(uint64 slot => Coin), 4 words
-  exits: 5n, // mapping(uint64 slot => mapping(uint256 nonce => Exit)), 4 words
+  exits: 5n, // mapping(uint64 slot => mapping(uint256 nonce => Exit)), 4 words read (a 5th is never written)
+  exitBlocks: 8n, // mapping(uint64 slot => mapping(uint256 exitBlock => ExitBlock)), 1 word: the live-exit links
 } as const;
 
 /** IPlasmaCash.Coin as `getCoin` returns it (enums as their uint8 values, addresses lowercase). */
@@ -24,6 +25,7 @@ export interface L1Coin {
   readonly state: bigint; // CoinState: 0 None, 1 Deposited, 2 Exiting, 3 Exited
   readonly withdrawn: boolean;
   readonly exitCount: bigint;
+  readonly headExit: bigint;
   readonly token: Address;
   readonly denomination: bigint;
   readonly tokenId: bigint;
@@ -40,6 +42,9 @@ export interface L1Exit {
   readonly maturesAt: bigint;
   readonly firstChallenge: Hash;
   readonly lastChallenge: Hash;
+  /** getExit takes these from the exit block's record (ExitGame.ExitBlock), when that record is this exit's. */
+  readonly nextExit: bigint;
+  readonly previousExit: bigint;
 }
 
 const word = (value: bigint): Uint8Array => uintToBytes(value, 32);
@@ -67,6 +72,11 @@ export function exitSlots(slot: bigint, nonce: bigint): Hash[] {
   return [0n, 1n, 2n, 3n].map((i) => slotHex(base + i));
 }
 
+/** The word of `_exitBlocks[slot][exitBlock]`: nonce, nextExit, previousExit, dead. */
+export function exitBlockSlot(slot: bigint, exitBlock: bigint): Hash {
+  return slotHex(mappingSlot(exitBlock, mappingSlot(slot, STORAGE_SLOTS.exitBlocks)));
+}
+
 /** `bytes` bytes at byte `offset` from the low end of a word, as Solidity packs struct members. */
 function field(value: bigint, offset: number, bytes: number): bigint {
   return (value >> BigInt(offset * 8)) & ((1n << BigInt(bytes * 8)) - 1n);
@@ -79,19 +89,22 @@ export function decodeCoin(words: readonly bigint[]): L1Coin {
   const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
   return {
     depositor: address(field(w0, 0, 20)),
-    depositBlock: field(w0, 20, 6),
-    kind: field(w0, 26, 1),
-    state: field(w0, 27, 1),
-    withdrawn: field(w0, 28, 1) !== 0n,
-    exitCount: field(w0, 29, 3),
+    depositBlock: field(w0, 20, 5),
+    kind: field(w1, 20, 1),
+    state: field(w0, 25, 1),
+    withdrawn: field(w1, 21, 1) !== 0n,
+    exitCount: field(w0, 26, 3),
+    headExit: field(w0, 29, 3),
     token: address(field(w1, 0, 20)),
     denomination: w2,
     tokenId: w3,
   };
 }
 
-export function decodeExit(words: readonly bigint[]): L1Exit {
+/** The exit's 4 words, and the word of its exit block's record (`exitBlockSlot`), as getExit(slot, nonce) combines them. */
+export function decodeExit(words: readonly bigint[], nonce: bigint, exitBlockRecord: bigint): L1Exit {
   const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
+  const linked = nonce !== 0n && field(exitBlockRecord, 0, 3) === nonce;
   return {
     exitor: address(field(w0, 0, 20)),
     exitBlock: field(w0, 20, 6),
@@ -102,5 +115,12 @@ export function decodeExit(words: readonly bigint[]): L1Exit {
     maturesAt: field(w1, 26, 5),
     firstChallenge: slotHex(w2),
     lastChallenge: slotHex(w3),
+    nextExit: linked ? field(exitBlockRecord, 3, 3) : 0n,
+    previousExit: linked ? field(exitBlockRecord, 6, 3) : 0n,
   };
+}
+
+/** The exit block of an exit's first word (to find its record). */
+export function exitBlockOf(word0: bigint): bigint {
+  return field(word0, 20, 6);
 }

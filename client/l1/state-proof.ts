@@ -21,7 +21,7 @@ import {
   type Hex,
 } from '../protocol/index.ts';
 import type { JsonRpc } from './rpc.ts';
-import { childBlockRootSlot, coinSlots, decodeCoin, decodeExit, exitSlots, type L1Coin, type L1Exit } from './state-proof-layout.ts';
+import { childBlockRootSlot, coinSlots, decodeCoin, decodeExit, exitBlockOf, exitBlockSlot, exitSlots, type L1Coin, type L1Exit } from './state-proof-layout.ts';
 
 export { STORAGE_SLOTS, type L1Coin, type L1Exit } from './state-proof-layout.ts';
 
@@ -216,9 +216,11 @@ export class VerifiedL1State {
     return decodeCoin(await this.storageAt(coinSlots(slot), l1Block, `getCoin(${slot})`));
   }
 
-  /** What `getExit(slot, nonce)` returns at `l1Block`, from proven storage. */
+  /** What `getExit(slot, nonce)` returns at `l1Block`, from proven storage (the exit, then its exit block's record). */
   async exit(slot: bigint, nonce: bigint, l1Block: bigint): Promise<L1Exit> {
-    return decodeExit(await this.storageAt(exitSlots(slot, nonce), l1Block, `getExit(${slot}, ${nonce})`));
+    const words = await this.storageAt(exitSlots(slot, nonce), l1Block, `getExit(${slot}, ${nonce})`);
+    const [record] = await this.storageAt([exitBlockSlot(slot, exitBlockOf(words[0]!))], l1Block, `getExit(${slot}, ${nonce}).exitBlock`);
+    return decodeExit(words, nonce, record!);
   }
 
   /** The trie value at `key` under `root`, null when the proof shows it absent; throws when the proof is bad. */

@@ -207,13 +207,17 @@ export class PlasmaWallet {
     await this.roots.sync();
     const last = this.roots.lastBlock();
     if (last <= coin.coveredThrough) return coin;
-    const history = await this.operator.history(slot, coin.coveredThrough + 1n, last);
     const verifier = this.verifierFor(coin);
     const added: InclusionEntry[] = [];
-    for (const entry of history.entries) {
-      if (entry.block <= coin.coveredThrough) continue;
-      verifier.apply(entry);
-      if (entry.kind === 'inclusion') added.push(entry);
+    // L1 may hold a block a moment before the operator serves it (it commits empty blocks too): a few tries.
+    for (let attempt = 0; attempt < 20 && verifier.state.coveredThrough < last; attempt++) {
+      if (attempt > 0) await sleep(100);
+      const history = await this.operator.history(slot, verifier.state.coveredThrough + 1n, last);
+      for (const entry of history.entries) {
+        if (entry.block <= verifier.state.coveredThrough) continue;
+        verifier.apply(entry);
+        if (entry.kind === 'inclusion') added.push(entry);
+      }
     }
     if (verifier.state.coveredThrough < last) {
       throw new HistoryError('missing_block', verifier.nextBlock, `the operator's history of coin ${slot} stops before the last committed block ${last}`);
@@ -252,16 +256,27 @@ export class PlasmaWallet {
     if (record.state === 'exited') throw new WalletError('coin_exited', `coin ${slot} has already exited to L1`);
     if (record.state === 'exiting') this.log(`coin ${slot} is exiting on L1 (exit ${record.exitCount}): the watcher challenges it if it is not this wallet's`);
     await this.roots.sync();
+    // A block committed after the history was served (the operator commits empty blocks too): its entries come
+    // from the operator, so that the history reaches every block L1 holds.
+    // L1 may hold it a moment before the operator serves it: a few tries, then the verifier says what is missing.
+    // (Only blocks after the history's own lastCommittedBlock: a history short of that is refused as it is.)
+    const entries = [...history.entries];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const served = entries.reduce((last, entry) => (entry.block > last ? entry.block : last), history.lastCommittedBlock);
+      if (served >= this.roots.lastBlock()) break;
+      if (attempt > 0) await sleep(100);
+      entries.push(...(await this.operator.history(slot, served + 1n, this.roots.lastBlock())).entries.filter((entry) => entry.block > served));
+    }
     const deposit = { slot, ...history.deposit };
     const state = verifyCoinHistory({
       deposit,
-      entries: history.entries,
+      entries,
       roots: (block) => this.roots.get(block),
       committedChildBlocks: this.roots.blocks(),
       domain: this.domain,
       expectedOwner: this.address,
     });
-    const chain = history.entries.filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
+    const chain = entries.filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
     return this.store.update((wallet) => {
       const coin: StoredCoin = {
         slot,

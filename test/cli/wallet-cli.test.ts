@@ -85,7 +85,9 @@ t.test('deposit → send --out → receive --package → coins → exit → fina
   const exited = await run(['wallet', 'exit', slot], bob);
   t.equal(exited.code, 0, exited.stderr);
   t.match(exited.stdout, new RegExp(`^exit 1 of coin ${slot} started; it can be finalized from \\d{4}-\\d\\d-\\d\\dT`));
-  t.match(JSON.parse((await run(['wallet', 'coins', '--json'], bob)).stdout), [{ status: 'exiting', exit: { nonce: '1', mine: true } }]);
+  t.match(JSON.parse((await run(['wallet', 'coins', '--json'], bob)).stdout), [{ status: 'exiting', exits: [{ nonce: '1', whose: 'mine' }] }]);
+  t.match((await run(['wallet', 'coins'], bob)).stdout, /#1 mine \(exit block \d+, parent (deposit|\d+)\), finalizable \d{4}-/, 'the table lists every live exit with its exit and parent block');
+  t.match(JSON.parse((await run(['watch', '--status'], bob)).stdout), { liveExits: [{ slot, nonce: '1', whose: 'mine' }] }, 'and so does watch --status');
   // The --verify-l1 adapter reads the same exit and root through eth_getProof, with the status as a name.
   const reader = await system.wallet(1, 'reader');
   const record = await reader.l1.exit(BigInt(slot), 1n);

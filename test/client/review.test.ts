@@ -177,16 +177,17 @@ t.test('a revealed transfer of a coin the wallet held before is adopted and exit
   await (await system.chain.contract(userOf(system, 4)).getFunction('respondChallengeBefore')(challengeId, transactionArgument(carolToBob.transaction), carolToBob.signature, carolToBob.proof, b3)).wait();
 
   await until('bob\'s claim of the revealed transfer', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
-  await system.chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
-  await system.chain.mine(1);
-  await until('the theft cancelled', async () => (await bob.l1.exit(slot, 1n)).status === 'cancelled');
-
+  // Exit game v2: bob exits the revealed transfer (parent: his own bob → carol) beside the theft, at once.
   let exited = false;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !exited) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const exit = await bob.l1.exit(slot, 2n);
-    exited = exit.status === 'live' && exit.exitor === bob.address;
+    exited = exit.status === 'live' && exit.exitor === bob.address && exit.exitBlock === b3 && exit.parentBlock === b2;
   }
-  t.ok(exited, 'bob\'s watcher adopts the coin from the revealed transfer and exits it (as it does for a coin it never held)');
+  t.ok(exited, 'bob\'s watcher exits the revealed transfer of a coin it held before (as it does for a coin it never held)');
+  await system.chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
+  await system.chain.mine(1);
+  await until('bob withdrew the coin', async () => (await bob.l1.coin(slot)).withdrawn);
+  await until('the theft cancelled', async () => (await bob.l1.exit(slot, 1n)).status === 'cancelled');
 });

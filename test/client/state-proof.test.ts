@@ -70,12 +70,14 @@ async function scenario(chain: TestChain) {
   await mined(chain.contract(u0).getFunction('challengeBefore')(asTuple(depositTransaction(a)), '0x', a.block, { value: EXIT_BOND }));
   // B: a deposit exit, finalized and withdrawn below.
   await mined(chain.contract(u1).getFunction('startDepositExit')(b.slot, { value: EXIT_BOND }));
-  // C: a deposit exit cancelled by challengeAfter (back to Deposited), then a second one (nonce 2).
+  // A, second live exit: u0's deposit exit, below u2's (the head of A's list of live exits, linked to it).
+  await mined(chain.contract(u0).getFunction('startDepositExit')(a.slot, { value: EXIT_BOND }));
+  // C: a deposit exit cancelled by challengeAfter (back to Deposited; its exit block is dead), then u0 exits c1 (nonce 2).
   await mined(chain.contract(u2).getFunction('startDepositExit')(c.slot, { value: EXIT_BOND }));
   const middle = BigInt(await chain.provider.getBlockNumber());
-  await mined(chain.contract(u0).getFunction('challengeAfter')(
-    asTuple(c1), await signTransaction(c1, chain.domain, u2.privateKey as Hash), tree1000.proof(c.slot), 1000n));
-  await mined(chain.contract(u2).getFunction('startDepositExit')(c.slot, { value: EXIT_BOND }));
+  const c1Signature = await signTransaction(c1, chain.domain, u2.privateKey as Hash);
+  await mined(chain.contract(u0).getFunction('challengeAfter')(asTuple(c1), c1Signature, tree1000.proof(c.slot), 1000n));
+  await mined(chain.contract(u0).getFunction('startExit')(asTuple(depositTransaction(c)), '0x', c.block, asTuple(c1), c1Signature, tree1000.proof(c.slot), 1000n, { value: EXIT_BOND }));
   await chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
   await mined(chain.contract().getFunction('finalizeExit')(b.slot));
   await mined(chain.contract(u1).getFunction('withdraw')(b.slot));
@@ -119,6 +121,11 @@ t.test('proven roots, coins and exits equal the contract views, at several L1 bl
   t.match(exitA, { status: 1n, parentBlock: 1000n, exitBlock: 2000n, parentOwner: chain.users[1]!.address.toLowerCase() });
   t.equal(exitA.firstChallenge, transactionDigest(depositTransaction(a), chain.domain));
   t.ok(exitA.finalizableAt > 0n && exitA.maturesAt > 0n);
+  // A's two live exits, linked in exit-block order: the deposit exit (nonce 2) first.
+  t.match(await verified.coin(a.slot, late), { state: 2n, exitCount: 2n, headExit: 2n });
+  t.match(exitA, { previousExit: 2n, nextExit: 0n });
+  t.match(await verified.exit(a.slot, 2n, late), { status: 1n, nextExit: 1n, previousExit: 0n, exitBlock: a.block });
+  t.match(await verified.coin(c.slot, late), { headExit: 2n });
   t.ok(exitsCompared >= 20, `${exitsCompared} exits compared`);
 });
 

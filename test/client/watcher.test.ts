@@ -6,7 +6,7 @@ import { depositTransaction, type Address, type Hex, type Transaction } from '..
 import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { advance, bondsCredited, depositAndWait, forgeTheftAndExit, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
+import { advance, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 
@@ -69,8 +69,7 @@ t.test('challengeBetween: the operator includes a double spend; the victim\'s wa
   const doubleSpend: Transaction = { slot, prevBlock: deposit, denomination: parseEther('1'), newOwner: accomplice };
   const signature = await signAs(system, 0, doubleSpend);
   await system.forceInclude(doubleSpend, signature);
-  const b2 = b1 + 1000n;
-  await system.waitForBlock(b2);
+  const b2 = await includedAt(system, slot, accomplice, b1);
   await startExitAs(system, 2, { tx: depositTransaction({ slot, denomination: parseEther('1'), owner: alice.address }), proof: '0x', block: deposit }, { tx: doubleSpend, signature, proof: await proofOf(system, slot, b2), block: b2 });
 
   // bob was offline; his watcher comes back within the exit period.
@@ -98,12 +97,17 @@ t.test('challengeBefore: the operator forges a history; the depositor\'s watcher
   // mallory (user 3) forges alice → mallory without alice's key, then spends it to her accomplice (user 4), who exits.
   await forgeTheftAndExit(system, slot, deposit, parseEther('1'));
 
-  const watcher = system.watcher(alice);
+  // alice's watcher keeps a frozen coin on the child chain (--no-exit-frozen): it stays, so it cancels the theft
+  // with challengeBefore rather than exiting beside it (concurrent-exits.test.ts has the exit beside).
+  const watcher = system.watcher(alice, { exitFrozenCoins: false });
   watcher.start();
   await until('alice\'s challengeBefore', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
   t.match(watcher.lines.find((line) => line['action'] === 'freeze'), { reason: /not_signed_by_owner at block/ });
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await until('the theft cancelled', async () => (await exitStatus(alice, slot)) === 'cancelled');
+  t.equal(await exitStatus(alice, slot, 2n), 'none', 'alice did not exit on her own');
+  // Then alice asks for the exit herself; the watcher takes it to the end.
+  await alice.exit(slot);
   await until('alice\'s own exit', async () => (await exitStatus(alice, slot, 2n)) === 'live');
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await until('alice withdrew the coin', async () => (await alice.l1.coin(slot)).withdrawn);
@@ -146,7 +150,7 @@ t.test('a frivolous challengeBefore of an honest exit is answered by the watcher
   t.ok(status.decisions.length >= 3, 'status shows the decisions');
 });
 
-t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher claims it, cancels the theft, adopts and exits the coin', async (t) => {
+t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher claims it and exits it beside the theft, which loses', async (t) => {
   const system = await startSystem(t, 'watch_reveal');
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
   const { slot, deposit } = await depositAndWait(alice, parseEther('1'));
@@ -167,14 +171,16 @@ t.test('a last-minute response reveals a withheld transfer: its owner\'s watcher
 
   await until('bob\'s claim of the revealed transfer', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
   t.ok(watcher.lines.some((line) => line['event'] === 'transfer_revealed'));
-  await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
-  await until('the theft cancelled', async () => (await exitStatus(bob, slot)) === 'cancelled');
-  t.equal((await bob.l1.exit(slot, 1n)).status, 'cancelled');
-  // bob's watcher adopts the coin, finds the forged spend after his transfer, freezes it and exits it.
+  // bob exits the revealed transfer at once, beside the theft: his exit block is the lower, so the theft's exit
+  // cannot finalize before his (PROTOCOL.md §6).
   await until('bob\'s own exit', async () => (await exitStatus(bob, slot, 2n)) === 'live');
   t.match(await bob.l1.exit(slot, 2n), { exitor: bob.address, exitBlock: b1, parentBlock: deposit });
+  t.equal(await exitStatus(bob, slot, 1n), 'live', 'beside the thief\'s exit, still live');
+  await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
+  await t.rejects(system.chain.contract(userOf(system, 4)).getFunction('finalizeExit')(slot), /revert/, 'the thief cannot finalize ahead of bob');
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await until('bob withdrew the coin', async () => (await bob.l1.coin(slot)).withdrawn);
-  await bondsPaid(t, bob, EXIT_BOND + HALF + EXIT_BOND, 'bob takes his challenge bond back, half the thief\'s bond and his exit bond');
+  await until('the theft cancelled', async () => (await exitStatus(bob, slot)) === 'cancelled');
+  await bondsPaid(t, bob, EXIT_BOND + HALF + EXIT_BOND, 'bob takes his challenge bond back, half the thief\'s bond (settleExit) and his exit bond');
   t.equal(await carol.l1.bondBalance(carol.address), 0n, 'carol\'s answered challenge bond went to the thief');
 });

@@ -108,18 +108,32 @@ export async function proofOf(system: TestSystem, slot: bigint, block: bigint): 
  * (user 4) in the block after, and the accomplice starts an exit from the two. Resolves with the two blocks.
  */
 export async function forgeTheftAndExit(system: TestSystem, slot: bigint, prevBlock: bigint, denomination: bigint): Promise<{ forgedBlock: bigint; exitBlock: bigint }> {
-  const forgedBlock = BigInt(await system.chain.contract().getFunction('nextChildBlock')());
   const forged: Transaction = { slot, prevBlock, denomination, newOwner: lower(userOf(system, 3).address) };
   await system.forceInclude(forged, await signAs(system, 3, forged));
-  await system.waitForBlock(forgedBlock);
-  const exitBlock = forgedBlock + 1000n;
+  const forgedBlock = await includedAt(system, slot, forged.newOwner, prevBlock);
   const exiting: Transaction = { slot, prevBlock: forgedBlock, denomination, newOwner: lower(userOf(system, 4).address) };
   const exitingSignature = await signAs(system, 3, exiting);
   await system.forceInclude(exiting, exitingSignature);
-  await system.waitForBlock(exitBlock);
+  const exitBlock = await includedAt(system, slot, exiting.newOwner, forgedBlock);
   const startExit = system.chain.contract(userOf(system, 4)).getFunction('startExit');
   await (await startExit(transactionArgument(forged), await proofOf(system, slot, forgedBlock), forgedBlock, transactionArgument(exiting), exitingSignature, await proofOf(system, slot, exitBlock), exitBlock, { value: EXIT_BOND })).wait();
   return { forgedBlock, exitBlock };
+}
+
+/**
+ * The committed child block after `after` whose transaction of `slot` names `newOwner`, as the operator serves it
+ * (the operator may commit empty blocks before the one that takes a transfer, so its number is read back).
+ */
+export async function includedAt(system: TestSystem, slot: bigint, newOwner: Address, after: bigint): Promise<bigint> {
+  const block = await until(`a transfer of ${slot} to ${newOwner} after block ${after}`, async () => {
+    const response = await fetch(`${system.operator.url}/v1/coins/${slot}/history?from=${after + 1n}`);
+    if (!response.ok) return undefined;
+    const history = (await response.json()) as { entries: { block: string; kind: string; transaction?: { newOwner: string } }[] };
+    const entry = history.entries.find((e) => e.kind === 'inclusion' && e.transaction?.newOwner.toLowerCase() === newOwner);
+    return entry === undefined ? undefined : BigInt(entry.block);
+  });
+  await system.waitForBlock(block);
+  return block;
 }
 
 /** Deposits `amount` of ETH from `wallet`, waits until the operator has the coin, and returns its slot and deposit block. */
