@@ -16,7 +16,8 @@ const files = process.argv.slice(2).length
 const forge = path.join(root, 'node_modules', '.bin', 'forge');
 const UNIT_SUITES =
   'test/{Deposit,SubmitBlock,StartDepositExit,StartExit,ChallengeAfter,ChallengeBetween,ChallengeBefore,' +
-  'RespondChallengeBefore,FinalizeExit,SettleChallenge,Withdraw,WithdrawBonds,Attacks,SelfExtension,Smoke}.t.sol';
+  'RespondChallengeBefore,FinalizeExit,SettleChallenge,SettleExit,NamedChallenges,ConcurrentExits,Constructor,' +
+  'Withdraw,WithdrawBonds,Attacks,SelfExtension,Smoke}.t.sol';
 
 const work = mkdtempSync(path.join(tmpdir(), 'plasma-mutants-'));
 symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));

@@ -6,6 +6,7 @@ import {PlasmaCashTestBase} from "./utils/PlasmaCashTestBase.sol";
 import {PlasmaCash} from "../src/PlasmaCash.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {Transaction} from "../src/Transaction.sol";
+import {HookedERC20} from "./utils/Mocks.sol";
 
 /// @dev A coin owner that is a contract: it can refuse ETH, or try to re-enter the contract while being paid.
 contract WithdrawActor {
@@ -259,5 +260,52 @@ contract PlasmaCash_Withdraw_Test is PlasmaCashTestBase {
         assertEq(bytes4(actor.reentryError()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
         assertEq(address(actor).balance, 1 ether);
         assertEq(plasma.bondBalance(address(actor)), EXIT_BOND);
+    }
+}
+
+/// @notice A token that calls back into PlasmaCash on transfer (ERC-777 style) cannot re-enter deposit or withdraw.
+contract PlasmaCash_Reentrancy_Test is PlasmaCashTestBase {
+    HookedERC20 internal hooked;
+
+    function setUp() public override {
+        super.setUp();
+        hooked = new HookedERC20();
+    }
+
+    function _assertReentryRefused() internal view {
+        assertTrue(hooked.hookCalled(), "hook ran");
+        assertFalse(hooked.hookSucceeded(), "re-entry succeeded");
+        assertEq(bytes4(hooked.hookReturnData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+    }
+
+    function test_DepositERC20_ReentryFromTokenHookIsRefused() public {
+        hooked.mint(alice, 10);
+        vm.prank(alice);
+        hooked.approve(address(plasma), 10);
+        hooked.setHook(address(plasma), abi.encodeCall(plasma.depositERC20, (address(hooked), 5)));
+        vm.prank(alice);
+        uint64 slot = plasma.depositERC20(address(hooked), 5);
+        _assertReentryRefused();
+        assertEq(plasma.depositNonce(), 1, "one coin");
+        assertEq(plasma.getCoin(slot).denomination, 5);
+        assertEq(hooked.balanceOf(address(plasma)), 5);
+    }
+
+    function test_Withdraw_ReentryFromTokenHookIsRefused() public {
+        hooked.mint(alice, 10);
+        vm.startPrank(alice);
+        hooked.approve(address(plasma), 10);
+        uint64 slot = plasma.depositERC20(address(hooked), 10);
+        plasma.startDepositExit{value: EXIT_BOND}(slot);
+        vm.stopPrank();
+        _warpPastExitPeriod();
+        plasma.finalizeExit(slot);
+
+        hooked.setHook(address(plasma), abi.encodeCall(plasma.withdraw, (slot)));
+        vm.prank(alice);
+        plasma.withdraw(slot);
+        _assertReentryRefused();
+        assertEq(hooked.balanceOf(alice), 10, "paid once");
+        assertEq(hooked.balanceOf(address(plasma)), 0);
     }
 }

@@ -33,3 +33,32 @@ contract MockERC721 is ERC721("Mock NFT", "MNFT") {
         _mint(to, tokenId);
     }
 }
+
+/// @notice An ERC-20 with an ERC-777-style hook: on its next transfer or transferFrom it first calls `hookTarget`
+/// with `hookData` (once) and records the outcome, as a token that calls back into PlasmaCash would.
+contract HookedERC20 is ERC20("Hooked Token", "HOOK") {
+    address public hookTarget;
+    bytes public hookData;
+    bool public hookCalled;
+    bool public hookSucceeded;
+    bytes public hookReturnData;
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setHook(address target, bytes calldata data) external {
+        hookTarget = target;
+        hookData = data;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        address target = hookTarget;
+        if (target != address(0) && from != address(0) && to != address(0)) {
+            hookTarget = address(0);
+            hookCalled = true;
+            (hookSucceeded, hookReturnData) = target.call(hookData);
+        }
+        super._update(from, to, value);
+    }
+}
