@@ -8,7 +8,7 @@ import { transactionArgument } from '../../client/l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { advance, advanceTo, bondsCredited, depositAndWait, forgeTheftAndExit, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
+import { advance, advanceTo, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
 
 const ONE = parseEther('1');
 const HALF = EXIT_BOND / 2n;
@@ -137,7 +137,8 @@ t.test('(c) a withheld spend: the sender claims its receipt against the thief\'s
   // alice's coin freezes with her spend in flight: she exits beside AND claims her receipt against the thief.
   const alicesExit = await ownExitStarted(alice, slot);
   t.same(alicesExit.othersLive, [1n], 'alice exits beside the thief\'s live exit');
-  await until('alice\'s claim on L1', async () => aliceWatcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
+  const claimed = await until('alice\'s claim on L1', async () => aliceWatcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined), 10_000).catch(() => false);
+  t.ok(claimed, 'alice claims her receipt against the thief\'s exit (without it, the thief goes on below and wins)');
   const claimId = await system.chain.contract().getFunction('transactionDigest')(transactionArgument(depositTransaction({ slot, denomination: ONE, owner: alice.address })));
 
   // When its exit matures, the thief does all it can in one L1 block: answer alice's claim with her spend to
@@ -196,4 +197,30 @@ t.test('(d) a frozen coin exits at once beside a live exit, without waiting for 
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   await until('bob withdrew the coin', async () => (await bob.l1.coin(slot)).withdrawn, 30_000);
   await until('the thief\'s exit ended', async () => (await exitStatus(bob, slot, 1n)) === 'cancelled', 30_000);
+});
+
+t.test('(e) a transfer the operator refused still counts as in flight: when it lands after all and a thief exits after it, the sender claims its receipt', async (t) => {
+  const system = await startSystem(t, 'concurrent_refused');
+  const view = await startByzantineProxy(t, system.operator.url, system.chain.domain);
+  const [alice, bob] = await Promise.all([system.wallet(0, 'alice', view.url), system.wallet(1)]);
+  const { slot, deposit } = await depositAndWait(alice, ONE);
+  view.censor(alice.address);
+  await t.rejects(alice.send(slot, bob.address), { code: 'coin_exiting' }, 'the operator refuses alice → bob');
+  const stored = (await alice.store.read()).coins[slot.toString()]!;
+  t.match(stored.undelivered, [{ transaction: { newOwner: bob.address }, refused: { code: 'coin_exiting' } }], 'the wallet keeps the signed transfer');
+  t.equal(stored.inFlight, undefined, 'and can send the coin again');
+  t.match(await alice.coins(), [{ status: 'owned', spendsInFlight: 1 }]);
+  view.reset();
+
+  // The operator holds the signature: it includes alice → bob after all, tells bob nothing, and forges on after it.
+  const refused = stored.undelivered![0]!;
+  await system.forceInclude(refused.transaction, refused.signature);
+  const b1 = await includedAt(system, slot, bob.address, deposit);
+  await forgeTheftAndExit(system, slot, b1, ONE);
+  const watcher = system.watcher(alice);
+  watcher.start();
+  await until('alice\'s claim of her receipt', async () => watcher.lines.some((line) => line['action'] === 'challengeBefore' && line['l1Transaction'] !== undefined));
+  const id = await system.chain.contract().getFunction('transactionDigest')(transactionArgument(depositTransaction({ slot, denomination: ONE, owner: alice.address })));
+  t.equal((await alice.l1.challenge(slot, 1n, id)).status, 'open', 'the thief must reveal bob (answer with alice → bob) or lose its exit');
+  t.equal(await exitStatus(alice, slot, 2n), 'none', 'alice does not exit a coin she knows she spent');
 });
