@@ -153,7 +153,7 @@ t.test('an in-flight transfer withheld from its sender: the sender exits, the re
   t.match(aliceWatcher.lines.find((l) => l['action'] === 'give_up'), { reason: /cancelled \(spent_after_exit\)/ });
 });
 
-t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for the proofs, claims only near the deadline, is answered with its own transfer, and gives the coin up', async (t) => {
+t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for the proofs, claims (and exits beside) only near the deadline, is answered with its own transfer, and gives the coin up', async (t) => {
   const system = await startSystem(t, 'byz_answered');
   const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
   const alice = await system.wallet(0, 'alice', proxy.url);
@@ -184,10 +184,13 @@ t.test('a withheld in-flight transfer passed on: the sender\'s watcher waits for
   await until('carol answers alice\'s claim', async () => carolWatcher.lines.some((l) => l['action'] === 'respondChallengeBefore' && l['l1Transaction'] !== undefined));
   await until('alice gives the coin up', async () => (await alice.coins())[0]!.status === 'lost');
   t.ok(aliceWatcher.lines.some((l) => l['action'] === 'give_up'));
+  // A sender with a spend in flight exits beside as it claims (PROTOCOL.md §6): here her spend did land, so
+  // carol cancels that exit with it too.
+  t.ok(aliceWatcher.lines.some((l) => l['action'] === 'startDepositExit' && l['l1Transaction'] !== undefined), 'alice exited beside carol\'s exit');
+  await until('alice\'s exit cancelled by her own spend', async () => (await alice.l1.exit(slot, 2n)).status === 'cancelled');
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
-  await settled(t, carol, slot, 2n * EXIT_BOND, 'carol keeps the coin and takes alice\'s challenge bond');
-  t.equal(await bondsCredited(alice), 0n, 'alice never exits it');
-  t.notOk(aliceWatcher.lines.some((l) => l['action'] === 'startDepositExit' || l['action'] === 'startExit'));
+  await settled(t, carol, slot, 2n * EXIT_BOND + HALF, 'carol keeps the coin and takes alice\'s challenge bond and half her exit bond');
+  t.equal(await bondsCredited(alice), 0n, 'alice gets nothing back');
 });
 
 t.test('proofs held back for a while: the coin freezes (no sends), is not exited, and thaws when they come', async (t) => {
