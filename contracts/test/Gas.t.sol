@@ -124,6 +124,30 @@ contract PlasmaCash_Gas_Test is PlasmaCashTestBase {
         vm.snapshotGasLastCall("startExit (parent a transfer)");
     }
 
+    /// @dev As startExit (parent a transfer), with a forged exit of the coin already live at a higher exit block:
+    /// carol's exit is inserted in front of it (the live list's head), updating its exit block's record.
+    function test_StartExit_BesideALiveExit_gas() public {
+        uint64 slot = _depositEth(alice, 1 ether);
+        Transaction memory toBob = _tx(slot, _depositBlock(slot), bob);
+        uint256 b1 = _submitBusyBlock(toBob);
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBusyBlock(toCarol);
+        Transaction memory forged = _tx(slot, b2, mallory);
+        uint256 b3 = _submitBlock(forged);
+        Transaction memory spend = _tx(slot, b3, mallory);
+        uint256 b4 = _submitBlock(spend);
+        _startExit(mallory, forged, b3, spend, malloryKey, b4);
+        bytes memory parentProof = _busyProof(b1, slot);
+        bytes memory sig = _sign(bobKey, toCarol);
+        bytes memory exitingProof = _busyProof(b2, slot);
+
+        _beforeCall(carol);
+        vm.prank(carol);
+        plasma.startExit{value: EXIT_BOND}(toBob, parentProof, b1, toCarol, sig, exitingProof, b2);
+        vm.snapshotGasLastCall("startExit (beside a live exit)");
+        assertEq(plasma.getCoin(slot).headExit, 2);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Challenges
     // ---------------------------------------------------------------------------------------------------------
@@ -248,6 +272,20 @@ contract PlasmaCash_Gas_Test is PlasmaCashTestBase {
         vm.prank(dave);
         plasma.settleChallenge(slot, nonce, second);
         vm.snapshotGasLastCall("settleChallenge");
+    }
+
+    /// @dev bob's honest exit (exit block b1) won beside mallory's forged one (b3); anyone settles the loser.
+    function test_SettleExit_gas() public {
+        _slashOnce();
+        (uint64 slot, uint256 b1, Transaction memory toBob) = _forgedExit(false);
+        _startExit(bob, _depositTx(slot), _depositBlock(slot), toBob, aliceKey, b1);
+        _warpPastExitPeriod();
+        plasma.finalizeExit(slot);
+
+        _beforeCall(dave);
+        vm.prank(dave);
+        plasma.settleExit(slot, 1);
+        vm.snapshotGasLastCall("settleExit");
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -17,15 +17,15 @@ abstract contract ExitGame is ChildChain {
 
     /// @dev The record of one exit block of a coin, one storage word: `nonce` is the exit that holds or held it
     /// (0: the block is free), `nextExit`/`previousExit` its neighbours in the coin's list of live exits ordered
-    /// by exit block, `dead` is set when challengeAfter or challengeBetween cancelled it (no exit of it again).
-    /// An exit cancelled by an unanswered challenge frees its block (the record is deleted). Keeping the links
-    /// here, in the word every startExit writes anyway, makes an insertion beside a live exit cost updates of
-    /// non-zero words only.
+    /// by exit block (meaningful only while that exit is live, or for the winner). The block is dead when its
+    /// exit is Cancelled and the record still names it: an exit cancelled by an unanswered challenge frees its
+    /// block (finalizeExit deletes the record), one cancelled by challengeAfter or challengeBetween leaves it, so
+    /// a cancellation that kills a block writes nothing here. Keeping the links in the word every startExit writes
+    /// anyway makes an insertion beside a live exit cost updates of non-zero words only.
     struct ExitBlock {
         uint24 nonce;
         uint24 nextExit;
         uint24 previousExit;
-        bool dead;
     }
 
     mapping(uint64 slot => mapping(uint256 nonce => Exit)) internal _exits;
@@ -284,7 +284,8 @@ abstract contract ExitGame is ChildChain {
     function getExit(uint64 slot, uint256 nonce) external view returns (Exit memory exit_) {
         exit_ = _exits[slot][nonce];
         ExitBlock storage record = _exitBlocks[slot][exit_.exitBlock];
-        if (nonce != 0 && record.nonce == nonce) {
+        // A cancelled exit is in no list: its record's links are stale.
+        if (nonce != 0 && record.nonce == nonce && exit_.status != ExitStatus.Cancelled) {
             exit_.nextExit = record.nextExit;
             exit_.previousExit = record.previousExit;
         }
@@ -292,7 +293,8 @@ abstract contract ExitGame is ChildChain {
 
     /// @inheritdoc IPlasmaCash
     function isExitBlockDead(uint64 slot, uint256 exitBlock) external view returns (bool) {
-        return _exitBlocks[slot][exitBlock].dead;
+        uint256 nonce = _exitBlocks[slot][exitBlock].nonce;
+        return nonce != 0 && _exits[slot][nonce].status == ExitStatus.Cancelled;
     }
 
     /// @inheritdoc IPlasmaCash
@@ -362,10 +364,13 @@ abstract contract ExitGame is ChildChain {
         returns (uint256 nonce, uint40 finalizableAt)
     {
         ExitBlock storage record = _exitBlocks[slot][exitBlock];
-        if (record.dead) revert ExitBlockDead(slot, exitBlock);
-        // A record with a nonce and not dead is a live exit's (a freed block's record is deleted).
+        // A record naming an exit is a live exit's or a dead block's (a freed block's record is deleted; an Exited
+        // coin takes no exit).
         uint24 holder = record.nonce;
-        if (holder != 0) revert ExitBlockTaken(slot, exitBlock, holder);
+        if (holder != 0) {
+            if (_exits[slot][holder].status == ExitStatus.Cancelled) revert ExitBlockDead(slot, exitBlock);
+            revert ExitBlockTaken(slot, exitBlock, holder);
+        }
         uint24 newNonce = ++coin.exitCount;
 
         // Insert from the low end: walk past the live exits with a lower exit block. Forged exits have higher
@@ -408,8 +413,9 @@ abstract contract ExitGame is ChildChain {
 
     /// @dev Cancels a live exit; the exit bond goes half to `beneficiary` and half is burned, so an exitor who
     /// front-runs a challenge of its own exit still loses half. While the coin is Exiting the exit leaves the
-    /// live list (the coin is Deposited again when it was the last) and its exit block is marked dead (finalizeExit
-    /// frees it again after an unanswered challenge). An Exited coin's list is frozen. The caller emits
+    /// live list (the coin is Deposited again when it was the last) and its exit block is dead, as its record
+    /// still names it (finalizeExit frees it after an unanswered challenge). An Exited coin's list is frozen.
+    /// The caller emits
     /// ExitCancelled with its reason (no literal arguments: the optimizer would copy the function per literal).
     function _cancelExit(Coin storage coin, Exit storage exit_, uint64 slot, uint256 nonce, address beneficiary)
         internal
@@ -423,9 +429,6 @@ abstract contract ExitGame is ChildChain {
             else _recordOf(slot, previous).nextExit = next;
             if (next != 0) _recordOf(slot, next).previousExit = previous;
             if (next == 0 && previous == 0) coin.state = CoinState.Deposited;
-            record.nextExit = 0;
-            record.previousExit = 0;
-            record.dead = true;
         }
         uint256 reward = EXIT_BOND / 2;
         uint256 burned = EXIT_BOND - reward;
