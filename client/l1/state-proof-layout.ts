@@ -72,7 +72,7 @@ export function exitSlots(slot: bigint, nonce: bigint): Hash[] {
   return [0n, 1n, 2n, 3n].map((i) => slotHex(base + i));
 }
 
-/** The word of `_exitBlocks[slot][exitBlock]`: nonce, nextExit, previousExit, dead. */
+/** The word of `_exitBlocks[slot][exitBlock]`: nonce, nextExit, previousExit. */
 export function exitBlockSlot(slot: bigint, exitBlock: bigint): Hash {
   return slotHex(mappingSlot(exitBlock, mappingSlot(slot, STORAGE_SLOTS.exitBlocks)));
 }
@@ -104,7 +104,8 @@ export function decodeCoin(words: readonly bigint[]): L1Coin {
 /** The exit's 4 words, and the word of its exit block's record (`exitBlockSlot`), as getExit(slot, nonce) combines them. */
 export function decodeExit(words: readonly bigint[], nonce: bigint, exitBlockRecord: bigint): L1Exit {
   const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
-  const linked = nonce !== 0n && field(exitBlockRecord, 0, 3) === nonce;
+  // A cancelled exit is in no list: its record (kept, naming it, while its block is dead) has stale links.
+  const linked = nonce !== 0n && field(exitBlockRecord, 0, 3) === nonce && field(w0, 31, 1) !== 3n;
   return {
     exitor: address(field(w0, 0, 20)),
     exitBlock: field(w0, 20, 6),
