@@ -140,22 +140,55 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
     // (c) (d) Exits and withdrawals
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice A coin has at most one live exit, it is its newest one, and the coin is EXITING exactly while it
-    /// is live.
-    function invariant_AtMostOneLiveExitPerCoin() public view {
+    /// @notice Several exits of a coin may be live, in one list ordered by exit block: at most one live exit per
+    /// exit block, every live exit in the list and nothing else, the coin EXITING iff the list is non-empty, and
+    /// EXITED for at most one exit, which had the lowest exit block of the live exits and no challenge open.
+    function invariant_LiveExitsOrderedByExitBlock() public view {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
             uint64 slot = ghost.slotAt(i);
             IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
             uint256 live;
+            uint256 finalized;
             for (uint256 nonce = 1; nonce <= coin.exitCount; nonce++) {
-                if (plasma.getExit(slot, nonce).status == IPlasmaCash.ExitStatus.Live) {
+                IPlasmaCash.Exit memory exit_ = plasma.getExit(slot, nonce);
+                if (exit_.status == IPlasmaCash.ExitStatus.Live) {
                     live++;
-                    assertEq(nonce, coin.exitCount, "a live exit that is not the coin's newest");
+                    assertEq(plasma.liveExitAt(slot, exit_.exitBlock), nonce, "one live exit per exit block");
                 }
+                if (exit_.status == IPlasmaCash.ExitStatus.Finalized) finalized++;
             }
-            assertLe(live, 1, "two live exits of one coin");
-            assertEq(coin.state == IPlasmaCash.CoinState.Exiting, live == 1, "coin EXITING iff its exit is live");
+            assertLe(finalized, 1, "EXITED for two exits");
+            assertEq(coin.state == IPlasmaCash.CoinState.Exited, finalized == 1, "EXITED iff an exit finalized");
+            if (coin.state == IPlasmaCash.CoinState.Exited) {
+                IPlasmaCash.Exit memory winner = plasma.getExit(slot, coin.headExit);
+                assertEq(uint8(winner.status), uint8(IPlasmaCash.ExitStatus.Finalized), "headExit is the winner");
+                assertEq(winner.firstChallenge, bytes32(0), "the winner had a challenge open");
+                // Every exit still live (not yet settled) has a higher exit block than the winner.
+                for (uint256 nonce = 1; nonce <= coin.exitCount; nonce++) {
+                    IPlasmaCash.Exit memory other = plasma.getExit(slot, nonce);
+                    if (other.status == IPlasmaCash.ExitStatus.Live) {
+                        assertGt(other.exitBlock, winner.exitBlock, "a live exit below the winner");
+                    }
+                }
+                continue;
+            }
+            assertEq(coin.state == IPlasmaCash.CoinState.Exiting, live != 0, "coin EXITING iff an exit is live");
+            // Walk the list from its head: strictly increasing exit blocks, consistent links, every live exit.
+            uint256 walked;
+            uint256 previous;
+            uint256 lastBlock;
+            for (uint256 nonce = coin.headExit; nonce != 0; nonce = plasma.getExit(slot, nonce).nextExit) {
+                IPlasmaCash.Exit memory exit_ = plasma.getExit(slot, nonce);
+                assertEq(uint8(exit_.status), uint8(IPlasmaCash.ExitStatus.Live), "a non-live exit in the list");
+                assertEq(exit_.previousExit, previous, "previousExit");
+                if (walked != 0) assertGt(exit_.exitBlock, lastBlock, "list not ordered by exit block");
+                lastBlock = exit_.exitBlock;
+                previous = nonce;
+                walked++;
+                assertLe(walked, live, "the list is longer than the live exits");
+            }
+            assertEq(walked, live, "a live exit missing from the list");
         }
     }
 
@@ -183,8 +216,9 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
         for (uint256 i = 0; i < n; i++) {
             uint64 slot = ghost.slotAt(i);
             address owner = ghost.honestOwner(slot);
-            if (plasma.getCoin(slot).state == IPlasmaCash.CoinState.Exited) {
-                (, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
+            IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+            if (coin.state == IPlasmaCash.CoinState.Exited) {
+                IPlasmaCash.Exit memory exit_ = plasma.getExit(slot, coin.headExit);
                 assertEq(exit_.exitor, owner, "a coin EXITED for someone other than its honest owner");
             }
             if (ghost.withdrawals(slot) != 0) assertEq(ghost.paidTo(slot), owner, "a coin paid to someone else");
@@ -227,18 +261,23 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
             uint64 slot = ghost.slotAt(i);
-            (uint256 nonce, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
-            if (exit_.status != IPlasmaCash.ExitStatus.Live) continue;
-            ChallengeRef[] memory refs = ghost.challengesOf(slot, nonce);
-            bytes32 first;
-            bytes32 last;
-            for (uint256 j = 0; j < refs.length; j++) {
-                if (plasma.getChallenge(slot, nonce, refs[j].id).status != IPlasmaCash.ChallengeStatus.Open) continue;
-                if (first == bytes32(0)) first = refs[j].id;
-                last = refs[j].id;
+            uint256 exits = plasma.getCoin(slot).exitCount;
+            for (uint256 nonce = 1; nonce <= exits; nonce++) {
+                IPlasmaCash.Exit memory exit_ = plasma.getExit(slot, nonce);
+                if (exit_.status != IPlasmaCash.ExitStatus.Live) continue;
+                ChallengeRef[] memory refs = ghost.challengesOf(slot, nonce);
+                bytes32 first;
+                bytes32 last;
+                for (uint256 j = 0; j < refs.length; j++) {
+                    if (plasma.getChallenge(slot, nonce, refs[j].id).status != IPlasmaCash.ChallengeStatus.Open) {
+                        continue;
+                    }
+                    if (first == bytes32(0)) first = refs[j].id;
+                    last = refs[j].id;
+                }
+                assertEq(exit_.firstChallenge, first, "firstChallenge != oldest open challenge");
+                assertEq(exit_.lastChallenge, last, "lastChallenge != newest open challenge");
             }
-            assertEq(exit_.firstChallenge, first, "firstChallenge != oldest open challenge");
-            assertEq(exit_.lastChallenge, last, "lastChallenge != newest open challenge");
         }
     }
 
@@ -293,12 +332,16 @@ contract PlasmaCash_Invariants_Test is PlasmaCashTestBase {
         }
     }
 
-    /// @dev Live exit bonds + open challenge bonds + every credited bond balance.
+    /// @dev The bonds of every live exit (all of a coin's concurrent exits, until settleExit or a challenge ends
+    /// them) + open challenge bonds + every credited bond balance.
     function _bondsOwed() internal view returns (uint256 owed) {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
-            (, IPlasmaCash.Exit memory exit_) = _currentExit(ghost.slotAt(i));
-            if (exit_.status == IPlasmaCash.ExitStatus.Live) owed += EXIT_BOND;
+            uint64 slot = ghost.slotAt(i);
+            uint256 exits = plasma.getCoin(slot).exitCount;
+            for (uint256 nonce = 1; nonce <= exits; nonce++) {
+                if (plasma.getExit(slot, nonce).status == IPlasmaCash.ExitStatus.Live) owed += EXIT_BOND;
+            }
         }
         n = ghost.challengeCount();
         for (uint256 i = 0; i < n; i++) {

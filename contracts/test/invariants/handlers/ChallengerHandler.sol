@@ -66,7 +66,7 @@ contract ChallengerHandler is HandlerBase {
         address griefer = ghost.griefer();
         _fund(griefer, CHALLENGE_BOND);
         vm.prank(griefer);
-        try plasma.challengeBefore{value: CHALLENGE_BOND}(claim.tx_, proof, claim.blockNumber) {
+        try plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim.tx_, proof, claim.blockNumber) {
             ghost.recordChallenge(slot, nonce, plasma.transactionDigest(claim.tx_), griefer, CHALLENGE_BOND);
             ghost.count("grief.challengeBefore");
         } catch {}
@@ -75,6 +75,22 @@ contract ChallengerHandler is HandlerBase {
     /// @notice Settles a challenge left open when its exit ended (its challenger gets its bond back); when none
     /// is left, a challenger withdraws its bonds.
     function settle(uint256 seed) external {
+        // Anyone settles a live exit that an Exited coin's winner outlived (half its bond to the winner).
+        uint256 coins = ghost.coinCount();
+        for (uint256 i = 0; i < coins; i++) {
+            uint64 slot = ghost.slotAt((seed % (coins == 0 ? 1 : coins) + i) % coins);
+            IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+            if (coin.state != IPlasmaCash.CoinState.Exited) continue;
+            for (uint256 nonce = 1; nonce <= coin.exitCount; nonce++) {
+                if (plasma.getExit(slot, nonce).status != IPlasmaCash.ExitStatus.Live) continue;
+                try plasma.settleExit(slot, nonce) {
+                    ghost.count("settleExit");
+                } catch (bytes memory reason) {
+                    ghost.fail("settleExit of a loser", reason);
+                }
+                return;
+            }
+        }
         uint256 n = ghost.challengeCount();
         for (uint256 i = 0; i < n; i++) {
             ChallengeRef memory ref = ghost.challengeAt((seed % n + i) % n);
@@ -111,13 +127,32 @@ contract ChallengerHandler is HandlerBase {
         uint256 n = ghost.coinCount();
         for (uint256 i = 0; i < n; i++) {
             uint64 slot = ghost.slotAt(i);
-            if (!_hasLiveExit(slot)) continue;
-            if (_badExitToChallenge(slot)) _challenge(slot);
-            else if (_honestExitChallenged(slot)) _respondAll(slot);
+            // Several exits may be live: the watcher works from the lowest exit block up (a bad one cancelled at
+            // once hands the head to the next).
+            for (uint256 round = 0; round < 4 && _hasLiveExit(slot); round++) {
+                if (_badExitToChallenge(slot)) _challenge(slot);
+                else if (_honestExitChallenged(slot)) _respondAll(slot);
+                else break;
+            }
         }
     }
 
     function settleAll() external {
+        // The live exits an Exited coin's winner outlived first (settleExit), then the challenges left open.
+        uint256 coins = ghost.coinCount();
+        for (uint256 i = 0; i < coins; i++) {
+            uint64 slot = ghost.slotAt(i);
+            IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+            if (coin.state != IPlasmaCash.CoinState.Exited) continue;
+            for (uint256 nonce = 1; nonce <= coin.exitCount; nonce++) {
+                if (plasma.getExit(slot, nonce).status != IPlasmaCash.ExitStatus.Live) continue;
+                try plasma.settleExit(slot, nonce) {
+                    ghost.count("settleExit");
+                } catch (bytes memory reason) {
+                    ghost.fail("settleExit of a loser", reason);
+                }
+            }
+        }
         uint256 n = ghost.challengeCount();
         for (uint256 i = 0; i < n; i++) {
             ChallengeRef memory ref = ghost.challengeAt(i);
@@ -170,7 +205,7 @@ contract ChallengerHandler is HandlerBase {
                     ghost.fail("challengeAfter of a spent coin's exit", reason);
                 }
             } else {
-                try plasma.challengeBetween(spend.tx_, spend.sig, proof, spend.blockNumber) {
+                try plasma.challengeBetweenExit(nonce, spend.tx_, spend.sig, proof, spend.blockNumber) {
                     ghost.count("challengeBetween");
                 } catch (bytes memory reason) {
                     ghost.fail("challengeBetween of a double spend's exit", reason);
@@ -184,7 +219,7 @@ contract ChallengerHandler is HandlerBase {
             bytes memory proof = _historyProof(slot, claim.blockNumber);
             _fund(watcher, CHALLENGE_BOND);
             vm.prank(watcher);
-            try plasma.challengeBefore{value: CHALLENGE_BOND}(claim.tx_, proof, claim.blockNumber) {
+            try plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim.tx_, proof, claim.blockNumber) {
                 ghost.recordChallenge(slot, nonce, id, watcher, CHALLENGE_BOND);
                 ghost.count("challengeBefore");
             } catch (bytes memory reason) {
@@ -208,7 +243,7 @@ contract ChallengerHandler is HandlerBase {
             }
             bytes memory proof = ghost.proof(response.blockNumber, slot);
             vm.prank(ghost.watcher());
-            try plasma.respondChallengeBefore(refs[i].id, response.tx_, response.sig, proof, response.blockNumber) {
+            try plasma.respondChallengeBeforeExit(nonce, refs[i].id, response.tx_, response.sig, proof, response.blockNumber) {
                 ghost.count("respond");
             } catch (bytes memory reason) {
                 ghost.fail("respondChallengeBefore for an honest exit", reason);

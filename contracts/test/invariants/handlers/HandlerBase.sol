@@ -45,9 +45,11 @@ abstract contract HandlerBase is CommonBase, StdUtils {
         return plasma.getCoin(slot).state;
     }
 
-    /// @dev The coin's current exit, and whether it is live.
+    /// @dev The exit finalizeExit acts on (the live exit with the lowest exit block; the winner once Exited; the
+    /// newest exit otherwise), and whether it is live.
     function _currentExit(uint64 slot) internal view returns (bool live, uint256 nonce, IPlasmaCash.Exit memory exit_) {
-        nonce = plasma.getCoin(slot).exitCount;
+        IPlasmaCash.Coin memory coin = plasma.getCoin(slot);
+        nonce = coin.headExit != 0 ? coin.headExit : coin.exitCount;
         exit_ = plasma.getExit(slot, nonce);
         live = exit_.status == IPlasmaCash.ExitStatus.Live;
     }

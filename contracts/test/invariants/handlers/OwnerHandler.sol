@@ -110,7 +110,7 @@ contract OwnerHandler is HandlerBase {
             bytes memory claimProof = _historyProof(slot, claim.blockNumber);
             _fund(mallory, CHALLENGE_BOND);
             vm.prank(mallory);
-            try plasma.challengeBefore{value: CHALLENGE_BOND}(claim.tx_, claimProof, claim.blockNumber) {
+            try plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim.tx_, claimProof, claim.blockNumber) {
                 ghost.recordChallenge(slot, nonce, id, mallory, CHALLENGE_BOND);
                 ghost.count("cheat.selfChallenge");
             } catch {}
@@ -125,7 +125,7 @@ contract OwnerHandler is HandlerBase {
             if (!answerable) continue;
             bytes memory proof = ghost.proof(response.blockNumber, slot);
             vm.prank(mallory);
-            try plasma.respondChallengeBefore(refs[i].id, response.tx_, response.sig, proof, response.blockNumber) {
+            try plasma.respondChallengeBeforeExit(nonce, refs[i].id, response.tx_, response.sig, proof, response.blockNumber) {
                 ghost.count("cheat.respond");
             } catch {}
         }
@@ -209,8 +209,9 @@ contract OwnerHandler is HandlerBase {
     }
 
     function _finalize(uint64 slot) internal {
+        (, uint256 nonce,) = _currentExit(slot);
         try plasma.finalizeExit(slot) {
-            (,, IPlasmaCash.Exit memory exit_) = _currentExit(slot);
+            IPlasmaCash.Exit memory exit_ = plasma.getExit(slot, nonce);
             ghost.count(exit_.status == IPlasmaCash.ExitStatus.Finalized ? "exit.finalized" : "exit.cancelledAtFinalize");
         } catch (bytes memory reason) {
             ghost.fail("finalizeExit of a matured exit", reason);
@@ -267,9 +268,12 @@ contract OwnerHandler is HandlerBase {
         return !ghost.frozen(slot) && !ghost.hasPending(slot) && _state(slot) == IPlasmaCash.CoinState.Deposited;
     }
 
-    /// @dev An honest owner exits when nothing of its coin is in flight.
+    /// @dev An honest owner exits when nothing of its coin is in flight, beside any live exit (§6), once.
     function _exitable(uint64 slot) internal view returns (bool) {
-        return !ghost.hasPending(slot) && _state(slot) == IPlasmaCash.CoinState.Deposited;
+        IPlasmaCash.CoinState state = _state(slot);
+        if (ghost.hasPending(slot) || state == IPlasmaCash.CoinState.Exited) return false;
+        uint256 exitBlock = ghost.entry(slot, ghost.historyLength(slot) - 1).blockNumber;
+        return plasma.liveExitAt(slot, exitBlock) == 0;
     }
 
     function _exitableSoon(uint64 slot) internal view returns (bool) {
@@ -299,8 +303,10 @@ contract OwnerHandler is HandlerBase {
         return _withdrawable(slot) && exit_.exitor != ghost.mallory();
     }
 
+    /// @dev mallory starts her exits before and beside the honest one (several may be live, §6).
     function _cheatable(uint64 slot) internal view returns (bool) {
-        return _state(slot) == IPlasmaCash.CoinState.Deposited && _cheatOptions(slot) != 0;
+        IPlasmaCash.CoinState state = _state(slot);
+        return state != IPlasmaCash.CoinState.Exited && state != IPlasmaCash.CoinState.None && _cheatOptions(slot) != 0;
     }
 
     /// @dev Bit 0: mallory owned a state of the coin that she then spent; bit 1: her double spend is in a block;
