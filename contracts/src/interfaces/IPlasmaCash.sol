@@ -98,6 +98,13 @@ interface IPlasmaCash {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice A coin was minted by a deposit; `blockNumber` is its deposit block.
+    /// @param slot The coin.
+    /// @param depositor The depositor, the coin's first owner.
+    /// @param blockNumber The block number.
+    /// @param kind The asset kind.
+    /// @param token The token contract (zero for ETH).
+    /// @param tokenId The NFT's token id (zero otherwise).
+    /// @param denomination The coin's value: wei, token amount, or 1 for an NFT.
     event Deposit(
         uint64 indexed slot,
         address indexed depositor,
@@ -109,6 +116,8 @@ interface IPlasmaCash {
     );
 
     /// @notice The operator committed child block `blockNumber`.
+    /// @param blockNumber The block number.
+    /// @param root The block's sparse Merkle root.
     event BlockSubmitted(uint256 indexed blockNumber, bytes32 root);
 
     /// @notice A challengeAfter or challengeBetween cancelled exit (slot, nonce) with `spend`, included at
@@ -125,6 +134,12 @@ interface IPlasmaCash {
     );
 
     /// @notice An exit started. A deposit exit has parentBlock 0 and exitBlock = the deposit block.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param exitor The exitor.
+    /// @param parentBlock The parent's block (0 for a deposit exit).
+    /// @param exitBlock The exit block.
+    /// @param finalizableAt The earliest time finalizeExit can finalize it.
     event ExitStarted(
         uint64 indexed slot,
         uint256 indexed nonce,
@@ -135,12 +150,26 @@ interface IPlasmaCash {
     );
 
     /// @notice An exit was cancelled; `challenger` receives half the exit bond, the other half is burned.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param challenger Who receives the slashed half (the challenger, or the winner for OutlivedByWinner).
+    /// @param reason Why it was cancelled.
     event ExitCancelled(uint64 indexed slot, uint256 indexed nonce, address indexed challenger, CancelReason reason);
 
     /// @notice An exit was finalized: the coin is Exited and belongs to `exitor` on L1.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param exitor The exitor.
     event ExitFinalized(uint64 indexed slot, uint256 indexed nonce, address indexed exitor);
 
     /// @notice A challengeBefore was opened; the exit cannot finalize before `finalizableAt`.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param challengeId The challenge (its claim's digest).
+    /// @param challenger Who receives the slashed half (the challenger, or the winner for OutlivedByWinner).
+    /// @param claim The claimed-unspent transaction.
+    /// @param claimBlock The claim's block.
+    /// @param finalizableAt The earliest time finalizeExit can finalize it.
     event ChallengeOpened(
         uint64 indexed slot,
         uint256 indexed nonce,
@@ -155,6 +184,14 @@ interface IPlasmaCash {
     /// may be an owner that the answer reveals: it has until `finalizableAt` to challenge in turn. The signature
     /// and inclusion proof are in the event so that owner can claim and exit with them, whatever the caller was
     /// (a contract relaying the answer leaves no calldata of ours to read).
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param challengeId The challenge (its claim's digest).
+    /// @param response The answer, the claim's direct child.
+    /// @param responseBlock The answer's block.
+    /// @param finalizableAt The earliest time finalizeExit can finalize it.
+    /// @param signature The answer's 65-byte signature.
+    /// @param proof The answer's inclusion proof.
     event ChallengeAnswered(
         uint64 indexed slot,
         uint256 indexed nonce,
@@ -167,80 +204,211 @@ interface IPlasmaCash {
     );
 
     /// @notice A challenge left open when its exit ended had its bond paid back to its challenger.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param challengeId The challenge (its claim's digest).
+    /// @param challenger Who receives the slashed half (the challenger, or the winner for OutlivedByWinner).
     event ChallengeSettled(uint64 indexed slot, uint256 indexed nonce, bytes32 indexed challengeId, address challenger);
 
     /// @notice `amount` of bond was credited to `account`, to be taken with withdrawBonds().
+    /// @param account The account.
+    /// @param amount The amount in wei.
     event BondCredited(address indexed account, uint256 amount);
 
     /// @notice `amount` of a slashed bond was burned: locked in this contract for good.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
+    /// @param amount The amount in wei.
     event BondBurned(uint64 indexed slot, uint256 indexed nonce, uint256 amount);
 
     /// @notice `account` took `amount` of credited bonds.
+    /// @param account The account.
+    /// @param amount The amount in wei.
     event BondsWithdrawn(address indexed account, uint256 amount);
 
     /// @notice The owner of an Exited coin took its asset.
+    /// @param slot The coin.
+    /// @param owner The owner paid.
     event CoinWithdrawn(uint64 indexed slot, address indexed owner);
 
     // ---------------------------------------------------------------------------------------------------------
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
+    /// @notice A deposit of zero value.
     error ZeroValueDeposit();
+    /// @notice The derived slot is already a coin's.
+    /// @param slot The coin.
     error SlotCollision(uint64 slot);
+    /// @notice The interval before child block `nextChildBlock` has no deposit number left (999 used).
+    /// @param nextChildBlock The next child block number.
     error DepositBlocksExhausted(uint256 nextChildBlock);
+    /// @notice The contract received `received` of `token`, not the `expected` amount (fee-on-transfer).
+    /// @param token The token contract.
+    /// @param expected What the rule requires.
+    /// @param received What the contract received.
     error TokenTransferMismatch(address token, uint256 expected, uint256 received);
+    /// @notice `token` is an ERC-721 (ERC-165), refused as ERC-20.
+    /// @param token The token contract.
     error NotAnErc20(address token);
+    /// @notice NFT `tokenId` of `token` already backs a live coin.
+    /// @param token The token contract.
+    /// @param tokenId The NFT's token id.
     error NftAlreadyDeposited(address token, uint256 tokenId);
+    /// @notice The contract does not hold NFT `tokenId` of `token`.
+    /// @param token The token contract.
+    /// @param tokenId The NFT's token id.
     error NftNotReceived(address token, uint256 tokenId);
+    /// @notice `caller` is not the operator (or the constructor got the zero operator).
+    /// @param caller msg.sender.
     error NotOperator(address caller);
+    /// @notice submitBlock got `given`, the next child block is `expected`.
+    /// @param given What was given.
+    /// @param expected What the rule requires.
     error UnexpectedBlockNumber(uint256 given, uint256 expected);
+    /// @notice submitBlock got a zero root.
     error ZeroRoot();
+    /// @notice No coin has `slot`.
+    /// @param slot The coin.
     error UnknownCoin(uint64 slot);
+    /// @notice The coin `slot` is in `state`, which takes no exit (Exited).
+    /// @param slot The coin.
+    /// @param state The coin's state.
     error CoinNotDeposited(uint64 slot, CoinState state);
+    /// @notice `sent` wei were sent, the bond is exactly `required`.
+    /// @param sent msg.value.
+    /// @param required The bond.
     error WrongBond(uint256 sent, uint256 required);
+    /// @notice `caller` is not the coin's `depositor`.
+    /// @param caller msg.sender.
+    /// @param depositor The coin's depositor.
     error NotDepositor(address caller, address depositor);
+    /// @notice A transaction of slot `given` where `expected` was required.
+    /// @param expected What the rule requires.
+    /// @param given What was given.
     error SlotMismatch(uint64 expected, uint64 given);
+    /// @notice A transaction of coin `slot` with denomination `given`, not the coin's `expected`.
+    /// @param slot The coin.
+    /// @param expected What the rule requires.
+    /// @param given What was given.
     error DenominationMismatch(uint64 slot, uint256 expected, uint256 given);
+    /// @notice The parent block `parentBlock` is not before the exiting block `exitingBlock`.
+    /// @param parentBlock The exit's parent block.
+    /// @param exitingBlock The exiting transaction's block.
     error ParentNotBeforeExiting(uint256 parentBlock, uint256 exitingBlock);
+    /// @notice Block `blockNumber` is before the coin's deposit block `depositBlock`.
+    /// @param blockNumber The block of the transaction given.
+    /// @param depositBlock The coin's deposit block.
     error BeforeDeposit(uint256 blockNumber, uint256 depositBlock);
+    /// @notice At the deposit block `depositBlock` of `slot`, only the deposit transaction (empty proof) is accepted.
+    /// @param slot The coin.
+    /// @param depositBlock The coin's deposit block.
     error NotDepositTransaction(uint64 slot, uint256 depositBlock);
+    /// @notice Child block `blockNumber` is not committed.
+    /// @param blockNumber The block of the transaction given.
     error BlockNotCommitted(uint256 blockNumber);
+    /// @notice The transaction is not at leaf `slot` of block `blockNumber`.
+    /// @param slot The coin.
+    /// @param blockNumber The block of the transaction given.
     error NotIncluded(uint64 slot, uint256 blockNumber);
+    /// @notice The signature is `recovered`'s, not `expected`'s.
+    /// @param expected What the rule requires.
+    /// @param recovered The signer recovered.
     error WrongSigner(address expected, address recovered);
+    /// @notice The transaction's prevBlock is `given`, the rule requires `expected`.
+    /// @param expected What the rule requires.
+    /// @param given What was given.
     error WrongPrevBlock(uint256 expected, uint256 given);
+    /// @notice `caller` is not the exiting transaction's `newOwner`.
+    /// @param caller msg.sender.
+    /// @param newOwner The transaction's new owner.
     error NotNewOwner(address caller, address newOwner);
+    /// @notice finalizeExit: the coin `slot` is not Exiting.
+    /// @param slot The coin.
     error NoLiveExit(uint64 slot);
+    /// @notice The spend at `blockNumber` is not after the exit block `exitBlock`.
+    /// @param blockNumber The block of the transaction given.
+    /// @param exitBlock The exit block.
     error NotAfterExit(uint256 blockNumber, uint256 exitBlock);
+    /// @notice The spend at `blockNumber` is not strictly between `parentBlock` and `exitBlock`.
+    /// @param blockNumber The block of the transaction given.
+    /// @param parentBlock The exit's parent block.
+    /// @param exitBlock The exit block.
     error NotBetween(uint256 blockNumber, uint256 parentBlock, uint256 exitBlock);
+    /// @notice The claim at `blockNumber` is not before the exit's parent block `parentBlock`.
+    /// @param blockNumber The block of the transaction given.
+    /// @param parentBlock The exit's parent block.
     error NotBeforeParent(uint256 blockNumber, uint256 parentBlock);
+    /// @notice The exit of `slot` is a deposit exit: only challengeAfter applies.
+    /// @param slot The coin.
     error DepositExitHasNoParent(uint64 slot);
+    /// @notice The exit already has challenge `challengeId`.
+    /// @param challengeId The challenge (its claim's digest).
     error ChallengeExists(bytes32 challengeId);
+    /// @notice Challenge `challengeId` is `status`, not Open.
+    /// @param challengeId The challenge (its claim's digest).
+    /// @param status The challenge's status.
     error ChallengeNotOpen(bytes32 challengeId, ChallengeStatus status);
+    /// @notice The response at `blockNumber` is not in (claimBlock, parentBlock].
+    /// @param blockNumber The block of the transaction given.
+    /// @param claimBlock The claim's block.
+    /// @param parentBlock The exit's parent block.
     error ResponseOutOfRange(uint256 blockNumber, uint256 claimBlock, uint256 parentBlock);
     /// @notice finalizeExit is early; `readyAt` is when it can run (finalization or cancellation).
+    /// @param slot The coin.
+    /// @param readyAt When finalizeExit can run.
     error ExitNotMatured(uint64 slot, uint256 readyAt);
+    /// @notice Exit (slot, nonce) is still live: its challenges settle once it ended.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
     error ExitStillLive(uint64 slot, uint256 nonce);
+    /// @notice The coin `slot` is `state`, not Exited.
+    /// @param slot The coin.
+    /// @param state The coin's state.
     error CoinNotExited(uint64 slot, CoinState state);
+    /// @notice The coin `slot` was withdrawn.
+    /// @param slot The coin.
     error AlreadyWithdrawn(uint64 slot);
+    /// @notice `caller` is not the winner `owner` of the coin.
+    /// @param caller msg.sender.
+    /// @param owner The winner's exitor.
     error NotCoinOwner(address caller, address owner);
+    /// @notice `caller` has no bonds credited.
+    /// @param caller msg.sender.
     error NoBonds(address caller);
+    /// @notice Sending `amount` wei to `to` failed.
+    /// @param to The recipient.
+    /// @param amount The amount in wei.
     error EthTransferFailed(address to, uint256 amount);
     /// @notice A live exit of `slot` already has exit block `exitBlock`: it is exit `nonce`.
+    /// @param slot The coin.
+    /// @param exitBlock The exit block.
+    /// @param nonce The exit (its number among the coin's exits).
     error ExitBlockTaken(uint64 slot, uint256 exitBlock, uint256 nonce);
     /// @notice An exit of `slot` with exit block `exitBlock` was cancelled by challengeAfter or challengeBetween:
     /// that state is spent, and no one exits it again.
+    /// @param slot The coin.
+    /// @param exitBlock The exit block.
     error ExitBlockDead(uint64 slot, uint256 exitBlock);
     /// @notice No live exit of `slot` fits the evidence (§6's targeting of the unnamed forms).
+    /// @param slot The coin.
     error NoFittingExit(uint64 slot);
     /// @notice Exit (slot, nonce) is not live.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
     error ExitNotLive(uint64 slot, uint256 nonce);
     /// @notice settleExit: exit (slot, nonce) is not a live exit of a coin another exit of which won.
+    /// @param slot The coin.
+    /// @param nonce The exit (its number among the coin's exits).
     error NotLosingExit(uint64 slot, uint256 nonce);
     /// @notice Constructor: EXIT_BOND must be at least 2 wei and even (it is split in two halves).
+    /// @param exitBond The EXIT_BOND given.
     error InvalidExitBond(uint256 exitBond);
     /// @notice Constructor: CHALLENGE_BOND must not be zero.
     error InvalidChallengeBond();
     /// @notice Constructor: RESPONSE_PERIOD must be neither zero nor longer than EXIT_PERIOD.
+    /// @param exitPeriod The EXIT_PERIOD given.
+    /// @param responsePeriod The RESPONSE_PERIOD given.
     error InvalidPeriods(uint256 exitPeriod, uint256 responsePeriod);
 
     // ---------------------------------------------------------------------------------------------------------
@@ -251,13 +419,25 @@ interface IPlasmaCash {
     /// @return slot The new coin's id: uint64(bytes8(keccak256(abi.encode(depositor, depositNonce)))).
     function deposit() external payable returns (uint64 slot);
 
-    /// @notice Deposits `amount` of `token` (approved beforehand) as one coin. Fee-on-transfer tokens revert.
+    /// @notice Deposits `amount` of `token` (approved beforehand) as one coin. Fee-on-transfer tokens revert;
+    /// rebasing tokens are not supported.
+    /// @param token The ERC-20 token (not an ERC-721).
+    /// @param amount The amount, the coin's denomination.
+    /// @return slot The new coin's id.
     function depositERC20(address token, uint256 amount) external returns (uint64 slot);
 
     /// @notice Deposits NFT `tokenId` of `token` (approved beforehand) as one coin.
+    /// @param token The ERC-721 token.
+    /// @param tokenId The NFT.
+    /// @return slot The new coin's id.
     function depositERC721(address token, uint256 tokenId) external returns (uint64 slot);
 
     /// @notice `safeTransferFrom` of an NFT to this contract deposits it as a coin owned by `from`.
+    /// @param operator The token's caller (ignored).
+    /// @param from The NFT's previous owner: the depositor.
+    /// @param tokenId The NFT.
+    /// @param data Ignored.
+    /// @return The ERC-721 receiver selector.
     function onERC721Received(address operator, address from, uint256 tokenId, bytes calldata data)
         external
         returns (bytes4);
@@ -268,6 +448,8 @@ interface IPlasmaCash {
 
     /// @notice Commits `root` as child block `blockNumber`, which must be exactly nextChildBlock(): a retried
     /// submission can neither commit twice nor overwrite. Operator only. Empty blocks use DefaultHashes.EMPTY_ROOT.
+    /// @param root The block's sparse Merkle root (not zero).
+    /// @param blockNumber The block's number.
     function submitBlock(bytes32 root, uint256 blockNumber) external;
 
     // ---------------------------------------------------------------------------------------------------------
@@ -412,7 +594,8 @@ interface IPlasmaCash {
     /// @param challengeId The challenge still open.
     function settleChallenge(uint64 slot, uint256 nonce, bytes32 challengeId) external;
 
-    /// @notice The owner of an Exited coin takes its asset, once.
+    /// @notice The owner of an Exited coin (the winning exit's exitor) takes its asset, once.
+    /// @param slot The coin.
     function withdraw(uint64 slot) external;
 
     /// @notice Pays the caller every bond credited to it.
@@ -423,15 +606,21 @@ interface IPlasmaCash {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice The number the next child block must have.
+    /// @return The next child block number.
     function nextChildBlock() external view returns (uint256);
 
     /// @notice The block number the next deposit gets.
+    /// @return The next deposit block number.
     function nextDepositBlock() external view returns (uint256);
 
     /// @notice The root of child block `blockNumber`, zero when not committed (and for every deposit block).
+    /// @param blockNumber The block.
+    /// @return The root.
     function childBlockRoot(uint256 blockNumber) external view returns (bytes32);
 
     /// @notice The EIP-712 digest of `tx_`: what its owner signs and what the block's tree holds at its slot.
+    /// @param tx_ The transaction.
+    /// @return The digest.
     function transactionDigest(Transaction calldata tx_) external view returns (bytes32);
 
     /// @notice The coin `slot` (state None when there is none).
@@ -466,8 +655,11 @@ interface IPlasmaCash {
     function liveExitAt(uint64 slot, uint256 exitBlock) external view returns (uint256 nonce);
 
     /// @notice Bonds credited to `account` and not yet withdrawn.
+    /// @param account The account.
+    /// @return The amount in wei.
     function bondBalance(address account) external view returns (uint256);
 
     /// @notice The total of slashed bonds burned so far (held by this contract for good).
+    /// @return The amount in wei.
     function burnedBonds() external view returns (uint256);
 }
