@@ -40,6 +40,8 @@ export interface OperatorConfig {
   readonly l1StartBlock: number;
   readonly blockIntervalMs: number;
   readonly blockSize: number;
+  /** While a deposit waits after the last child block, a block (empty if nothing is pending) follows within this. */
+  readonly depositWaitMs: number;
   readonly confirmations: number;
   readonly l1PollIntervalMs: number;
   /** A block submission still pending after this long is signed again, same nonce, higher fees. */
@@ -72,6 +74,7 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'l1-start-block', env: 'PLASMA_L1_START_BLOCK', default: '0', help: 'first L1 block to read events from on a fresh database (the deployment block)' },
   { flag: 'block-interval-ms', env: 'PLASMA_BLOCK_INTERVAL_MS', default: '1000', help: 'how often a child block is built from pending transfers' },
   { flag: 'block-size', env: 'PLASMA_BLOCK_SIZE', default: '100000', help: 'most transfers in one child block' },
+  { flag: 'deposit-wait-ms', env: 'PLASMA_DEPOSIT_WAIT_MS', help: 'while a deposit waits, a child block (empty if no transfer is pending) at least this often [default: the block interval]' },
   { flag: 'confirmations', env: 'PLASMA_CONFIRMATIONS', default: '2', help: 'L1 blocks on top before a deposit/exit is applied or a commit counts (0 for devnets)' },
   { flag: 'l1-poll-interval-ms', env: 'PLASMA_L1_POLL_INTERVAL_MS', default: '1000', help: 'how often L1 events are read' },
   { flag: 'l1-replace-after-ms', env: 'PLASMA_L1_REPLACE_AFTER_MS', default: '60000', help: 'a block submission still pending after this long is sent again, same nonce, higher fees' },
@@ -177,6 +180,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const l1StartBlock = r.integer('l1-start-block', 0, Number.MAX_SAFE_INTEGER);
   const blockIntervalMs = r.integer('block-interval-ms', 10, 3_600_000);
   const blockSize = r.integer('block-size', 1, 1_000_000);
+  const depositWaitMs = r.given('deposit-wait-ms') === undefined ? blockIntervalMs : r.integer('deposit-wait-ms', 10, 86_400_000);
   const confirmations = r.integer('confirmations', 0, 1000);
   const l1PollIntervalMs = r.integer('l1-poll-interval-ms', 10, 600_000);
   const l1ReplaceAfterMs = r.integer('l1-replace-after-ms', 100, 3_600_000);
@@ -197,6 +201,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     l1StartBlock,
     blockIntervalMs,
     blockSize,
+    depositWaitMs,
     confirmations,
     l1PollIntervalMs,
     l1ReplaceAfterMs,

@@ -113,6 +113,9 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       startBlock: BigInt(config.l1StartBlock),
       pollIntervalMs: config.l1PollIntervalMs,
       log: log.line('follower'),
+      // Deposits past half an interval's numbers start a block-loop pass at once (block/deposits.ts). The first
+      // poll runs on a timer, after `loop` below is assigned.
+      onDeposits: (lastDeposit) => loop.noteDeposit(lastDeposit),
     });
     follower.start();
     cleanup.push(() => follower.stop());

@@ -9,6 +9,12 @@
  * them before it claims again (blocks reach L1 in order, one at a time, as the committer requires).
  * Every pass also checks that L1 still holds the confirmed blocks (committer.reconcile()). Errors are logged and
  * the next pass retries; the bookkeeping of each step makes a retry safe.
+ *
+ * Deposits stay open (deposits.ts): a pass claims a block, empty if no transfer is pending, when half of the
+ * interval's deposit numbers are used, and when a deposit came after the last claimed child block and no block
+ * was claimed for depositWaitMs (default: the block interval, so once per interval while a deposit waits). A
+ * pass starts at once when the deposits the L1 follower read reach the half mark (noteDeposit), as it does for
+ * a full block of transfers.
  */
 import type { OperatorConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
@@ -16,6 +22,20 @@ import type { Log } from '../log.ts';
 import { errorMessage } from '../../client/error-message.ts';
 import { claimNextBlock, finishBuiltBlocks } from './builder.ts';
 import { L1RootConflictError, type BlockCommitter } from './committer.ts';
+import { DEPOSIT_HALF_MARK, depositBlockDue, depositsAfter } from './deposits.ts';
+
+/** The clock that schedules passes (tests pass a fake one). */
+export interface LoopTimers {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_TIMERS: LoopTimers = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** The steps of a block the loop times: claim (membership stored), persist (tree, root, proofs), commit (on L1). */
 export type BlockPhase = 'claim' | 'persist' | 'commit';
@@ -29,26 +49,30 @@ export interface BlockLoopMetrics {
 }
 
 export interface BlockLoopDeps {
-  readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'>;
+  readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'> & Partial<Pick<OperatorConfig, 'depositWaitMs'>>;
   readonly store: Store;
-  readonly committer: BlockCommitter;
+  readonly committer: Pick<BlockCommitter, 'reconcile' | 'resume' | 'commit'>;
   readonly log: Log;
   /** Where the time of each step goes (the service wires in the app's /metrics). */
   readonly metrics?: BlockLoopMetrics;
+  /** Schedules the passes; default the real setTimeout. The stop() grace always runs on real time. */
+  readonly timers?: LoopTimers;
 }
 
 export interface BlockLoop {
   /** `count` more transfers were made durable: a full block's worth starts the next pass without waiting. */
   noteAccepted(count: number): void;
+  /** The L1 follower read deposits up to block `block`: half an interval's worth starts the next pass at once. */
+  noteDeposit(block: bigint): void;
   /** Resolves once a pass that starts after this call, and the block it claimed, are finished. */
   nextPass(): Promise<void>;
   /** Stops scheduling passes and waits up to graceMs for the running one and its block. */
   stop(graceMs: number): Promise<void>;
 }
 
-export function startBlockLoop({ config, store, committer, log, metrics }: BlockLoopDeps): BlockLoop {
+export function startBlockLoop({ config, store, committer, log, metrics, timers = REAL_TIMERS }: BlockLoopDeps): BlockLoop {
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let running: Promise<void> | undefined;
   /** Persisting and committing the last claimed block; undefined once a pass has collected its outcome. */
   let inFlight: Promise<void> | undefined;
@@ -57,6 +81,14 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
   /** Transfers accepted since the last claim, as told by noteAccepted: a hint (pending rows are the truth). */
   let acceptedSinceClaim = 0;
   const blockIsFull = (): boolean => acceptedSinceClaim >= config.blockSize;
+  /** The last child block claimed, and the highest deposit in the database or noted by the follower (read from L1, maybe not stored yet). */
+  let lastChild: bigint | undefined;
+  let lastDeposit = 0n;
+  const depositsAtHalf = (): boolean => lastChild !== undefined && depositsAfter({ lastChild, lastDeposit }) >= DEPOSIT_HALF_MARK;
+  const depositWaitMs = config.depositWaitMs ?? config.blockIntervalMs;
+  /** When the last block was claimed; the start counts as one (a waiting deposit gets a block depositWaitMs after it). */
+  let lastClaimAt = timers.now();
+  const passDue = (): boolean => blockIsFull() || depositsAtHalf();
   /** A failed pass waits the interval before the next, even with a full block waiting (no hot retry loop). */
   let lastPassFailed = false;
 
@@ -83,11 +115,23 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
       needResume = false;
     }
     if (stopped) return;
+    // The follower's note may be ahead of the database (it notes deposits before it stores them).
+    const stored = await store.depositInterval();
+    if (stored.lastDeposit > lastDeposit) lastDeposit = stored.lastDeposit;
+    lastChild = stored.lastChild;
+    const deposits = { lastChild, lastDeposit };
+    const due = depositBlockDue(deposits);
+    const forDeposits = due === 'half' || (due === 'waiting' && timers.now() - lastClaimAt >= depositWaitMs) ? due : undefined;
     const timeClaim = metrics?.startPhase('claim');
-    const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize });
+    const claimed = await claimNextBlock(store, { maxTransactions: config.blockSize, allowEmpty: forDeposits !== undefined });
     if (claimed !== undefined) {
       timeClaim?.();
       metrics?.blockTransfers(claimed.txCount);
+      lastChild = claimed.number;
+      lastClaimAt = timers.now();
+      if (claimed.txCount === 0) {
+        log.info('empty block claimed for deposits', { block: claimed.number.toString(), rule: forDeposits, deposits: depositsAfter(deposits).toString() });
+      }
     }
     acceptedSinceClaim = Math.max(0, acceptedSinceClaim - (claimed?.txCount ?? acceptedSinceClaim));
     if (claimed === undefined) return;
@@ -120,24 +164,32 @@ export function startBlockLoop({ config, store, committer, log, metrics }: Block
         void (inFlight ?? Promise.resolve()).finally(() => {
           for (const resolve of done) resolve();
         });
-        if (!stopped) timer = setTimeout(tick, blockIsFull() && !lastPassFailed ? 0 : config.blockIntervalMs);
+        if (!stopped) timer = timers.setTimeout(tick, passDue() && !lastPassFailed ? 0 : config.blockIntervalMs);
       });
   };
-  timer = setTimeout(tick, 0);
+  timer = timers.setTimeout(tick, 0);
+
+  /** Between passes, starts the next one now instead of at the end of the interval (not right after a failure). */
+  const startNowIfDue = (): void => {
+    if (passDue() && !lastPassFailed && running === undefined && timer !== undefined && !stopped) {
+      timers.clearTimeout(timer);
+      timer = timers.setTimeout(tick, 0);
+    }
+  };
 
   return {
     noteAccepted(count: number): void {
       acceptedSinceClaim += count;
-      // between passes: start the next one now instead of at the end of the interval (not right after a failure)
-      if (blockIsFull() && !lastPassFailed && running === undefined && timer !== undefined && !stopped) {
-        clearTimeout(timer);
-        timer = setTimeout(tick, 0);
-      }
+      startNowIfDue();
+    },
+    noteDeposit(block: bigint): void {
+      if (block > lastDeposit) lastDeposit = block;
+      startNowIfDue();
     },
     nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
     async stop(graceMs: number): Promise<void> {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
       const busy = [running, inFlight].filter((work) => work !== undefined);
       if (busy.length > 0) {

@@ -24,6 +24,11 @@ export interface L1FollowerOptions {
   readonly pollIntervalMs?: number;
   /** Called with every mismatch between L1 and the database; the default logs it and stops the follower. */
   readonly onMismatch?: (mismatches: readonly BlockMismatch[]) => void;
+  /**
+   * Called with the highest deposit block of a range as soon as its logs are read, before they are applied: the
+   * block loop closes an interval half full of deposits on it, and every millisecond counts in a burst.
+   */
+  readonly onDeposits?: (lastDeposit: bigint) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -101,6 +106,8 @@ export class L1Follower {
       .filter((log) => !log.removed)
       .sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)))
       .map(decodeEvent);
+    const lastDeposit = events.reduce((last, event) => (event.type === 'deposit' && event.block > last ? event.block : last), 0n);
+    if (lastDeposit > 0n) this.#options.onDeposits?.(lastDeposit);
     const mismatches = await applyL1Range(store.sql, { from, through, events });
     if (mismatches.length > 0) {
       const error = new L1MismatchError(mismatches);

@@ -4,7 +4,7 @@
  * transaction together with the cursor, so a crash leaves either all of a range or none of it.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { hexOf, slotToDb, toBuffer } from './codec.ts';
+import { hexBody, hexOf, slotToDb, toBuffer } from './codec.ts';
 import type { Address, Hash } from '../../client/protocol/index.ts';
 
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
@@ -55,9 +55,20 @@ export async function applyL1Range(
       throw new Error(`L1 range ${range.from}..${range.through} does not follow the cursor ${cursor.block}`);
     }
     const mismatches: BlockMismatch[] = [];
-    for (const event of range.events) {
-      const mismatch = await applyEvent(tx, event);
+    const events = range.events;
+    for (let k = 0; k < events.length; ) {
+      // A run of deposits goes in as two statements, not two per deposit: in a burst (hundreds per L1 block) the
+      // per-row round trips held the follower seconds behind L1.
+      let end = k;
+      while (end < events.length && events[end]!.type === 'deposit') end++;
+      if (end > k) {
+        await applyDeposits(tx, events.slice(k, end) as DepositEvent[]);
+        k = end;
+        continue;
+      }
+      const mismatch = await applyEvent(tx, events[k] as Exclude<ChainEvent, DepositEvent>);
       if (mismatch) mismatches.push(mismatch);
+      k++;
     }
     await tx`
       insert into l1_cursor (id, block) values (true, ${range.through.toString()}::int8)
@@ -66,31 +77,41 @@ export async function applyL1Range(
   }) as Promise<BlockMismatch[]>;
 }
 
-async function applyEvent(tx: TransactionSql, event: ChainEvent): Promise<BlockMismatch | undefined> {
+type DepositEvent = Extract<ChainEvent, { type: 'deposit' }>;
+
+/** Deposits, in order: each a deposit row and a coin owned by its depositor (a replayed one changes nothing). */
+async function applyDeposits(tx: TransactionSql, deposits: readonly DepositEvent[]): Promise<void> {
+  const column = <T>(value: (deposit: DepositEvent) => T): T[] => deposits.map(value);
+  const blocks = column((d) => d.block.toString());
+  const slots = column((d) => slotToDb(d.slot));
+  const depositors = column((d) => hexBody(d.depositor));
+  const kinds = column((d) => d.kind);
+  const tokens = column((d) => hexBody(d.token));
+  const tokenIds = column((d) => d.tokenId.toString());
+  const denominations = column((d) => d.denomination.toString());
+  await tx`
+    insert into deposits (block, slot, depositor, kind, token, token_id, denomination, l1_tx_hash, l1_block, confirmed)
+    select d.block, d.slot, decode(d.depositor, 'hex'), d.kind, decode(d.token, 'hex'), d.token_id, d.denomination,
+           decode(d.l1_tx_hash, 'hex'), d.l1_block, true
+    from unnest(${blocks}::int8[], ${slots}::int8[], ${depositors}::text[], ${kinds}::text[], ${tokens}::text[],
+                ${tokenIds}::numeric[], ${denominations}::numeric[], ${column((d) => hexBody(d.l1TxHash))}::text[],
+                ${column((d) => d.l1Block.toString())}::int8[])
+         with ordinality as d (block, slot, depositor, kind, token, token_id, denomination, l1_tx_hash, l1_block, n)
+    order by d.n
+    on conflict do nothing`;
+  await tx`
+    insert into coins (slot, kind, token, token_id, denomination, depositor, deposit_block, owner, last_block, state)
+    select d.slot, d.kind, decode(d.token, 'hex'), d.token_id, d.denomination, decode(d.depositor, 'hex'), d.block,
+           decode(d.depositor, 'hex'), d.block, 'deposited'
+    from unnest(${slots}::int8[], ${kinds}::text[], ${tokens}::text[], ${tokenIds}::numeric[], ${denominations}::numeric[],
+                ${depositors}::text[], ${blocks}::int8[])
+         with ordinality as d (slot, kind, token, token_id, denomination, depositor, block, n)
+    order by d.n
+    on conflict do nothing`;
+}
+
+async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, DepositEvent>): Promise<BlockMismatch | undefined> {
   switch (event.type) {
-    case 'deposit': {
-      const slot = slotToDb(event.slot);
-      const common = {
-        kind: event.kind,
-        token: toBuffer(event.token),
-        tokenId: event.tokenId.toString(),
-        denomination: event.denomination.toString(),
-        depositor: toBuffer(event.depositor),
-        block: event.block.toString(),
-      };
-      await tx`
-        insert into deposits (block, slot, depositor, kind, token, token_id, denomination, l1_tx_hash, l1_block, confirmed)
-        values (${common.block}::int8, ${slot}::int8, ${common.depositor}, ${common.kind}, ${common.token},
-                ${common.tokenId}::numeric, ${common.denomination}::numeric, ${toBuffer(event.l1TxHash)},
-                ${event.l1Block.toString()}::int8, true)
-        on conflict do nothing`;
-      await tx`
-        insert into coins (slot, kind, token, token_id, denomination, depositor, deposit_block, owner, last_block, state)
-        values (${slot}::int8, ${common.kind}, ${common.token}, ${common.tokenId}::numeric, ${common.denomination}::numeric,
-                ${common.depositor}, ${common.block}::int8, ${common.depositor}, ${common.block}::int8, 'deposited')
-        on conflict do nothing`;
-      return undefined;
-    }
     case 'exitStarted':
     case 'exitCancelled':
     case 'exitFinalized':

@@ -119,6 +119,16 @@ export class Store {
     return persistBlock(this.sql, this.#mode, number, root, slots, proofs);
   }
 
+  /**
+   * The last child block claimed and the highest deposit block applied by the follower (0n for none): the
+   * deposits numbered after that block wait for the next one (block/deposits.ts). Two primary-key lookups.
+   */
+  async depositInterval(): Promise<{ lastChild: bigint; lastDeposit: bigint }> {
+    const [row] = await this.sql<{ last_child: string | null; last_deposit: string | null }[]>`
+      select (select max(number) from blocks)::text as last_child, (select max(block) from deposits)::text as last_deposit`;
+    return { lastChild: BigInt(row?.last_child ?? 0), lastDeposit: BigInt(row?.last_deposit ?? 0) };
+  }
+
   /** The numbers of the blocks claimed but not persisted (their tree was never finished), ascending. */
   async builtBlocks(): Promise<bigint[]> {
     const rows = await this.sql<{ number: string }[]>`select number from blocks where status = 'built' order by number`;

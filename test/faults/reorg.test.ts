@@ -39,6 +39,7 @@ t.test('reorgs around deposits and block submissions (confirmations 1): no phant
       port: 0,
       confirmations: 1,
       'block-interval-ms': 100,
+      'deposit-wait-ms': 600_000, // block 1000 is the transfer's, not an empty one for the deposit
       'l1-poll-interval-ms': 50,
     }),
     { log: createLog({ level: 'info', write: (line) => void lines.push(line) }) },

@@ -42,6 +42,9 @@ export function testOperatorConfig(chain: TestChain, databaseUrl: string): Retur
     port: 0,
     confirmations: 0,
     'block-interval-ms': 100,
+    // Tests count on the next child block holding their next transfer: no empty block 100 ms after each deposit
+    // (deposits still get a block at the half mark; test/operator/block/loop.test.ts covers the wait).
+    'deposit-wait-ms': 600_000,
     'l1-poll-interval-ms': 50,
   });
 }

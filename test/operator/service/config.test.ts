@@ -25,6 +25,7 @@ t.test('defaults, with everything required from the environment', async (t) => {
     l1StartBlock: 0,
     blockIntervalMs: 1000,
     blockSize: 100000,
+    depositWaitMs: 1000,
     confirmations: 2,
     l1PollIntervalMs: 1000,
     l1ReplaceAfterMs: 60000,
@@ -46,6 +47,8 @@ t.test('flags win over the environment; DATABASE_URL selects a server', async (t
   );
   if (config === 'help') throw new Error('unexpected help');
   t.match(config, { http: { host: '0.0.0.0', port: 9000 }, confirmations: 0, blockIntervalMs: 250, blockSize: 5, l1Rpc: 'https://rpc.example' });
+  t.equal(config.depositWaitMs, 250, 'a deposit waits one block interval unless told otherwise');
+  t.match(parseOperatorConfig([], { ...BASE, PLASMA_DEPOSIT_WAIT_MS: '60000' }), { blockIntervalMs: 1000, depositWaitMs: 60000 });
   t.same(config.database, { kind: 'url', url: 'postgres://u:secret@db/plasma' });
   t.notOk(JSON.stringify(describeConfig(config)).includes('secret'), 'the password is masked when described');
   t.equal(parseOperatorConfig(['--help'], {}), 'help');
