@@ -73,6 +73,11 @@ export async function buildBlockTree(leaves: readonly BlockLeaf[]): Promise<Bloc
 
 const pool = new WorkerPool<HalfJob, Half>(new URL('./tree-worker.ts', import.meta.url), 2);
 
+/** Halves built on a worker thread so far (the in-process fallback does not count). */
+export function halvesBuiltOnWorkers(): number {
+  return pool.answeredByWorkers;
+}
+
 function runHalf(job: HalfJob): Promise<Half> {
   if (job.slots.length === 0) return Promise.resolve(buildHalf(job));
   return pool.run(job, [job.slots.buffer, job.leaves.buffer] as ArrayBuffer[], buildHalf);

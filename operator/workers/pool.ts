@@ -24,6 +24,7 @@ export class WorkerPool<J, R> {
   readonly #waiting = new Map<number, { resolve: (result: R) => void; reject: (error: unknown) => void; worker: number }>();
   #unavailable = false;
   #nextId = 1;
+  #answeredByWorkers = 0;
 
   /** `module`: URL of the job module (it calls serveJobs). */
   constructor(module: URL, size = 2) {
@@ -51,6 +52,11 @@ export class WorkerPool<J, R> {
     });
   }
 
+  /** Jobs a worker thread answered (not the in-process fallback): lets a test see that workers ran. */
+  get answeredByWorkers(): number {
+    return this.#answeredByWorkers;
+  }
+
   #worker(index: number): Worker | undefined {
     if (this.#unavailable) return undefined;
     const existing = this.#workers[index];
@@ -66,6 +72,7 @@ export class WorkerPool<J, R> {
       const job = this.#waiting.get(reply.id);
       if (job === undefined) return;
       this.#waiting.delete(reply.id);
+      this.#answeredByWorkers++;
       if ('error' in reply) job.reject(reply.error);
       else job.resolve(reply.result);
       if (--this.#pending[index]! === 0) worker.unref();
