@@ -8,15 +8,16 @@ import type { TransactionDomain } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { blocksRoutes } from './blocks.ts';
 import { coinsRoutes } from './coins.ts';
-import { DEFAULT_LIMITS, type Deps, type L1Health, type Limits } from './deps.ts';
+import { DEFAULT_LIMITS, type ChainInfo, type Deps, type L1Health, type Limits } from './deps.ts';
 import { errorMiddleware, jsonLogger, type Logger } from './errors.ts';
+import { explorerRoutes, loadExplorerFiles } from './explorer.ts';
 import { createMetrics, metricsMiddleware, type Metrics } from './metrics.ts';
 import { ownersRoutes } from './owners.ts';
 import { rateLimitMiddleware, type RateLimit } from './rate-limit.ts';
 import { statusRoutes } from './status.ts';
 import { transactionsRoutes } from './transactions.ts';
 
-export { DEFAULT_LIMITS, type L1Health, type Limits } from './deps.ts';
+export { DEFAULT_LIMITS, type ChainInfo, type L1Health, type Limits } from './deps.ts';
 
 export interface AppOptions {
   readonly store: Store;
@@ -28,6 +29,8 @@ export interface AppOptions {
   readonly rateLimit?: RateLimit;
   /** Told how many transfers each POST made durable (the block loop builds early once a block is full). */
   readonly onAccepted?: (count: number) => void;
+  /** What /v1/status tells the explorer page about L1: the node to verify against by default, where to scan from. */
+  readonly chain?: ChainInfo;
 }
 
 export interface OperatorApp {
@@ -44,6 +47,7 @@ export function createApp(options: AppOptions): OperatorApp {
     limits,
     l1Status: options.l1Status,
     onAccepted: options.onAccepted,
+    chain: options.chain,
     metrics,
     log: options.log ?? jsonLogger,
   };
@@ -57,7 +61,7 @@ export function createApp(options: AppOptions): OperatorApp {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  for (const router of [root, transactionsRoutes(deps), coinsRoutes(deps), ownersRoutes(deps), blocksRoutes(deps), statusRoutes(deps)]) {
+  for (const router of [root, transactionsRoutes(deps), coinsRoutes(deps), ownersRoutes(deps), blocksRoutes(deps), statusRoutes(deps), explorerRoutes(loadExplorerFiles())]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

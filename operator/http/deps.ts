@@ -32,12 +32,21 @@ export interface L1Health {
   readonly mismatch?: string;
 }
 
+/** The operator's L1, as the explorer page's defaults (served in /v1/status). */
+export interface ChainInfo {
+  /** The L1 JSON-RPC URL the operator uses; shown to users, so credentials in it are dropped (status.ts). */
+  readonly l1Rpc: string;
+  /** The first L1 block worth scanning for PlasmaCash events (the deployment block, or 0). */
+  readonly l1StartBlock: bigint;
+}
+
 export interface Deps {
   readonly store: Store;
   readonly domain: TransactionDomain;
   readonly limits: Limits;
   readonly l1Status: (() => Promise<L1Health>) | undefined;
   readonly onAccepted: ((count: number) => void) | undefined;
+  readonly chain: ChainInfo | undefined;
   readonly metrics: Metrics;
   readonly log: Logger;
 }

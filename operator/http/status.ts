@@ -1,7 +1,8 @@
 /**
  * GET /v1/status: last committed block, pending count, and the health of Postgres and L1. Answers 503 when a
  * dependency is down, or when the L1 follower stopped on a mismatch between L1 and the database (`l1_mismatch`,
- * which needs an operator's attention), so a load balancer can use it as is.
+ * which needs an operator's attention), so a load balancer can use it as is. `chain` names the chain id and
+ * contract, and (when the service gives it) the L1 node the operator reads: the explorer page's defaults.
  */
 import Router from '@koa/router';
 import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
@@ -34,7 +35,25 @@ export function statusRoutes(deps: Deps): Router {
     }
     const healthy = postgres.healthy && (l1 === null || l1.healthy);
     ctx.status = healthy ? 200 : 503;
-    ctx.body = { healthy, lastCommittedBlock, pendingCount: pending, postgres, l1 };
+    const chain = {
+      chainId: deps.domain.chainId.toString(),
+      contract: deps.domain.verifyingContract.toLowerCase(),
+      l1Rpc: deps.chain === undefined ? null : publicUrl(deps.chain.l1Rpc),
+      l1StartBlock: (deps.chain?.l1StartBlock ?? 0n).toString(),
+    };
+    ctx.body = { healthy, lastCommittedBlock, pendingCount: pending, postgres, l1, chain };
   });
   return router;
+}
+
+/** The URL without user:password (shown to anyone who opens the page); a key in its path stays, as the page needs it. */
+function publicUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+  } catch {
+    return url;
+  }
 }

@@ -120,7 +120,14 @@ t.test('owners, blocks and status', async (t) => {
   t.same(slots, [A.toString(), FILLERS[0]!.toString()].sort());
 
   const status = await get(`${server.url}/v1/status`);
-  t.same(status.json, { healthy: true, lastCommittedBlock: '4000', pendingCount: 0, postgres: { healthy: true }, l1: { healthy: true, head: '1234' } });
+  t.same(status.json, {
+    healthy: true,
+    lastCommittedBlock: '4000',
+    pendingCount: 0,
+    postgres: { healthy: true },
+    l1: { healthy: true, head: '1234' },
+    chain: { chainId: DOMAIN.chainId.toString(), contract: DOMAIN.verifyingContract.toLowerCase(), l1Rpc: null, l1StartBlock: '0' },
+  });
 });
 
 t.test('404s and 400s', async (t) => {
