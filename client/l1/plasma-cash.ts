@@ -5,24 +5,36 @@
  * Reads and event scans go through the small JSON-RPC client (raw answers, no provider caching, so a wallet
  * and a watcher in one process never see each other's stale cache); writes go through an ethers Wallet.
  */
-import { Contract, type Interface, type Wallet } from 'ethers';
-import type { Address, Hash, Hex, Transaction } from '../protocol/index.ts';
-import { plasmaCashInterface } from './contract.ts';
+import { Contract, type Interface, type Result, type Wallet } from 'ethers';
+import type { Address, Hash, Transaction } from '../protocol/index.ts';
+import { callPlasmaCash, plasmaCashInterface } from './contract.ts';
+import { ASSET_KINDS, decodePlasmaEvent, eventTopics, type AssetKind, type PlasmaEvent, type PlasmaEventName } from './events.ts';
 import { DEFAULT_SEND_OPTIONS, sendContractCall, type SendOptions } from './send-until-mined.ts';
 import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
 
-export type AssetKind = 'eth' | 'erc20' | 'erc721';
 export type CoinStateName = 'none' | 'deposited' | 'exiting' | 'exited';
 export type ExitStatusName = 'none' | 'live' | 'finalized' | 'cancelled';
 export type ChallengeStatusName = 'none' | 'open' | 'answered' | 'settled';
 
-const ASSET_KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
 const COIN_STATES: readonly CoinStateName[] = ['none', 'deposited', 'exiting', 'exited'];
 /** The contract's ExitStatus enum, by value. */
 export const EXIT_STATUSES: readonly ExitStatusName[] = ['none', 'live', 'finalized', 'cancelled'];
 const CHALLENGE_STATUSES: readonly ChallengeStatusName[] = ['none', 'open', 'answered', 'settled'];
-const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge', 'outlived_by_winner'] as const;
-export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+/** The events a coin holder follows. */
+const FOLLOWED_EVENTS: readonly PlasmaEventName[] = [
+  'Deposit',
+  'BlockSubmitted',
+  'ExitStarted',
+  'ExitCancelled',
+  'ExitFinalized',
+  'ChallengeOpened',
+  'ChallengeAnswered',
+  'SpendRevealed',
+  'ChallengeSettled',
+  'BondCredited',
+  'CoinWithdrawn',
+];
 
 export interface CoinRecord {
   readonly depositor: Address;
@@ -77,48 +89,7 @@ export interface ContractParameters {
   readonly operator: Address;
 }
 
-interface EventBase {
-  readonly l1Block: bigint;
-  readonly logIndex: number;
-  readonly transactionHash: Hash;
-}
-
-/** The events a coin holder follows, decoded. Each carries where on L1 it was emitted. */
-export type PlasmaEvent = EventBase &
-  (
-    | { readonly name: 'Deposit'; readonly slot: bigint; readonly depositor: Address; readonly block: bigint; readonly kind: AssetKind; readonly token: Address; readonly tokenId: bigint; readonly denomination: bigint }
-    | { readonly name: 'BlockSubmitted'; readonly block: bigint; readonly root: Hash }
-    | { readonly name: 'ExitStarted'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address; readonly parentBlock: bigint; readonly exitBlock: bigint; readonly finalizableAt: bigint }
-    | { readonly name: 'ExitCancelled'; readonly slot: bigint; readonly nonce: bigint; readonly challenger: Address; readonly reason: CancelReason }
-    | { readonly name: 'ExitFinalized'; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address }
-    | { readonly name: 'ChallengeOpened'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address; readonly claim: Transaction; readonly claimBlock: bigint; readonly finalizableAt: bigint }
-    | { readonly name: 'ChallengeAnswered'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly response: Transaction; readonly responseBlock: bigint; readonly finalizableAt: bigint; readonly signature: Hex; readonly proof: Hex }
-    | { readonly name: 'SpendRevealed'; readonly slot: bigint; readonly nonce: bigint; readonly spend: Transaction; readonly block: bigint; readonly signature: Hex; readonly proof: Hex }
-    | { readonly name: 'ChallengeSettled'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address }
-    | { readonly name: 'BondCredited'; readonly account: Address; readonly amount: bigint }
-    | { readonly name: 'CoinWithdrawn'; readonly slot: bigint; readonly owner: Address }
-  );
-
-const FOLLOWED_EVENTS = [
-  'Deposit',
-  'BlockSubmitted',
-  'ExitStarted',
-  'ExitCancelled',
-  'ExitFinalized',
-  'ChallengeOpened',
-  'ChallengeAnswered',
-  'SpendRevealed',
-  'ChallengeSettled',
-  'BondCredited',
-  'CoinWithdrawn',
-] as const;
-
-
 const lower = (value: string): Address => value.toLowerCase() as Address;
-
-function toTransaction(value: { slot: bigint; prevBlock: bigint; denomination: bigint; newOwner: string }): Transaction {
-  return { slot: BigInt(value.slot), prevBlock: BigInt(value.prevBlock), denomination: BigInt(value.denomination), newOwner: lower(value.newOwner) };
-}
 
 /** The contract's `Transaction` struct argument (ethers takes a plain object). */
 export function transactionArgument(tx: Transaction): Record<string, unknown> {
@@ -165,11 +136,8 @@ export class PlasmaCashL1 {
     this.sendOptions = { ...DEFAULT_SEND_OPTIONS, ...sendOptions };
   }
 
-  async #call(name: string, args: readonly unknown[] = [], blockTag: bigint | 'latest' = 'latest'): Promise<ReturnType<Interface['decodeFunctionResult']>> {
-    const data = this.iface.encodeFunctionData(name, args);
-    const tag = blockTag === 'latest' ? 'latest' : quantity(blockTag);
-    const result = await this.rpc.request<string>('eth_call', [{ to: this.address, data }, tag]);
-    return this.iface.decodeFunctionResult(name, result);
+  #call(name: string, args: readonly unknown[] = [], blockTag: bigint | 'latest' = 'latest'): Promise<Result> {
+    return callPlasmaCash(this.rpc, this.address, name, args, blockTag);
   }
 
   async parameters(): Promise<ContractParameters> {
@@ -287,43 +255,8 @@ export class PlasmaCashL1 {
 
   /** Every followed event in L1 blocks [from, to], in chain order. */
   async events(from: bigint, to: bigint): Promise<PlasmaEvent[]> {
-    // An event the loaded ABI lacks (an older build) is simply not followed.
-    const topics = [FOLLOWED_EVENTS.flatMap((name) => this.iface.getEvent(name)?.topicHash ?? [])];
-    const logs = await this.rpc.request<RpcLog[]>('eth_getLogs', [{ address: this.address, fromBlock: quantity(from), toBlock: quantity(to), topics }]);
-    return logs.map((log) => this.#decode(log)).filter((event): event is PlasmaEvent => event !== undefined);
-  }
-
-  #decode(log: RpcLog): PlasmaEvent | undefined {
-    const parsed = this.iface.parseLog({ topics: log.topics, data: log.data });
-    if (parsed === null) return undefined;
-    const base: EventBase = { l1Block: BigInt(log.blockNumber), logIndex: Number(log.logIndex), transactionHash: log.transactionHash };
-    const a = parsed.args;
-    switch (parsed.name) {
-      case 'Deposit':
-        return { ...base, name: 'Deposit', slot: BigInt(a.slot), depositor: lower(a.depositor), block: BigInt(a.blockNumber), kind: ASSET_KINDS[Number(a.kind)]!, token: lower(a.token), tokenId: BigInt(a.tokenId), denomination: BigInt(a.denomination) };
-      case 'BlockSubmitted':
-        return { ...base, name: 'BlockSubmitted', block: BigInt(a.blockNumber), root: a.root as Hash };
-      case 'ExitStarted':
-        return { ...base, name: 'ExitStarted', slot: BigInt(a.slot), nonce: BigInt(a.nonce), exitor: lower(a.exitor), parentBlock: BigInt(a.parentBlock), exitBlock: BigInt(a.exitBlock), finalizableAt: BigInt(a.finalizableAt) };
-      case 'ExitCancelled':
-        return { ...base, name: 'ExitCancelled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challenger: lower(a.challenger), reason: CANCEL_REASONS[Number(a.reason)]! };
-      case 'ExitFinalized':
-        return { ...base, name: 'ExitFinalized', slot: BigInt(a.slot), nonce: BigInt(a.nonce), exitor: lower(a.exitor) };
-      case 'ChallengeOpened':
-        return { ...base, name: 'ChallengeOpened', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger), claim: toTransaction(a.claim), claimBlock: BigInt(a.claimBlock), finalizableAt: BigInt(a.finalizableAt) };
-      case 'ChallengeAnswered':
-        return { ...base, name: 'ChallengeAnswered', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, response: toTransaction(a.response), responseBlock: BigInt(a.responseBlock), finalizableAt: BigInt(a.finalizableAt), signature: a.signature as Hex, proof: a.proof as Hex };
-      case 'SpendRevealed':
-        return { ...base, name: 'SpendRevealed', slot: BigInt(a.slot), nonce: BigInt(a.nonce), spend: toTransaction(a.spend), block: BigInt(a.blockNumber), signature: a.signature as Hex, proof: a.proof as Hex };
-      case 'ChallengeSettled':
-        return { ...base, name: 'ChallengeSettled', slot: BigInt(a.slot), nonce: BigInt(a.nonce), challengeId: a.challengeId as Hash, challenger: lower(a.challenger) };
-      case 'BondCredited':
-        return { ...base, name: 'BondCredited', account: lower(a.account), amount: BigInt(a.amount) };
-      case 'CoinWithdrawn':
-        return { ...base, name: 'CoinWithdrawn', slot: BigInt(a.slot), owner: lower(a.owner) };
-      default:
-        return undefined;
-    }
+    const logs = await this.rpc.request<RpcLog[]>('eth_getLogs', [{ address: this.address, fromBlock: quantity(from), toBlock: quantity(to), topics: eventTopics(this.iface, FOLLOWED_EVENTS) }]);
+    return logs.map((log) => decodePlasmaEvent(this.iface, log)).filter((event): event is PlasmaEvent => event !== undefined);
   }
 
   /** A Contract bound to `signer` for writes. */
@@ -345,7 +278,7 @@ export class PlasmaCashL1 {
     if (receipt.status !== '0x1') throw new ContractCallError(method, undefined, [], `transaction ${receipt.transactionHash} failed on L1 (reverted or out of gas after its estimate)`);
     const logs = receipt.logs
       .filter((log) => lower(log.address) === this.address)
-      .map((log) => this.#decode(log))
+      .map((log) => decodePlasmaEvent(this.iface, log))
       .filter((event): event is PlasmaEvent => event !== undefined);
     return { hash: receipt.transactionHash, l1Block: BigInt(receipt.blockNumber), logs };
   }

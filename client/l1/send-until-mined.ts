@@ -9,11 +9,12 @@
  * price); past that the same bytes are sent again. Whichever version is mined is the answer; the nonce makes
  * sure only one can be.
  */
-import { keccak256, type Contract, type Wallet } from 'ethers';
+import type { Contract, Wallet } from 'ethers';
 import { RpcError, sendRefusal, type JsonRpc, type RpcLog } from './rpc.ts';
 import { currentFees, replacementFees, worthReplacing } from './fees.ts';
 import type { Hash, Hex } from '../protocol/index.ts';
 import { withGasMargin } from './gas.ts';
+import { signCall, type UnsignedCall } from './sign.ts';
 
 export interface SendOptions {
   /** How long a version may stay pending before it is replaced with higher fees. */
@@ -70,7 +71,7 @@ async function submit(rpc: JsonRpc, signed: string): Promise<Submission> {
 export async function sendUntilMined(
   signer: Wallet,
   rpc: JsonRpc,
-  call: { readonly to: string; readonly data: Hex; readonly value: bigint; readonly gasLimit: bigint },
+  call: UnsignedCall,
   options: SendOptions = DEFAULT_SEND_OPTIONS,
 ): Promise<RawReceipt> {
   const chainId = await rpc.chainId();
@@ -81,8 +82,9 @@ export async function sendUntilMined(
 
   for (;;) {
     // A new version: the first, or one with higher fees.
-    signed = await signer.signTransaction({ type: 2, chainId, nonce: Number(nonce), ...call, ...fees });
-    hashes.push(keccak256(signed) as Hash); // before sending: a version the node took though its answer was lost may be mined
+    const version = await signCall(signer, chainId, nonce, call, fees);
+    signed = version.raw;
+    hashes.push(version.hash); // before sending: a version the node took though its answer was lost may be mined
     const outcome = await submit(rpc, signed);
     if (typeof outcome === 'object') {
       if (hashes.length === 1) throw outcome.refused;

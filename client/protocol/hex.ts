@@ -11,6 +11,9 @@ export type Address = `0x${string}`;
 /** 32 bytes. */
 export type Hash = `0x${string}`;
 
+/** Thirty-two zero bytes: the contract's value for a root, challenge or hash that is not set. */
+export const ZERO_HASH: Hash = `0x${'0'.repeat(64)}`;
+
 export const UINT64_MAX = (1n << 64n) - 1n;
 export const UINT256_MAX = (1n << 256n) - 1n;
 

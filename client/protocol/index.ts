@@ -17,6 +17,7 @@ export {
   toBytes,
   uintToBytes,
   UINT64_MAX,
+  ZERO_HASH,
   UINT256_MAX,
   type Address,
   type Hash,

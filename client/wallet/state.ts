@@ -7,7 +7,8 @@
  * "former") because their chain is what beats a former owner's or a thief's exit later.
  */
 import { transactionDigest, type Address, type CoinDeposit, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
-import type { AssetKind, ExitStatusName } from '../l1/plasma-cash.ts';
+import type { AssetKind } from '../l1/events.ts';
+import type { ExitStatusName } from '../l1/plasma-cash.ts';
 
 export const STATE_VERSION = 1;
 

@@ -24,7 +24,8 @@ import {
   type TransactionDomain,
 } from '../protocol/index.ts';
 import { JsonRpc } from '../l1/rpc.ts';
-import { PlasmaCashL1, transactionArgument, type PlasmaEvent } from '../l1/plasma-cash.ts';
+import type { PlasmaEvent } from '../l1/events.ts';
+import { PlasmaCashL1, transactionArgument } from '../l1/plasma-cash.ts';
 import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';

@@ -11,7 +11,7 @@
  * Every call is decided again from L1's state every round, so a failed or dropped transaction is simply retried
  * and a repeated round never acts twice.
  */
-import { CoinHistoryVerifier, HistoryError, depositTransaction, transactionDigest, verifyProof, type CoinDeposit, type Hex, type InclusionEntry, type Transaction } from '../protocol/index.ts';
+import { CoinHistoryVerifier, HistoryError, depositTransaction, transactionDigest, verifyProof, type CoinDeposit, type Hex, type InclusionEntry, type Transaction, ZERO_HASH } from '../protocol/index.ts';
 import { transactionArgument, type CoinRecord, type ContractParameters, type ExitRecord } from '../l1/plasma-cash.ts';
 import { exitArguments } from '../wallet/wallet.ts';
 import {
@@ -28,7 +28,7 @@ import {
   type TrackedExit,
   type WalletState,
 } from '../wallet/state.ts';
-import { MISSING, ZERO_HASH, type SentCall, type WatcherContext } from './context.ts';
+import { MISSING, type SentCall, type WatcherContext } from './context.ts';
 import { decideResponse, planCoin, type ExitMove } from './decide.ts';
 
 type Head = { readonly number: bigint; readonly timestamp: bigint };

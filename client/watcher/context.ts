@@ -37,7 +37,6 @@ export interface WatcherOptions {
 
 /** Freezes for proofs that did not come (rather than proofs that prove cheating): they can thaw. */
 export const MISSING = new Set(['proof_withheld', 'operator_unreachable']);
-export const ZERO_HASH: Hash = `0x${'0'.repeat(64)}`;
 
 export const stringify = (value: unknown): unknown =>
   JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));

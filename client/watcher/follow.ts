@@ -4,7 +4,7 @@
  * Events only ever add knowledge here; what to do about it is phase 3's (act.ts), which re-reads L1 first.
  */
 import { transactionDigest } from '../protocol/index.ts';
-import type { PlasmaEvent } from '../l1/plasma-cash.ts';
+import type { PlasmaEvent } from '../l1/events.ts';
 import { challengeKey, deliver, exitKey, recordOwnDeposit, trackedExit, type RevealedTransfer, type WalletState } from '../wallet/state.ts';
 import type { WatcherContext } from './context.ts';
 

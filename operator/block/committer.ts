@@ -16,15 +16,14 @@
  * the block is signed again. A submission that reverted because an earlier block is missing on L1 throws
  * BlockGapError, so the caller resumes from the lowest missing block instead of retrying a doomed transaction.
  */
-import { createCustomCommon, Mainnet } from '@ethereumjs/common'; // transitive dependency of @ethereumjs/tx, same version
-import { createFeeMarket1559Tx, createFeeMarket1559TxFromRLP, type FeeMarket1559Tx } from '@ethereumjs/tx';
-import { computeAddress } from 'ethers';
-import { bytesToHex, hexToBytes, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
+import { Wallet } from 'ethers';
+import { bytesToHex, hexToBytes, ZERO_HASH, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
 import { hexOf } from '../db/codec.ts';
 import type { BlockStatus, Store } from '../db/store.ts';
-import { childBlockRoot, nextChildBlock, plasmaCashInterface, ZERO_ROOT } from '../../client/l1/contract.ts';
+import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../client/l1/contract.ts';
 import { RpcError, sendRefusal, type JsonRpc } from '../../client/l1/rpc.ts';
 import { currentFees, replacementFees, worthReplacing, type Fees } from '../../client/l1/fees.ts';
+import { signCall, signedNonceAndFees, type SignedTransaction } from '../../client/l1/sign.ts';
 
 export interface BlockCommitterOptions {
   readonly rpc: JsonRpc;
@@ -71,6 +70,9 @@ export class BlockGapError extends Error {
   }
 }
 
+/** What the blocks table keeps of a signed submission. */
+const stored = (tx: SignedTransaction): { rawTx: Uint8Array; txHash: Uint8Array } => ({ rawTx: hexToBytes(tx.raw, 'rawTx'), txHash: hexToBytes(tx.hash, 'txHash') });
+
 interface BlockRow {
   readonly number: bigint;
   readonly root: Hash;
@@ -79,22 +81,19 @@ interface BlockRow {
   readonly txHash?: Hash;
 }
 
-function commonFor(chainId: bigint) {
-  return createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: 'prague' });
-}
-
 
 export class BlockCommitter {
   readonly #o: BlockCommitterOptions;
-  readonly #key: Uint8Array;
+  readonly #signer: Wallet;
   readonly address: Address;
   readonly #confirmations: bigint;
   #chainId: bigint | undefined;
 
   constructor(options: BlockCommitterOptions) {
     this.#o = options;
-    this.#key = hexToBytes(options.operatorKey, 'operatorKey');
-    this.address = computeAddress(options.operatorKey).toLowerCase() as Address;
+    hexToBytes(options.operatorKey, 'operatorKey'); // a malformed key fails here, with its name
+    this.#signer = new Wallet(options.operatorKey);
+    this.address = this.#signer.address.toLowerCase() as Address;
     this.#confirmations = BigInt(options.confirmations ?? 2);
   }
 
@@ -162,19 +161,16 @@ export class BlockCommitter {
     const { rpc } = this.#o;
     const chainId = await this.#chain();
     const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
-    const tx = this.#signSubmission(chainId, block, nonce, await currentFees(rpc));
-    const hash = bytesToHex(tx.hash());
-    await this.#o.store.setBlockStatus(number, 'signed', { rawTx: tx.serialize(), txHash: tx.hash() });
+    const tx = await this.#signSubmission(chainId, block, nonce, await currentFees(rpc));
+    const hash = tx.hash;
+    await this.#o.store.setBlockStatus(number, 'signed', stored(tx));
     this.#log(`block ${number}: signed ${hash} (nonce ${nonce})`);
     return hash;
   }
 
-  #signSubmission(chainId: bigint, block: BlockRow, nonce: bigint, fees: Fees): FeeMarket1559Tx {
-    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, block.number]);
-    return createFeeMarket1559Tx(
-      { chainId, nonce, ...fees, gasLimit: this.#o.gasLimit ?? 150_000n, to: this.#o.contract, value: 0n, data: hexToBytes(data as Hex, 'data') },
-      { common: commonFor(chainId) },
-    ).sign(this.#key);
+  #signSubmission(chainId: bigint, block: BlockRow, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
+    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, block.number]) as Hex;
+    return signCall(this.#signer, chainId, nonce, { to: this.#o.contract, data, value: 0n, gasLimit: this.#o.gasLimit ?? 150_000n }, fees);
   }
 
   /**
@@ -186,8 +182,8 @@ export class BlockCommitter {
    */
   async #replace(block: BlockRow): Promise<BlockRow> {
     const chainId = await this.#chain();
-    const pending = createFeeMarket1559TxFromRLP(block.rawTx!, { common: commonFor(chainId) });
-    const last = { maxFeePerGas: pending.maxFeePerGas, maxPriorityFeePerGas: pending.maxPriorityFeePerGas };
+    const pending = signedNonceAndFees(bytesToHex(block.rawTx!));
+    const last = pending.fees;
     const now = await currentFees(this.#o.rpc);
     if (!worthReplacing(last, now)) {
       this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms at ${last.maxFeePerGas} wei, at least twice the chain's price: sent again as it is`);
@@ -195,9 +191,9 @@ export class BlockCommitter {
       return block;
     }
     const fees = replacementFees(last, now);
-    const tx = this.#signSubmission(chainId, block, pending.nonce, fees);
-    const hash = bytesToHex(tx.hash());
-    await this.#o.store.setBlockStatus(block.number, 'broadcast', { rawTx: tx.serialize(), txHash: tx.hash() });
+    const tx = await this.#signSubmission(chainId, block, pending.nonce, fees);
+    const hash = tx.hash;
+    await this.#o.store.setBlockStatus(block.number, 'broadcast', stored(tx));
     this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${hash} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
     try {
       await this.broadcast(block.number);
@@ -239,7 +235,7 @@ export class BlockCommitter {
     const { rpc } = this.#o;
     let block = await this.#load(number);
     if (block.rawTx === undefined || block.txHash === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
-    const nonce = createFeeMarket1559TxFromRLP(block.rawTx, { common: commonFor(await this.#chain()) }).nonce;
+    const { nonce } = signedNonceAndFees(bytesToHex(block.rawTx));
     let hadReceipt = false;
     let pendingSince = Date.now();
     for (let round = 1; ; round++) {
@@ -294,7 +290,7 @@ export class BlockCommitter {
   /** True when L1 holds our root for the block; throws when it holds another one. */
   async #checkL1(block: BlockRow): Promise<boolean> {
     const root = (await childBlockRoot(this.#o.rpc, this.#o.contract, block.number)).toLowerCase() as Hash;
-    if (root === ZERO_ROOT) return false;
+    if (root === ZERO_HASH) return false;
     if (root !== block.root) {
       const error = new L1RootConflictError(block.number, root, block.root);
       this.#log(`FATAL ${error.message}`);

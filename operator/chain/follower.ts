@@ -4,11 +4,11 @@
  * blocks at the confirmation depth are read, so an event reorged away before that depth is never seen: no
  * phantom coin. A restart resumes from the cursor.
  */
-import type { Log } from 'ethers';
-import type { Address, Hash } from '../../client/protocol/index.ts';
+import type { Address } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
-import { applyL1Range, readCursor, type AssetKind, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
+import { applyL1Range, readCursor, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
 import { plasmaCashInterface } from '../../client/l1/contract.ts';
+import { decodePlasmaEvent, eventTopics } from '../../client/l1/events.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
 
 export interface L1FollowerOptions {
@@ -52,15 +52,13 @@ export interface PollResult {
   readonly events: number;
 }
 
-const KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
-const EVENT_NAMES = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized'] as const;
-
+const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized'] as const satisfies readonly ChainEvent['name'][];
 
 export class L1Follower {
   readonly #options: L1FollowerOptions;
   readonly #confirmations: bigint;
   readonly #maxRange: bigint;
-  readonly #topics: string[];
+  readonly #topics: string[][];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #failure: L1MismatchError | undefined;
@@ -72,8 +70,7 @@ export class L1Follower {
     this.#confirmations = BigInt(confirmations);
     this.#maxRange = BigInt(options.maxRange ?? 1000);
     if (this.#maxRange < 1n) throw new RangeError('maxRange must be ≥ 1');
-    const iface = plasmaCashInterface();
-    this.#topics = EVENT_NAMES.map((name) => iface.getEvent(name)!.topicHash);
+    this.#topics = eventTopics(plasmaCashInterface(), FOLLOWED_EVENTS);
   }
 
   /** Applies every confirmed range up to the current safe head; resolves with what it applied. */
@@ -100,13 +97,13 @@ export class L1Follower {
     if (safeHead < from) return { events: 0 };
     const through = safeHead - from + 1n > this.#maxRange ? from + this.#maxRange - 1n : safeHead;
     const logs = await rpc.request<RpcLog[]>('eth_getLogs', [
-      { address: contract, fromBlock: quantity(from), toBlock: quantity(through), topics: [this.#topics] },
+      { address: contract, fromBlock: quantity(from), toBlock: quantity(through), topics: this.#topics },
     ]);
     const events = logs
       .filter((log) => !log.removed)
       .sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)))
       .map(decodeEvent);
-    const lastDeposit = events.reduce((last, event) => (event.type === 'deposit' && event.block > last ? event.block : last), 0n);
+    const lastDeposit = events.reduce((last, event) => (event.name === 'Deposit' && event.block > last ? event.block : last), 0n);
     if (lastDeposit > 0n) this.#options.onDeposits?.(lastDeposit);
     const mismatches = await applyL1Range(store.sql, { from, through, events });
     if (mismatches.length > 0) {
@@ -152,42 +149,7 @@ export class L1Follower {
 }
 
 function decodeEvent(log: RpcLog): ChainEvent {
-  const parsed = plasmaCashInterface().parseLog({ topics: log.topics, data: log.data } as Pick<Log, 'topics' | 'data'>);
-  if (parsed === null) throw new Error(`unknown PlasmaCash log in ${log.transactionHash}`);
-  const l1Block = BigInt(log.blockNumber);
-  const a = parsed.args;
-  switch (parsed.name) {
-    case 'Deposit': {
-      const kind = KINDS[Number(a.getValue('kind'))];
-      if (kind === undefined) throw new Error(`unknown asset kind ${a.getValue('kind')} in ${log.transactionHash}`);
-      return {
-        type: 'deposit',
-        l1Block,
-        l1TxHash: log.transactionHash,
-        slot: a.getValue('slot') as bigint,
-        depositor: (a.getValue('depositor') as string).toLowerCase() as Address,
-        block: a.getValue('blockNumber') as bigint,
-        kind,
-        token: (a.getValue('token') as string).toLowerCase() as Address,
-        tokenId: a.getValue('tokenId') as bigint,
-        denomination: a.getValue('denomination') as bigint,
-      };
-    }
-    case 'BlockSubmitted':
-      return { type: 'blockSubmitted', l1Block, block: a.getValue('blockNumber') as bigint, root: (a.getValue('root') as string).toLowerCase() as Hash };
-    case 'ExitStarted':
-      return {
-        type: 'exitStarted',
-        l1Block,
-        slot: a.getValue('slot') as bigint,
-        nonce: a.getValue('nonce') as bigint,
-        exitor: (a.getValue('exitor') as string).toLowerCase() as Address,
-      };
-    case 'ExitCancelled':
-      return { type: 'exitCancelled', l1Block, slot: a.getValue('slot') as bigint, nonce: a.getValue('nonce') as bigint };
-    case 'ExitFinalized':
-      return { type: 'exitFinalized', l1Block, slot: a.getValue('slot') as bigint, nonce: a.getValue('nonce') as bigint };
-    default:
-      throw new Error(`unexpected event ${parsed.name}`);
-  }
+  const event = decodePlasmaEvent(plasmaCashInterface(), log);
+  if (event === undefined || !(FOLLOWED_EVENTS as readonly string[]).includes(event.name)) throw new Error(`unknown PlasmaCash log in ${log.transactionHash}`);
+  return event as ChainEvent;
 }

@@ -6,26 +6,10 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { hexBody, hexOf, slotToDb, toBuffer } from './codec.ts';
 import type { Address, Hash } from '../../client/protocol/index.ts';
+import type { PlasmaEvent } from '../../client/l1/events.ts';
 
-export type AssetKind = 'eth' | 'erc20' | 'erc721';
-
-export type ChainEvent =
-  | {
-      readonly type: 'deposit';
-      readonly l1Block: bigint;
-      readonly l1TxHash: Hash;
-      readonly slot: bigint;
-      readonly depositor: Address;
-      readonly block: bigint;
-      readonly kind: AssetKind;
-      readonly token: Address;
-      readonly tokenId: bigint;
-      readonly denomination: bigint;
-    }
-  | { readonly type: 'blockSubmitted'; readonly l1Block: bigint; readonly block: bigint; readonly root: Hash }
-  | { readonly type: 'exitStarted'; readonly l1Block: bigint; readonly slot: bigint; readonly nonce: bigint; readonly exitor: Address }
-  | { readonly type: 'exitCancelled'; readonly l1Block: bigint; readonly slot: bigint; readonly nonce: bigint }
-  | { readonly type: 'exitFinalized'; readonly l1Block: bigint; readonly slot: bigint; readonly nonce: bigint };
+/** The events the operator applies, as client/l1's decoder gives them. */
+export type ChainEvent = Extract<PlasmaEvent, { name: 'Deposit' | 'BlockSubmitted' | 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized' }>;
 
 /** A child block on L1 that the operator's database does not hold with the same root. */
 export interface BlockMismatch {
@@ -60,7 +44,7 @@ export async function applyL1Range(
       // A run of deposits goes in as two statements, not two per deposit: in a burst (hundreds per L1 block) the
       // per-row round trips held the follower seconds behind L1.
       let end = k;
-      while (end < events.length && events[end]!.type === 'deposit') end++;
+      while (end < events.length && events[end]!.name === 'Deposit') end++;
       if (end > k) {
         await applyDeposits(tx, events.slice(k, end) as DepositEvent[]);
         k = end;
@@ -77,7 +61,7 @@ export async function applyL1Range(
   }) as Promise<BlockMismatch[]>;
 }
 
-type DepositEvent = Extract<ChainEvent, { type: 'deposit' }>;
+type DepositEvent = Extract<ChainEvent, { name: 'Deposit' }>;
 
 /** Deposits, in order: each a deposit row and a coin owned by its depositor (a replayed one changes nothing). */
 async function applyDeposits(tx: TransactionSql, deposits: readonly DepositEvent[]): Promise<void> {
@@ -94,7 +78,7 @@ async function applyDeposits(tx: TransactionSql, deposits: readonly DepositEvent
     select d.block, d.slot, decode(d.depositor, 'hex'), d.kind, decode(d.token, 'hex'), d.token_id, d.denomination,
            decode(d.l1_tx_hash, 'hex'), d.l1_block, true
     from unnest(${blocks}::int8[], ${slots}::int8[], ${depositors}::text[], ${kinds}::text[], ${tokens}::text[],
-                ${tokenIds}::numeric[], ${denominations}::numeric[], ${column((d) => hexBody(d.l1TxHash))}::text[],
+                ${tokenIds}::numeric[], ${denominations}::numeric[], ${column((d) => hexBody(d.transactionHash))}::text[],
                 ${column((d) => d.l1Block.toString())}::int8[])
          with ordinality as d (block, slot, depositor, kind, token, token_id, denomination, l1_tx_hash, l1_block, n)
     order by d.n
@@ -111,13 +95,13 @@ async function applyDeposits(tx: TransactionSql, deposits: readonly DepositEvent
 }
 
 async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, DepositEvent>): Promise<BlockMismatch | undefined> {
-  switch (event.type) {
-    case 'exitStarted':
-    case 'exitCancelled':
-    case 'exitFinalized':
+  switch (event.name) {
+    case 'ExitStarted':
+    case 'ExitCancelled':
+    case 'ExitFinalized':
       await applyExitEvent(tx, event);
       return undefined;
-    case 'blockSubmitted': {
+    case 'BlockSubmitted': {
       const [row] = await tx<{ root: Buffer | null }[]>`select root from blocks where number = ${event.block.toString()}::int8`;
       // no block, or one still being built (no root yet: only this operator's committer could have sent it)
       if (row === undefined || row.root === null) return { block: event.block, l1Root: event.root };
@@ -129,9 +113,9 @@ async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, Deposit
   }
 }
 
-type ExitEvent = Extract<ChainEvent, { type: 'exitStarted' | 'exitCancelled' | 'exitFinalized' }>;
+type ExitEvent = Extract<ChainEvent, { name: 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized' }>;
 
-const EXIT_STATE = { exitStarted: 'started', exitCancelled: 'cancelled', exitFinalized: 'finalized' } as const;
+const EXIT_STATE = { ExitStarted: 'started', ExitCancelled: 'cancelled', ExitFinalized: 'finalized' } as const;
 
 /**
  * Records an exit's new state, then derives the coin's state from all of its exits (PROTOCOL.md §6: several
@@ -141,8 +125,8 @@ const EXIT_STATE = { exitStarted: 'started', exitCancelled: 'cancelled', exitFin
  */
 async function applyExitEvent(tx: TransactionSql, event: ExitEvent): Promise<void> {
   const slot = slotToDb(event.slot);
-  const state = EXIT_STATE[event.type];
-  const exitor = event.type === 'exitStarted' ? toBuffer(event.exitor) : null;
+  const state = EXIT_STATE[event.name];
+  const exitor = event.name === 'ExitStarted' ? toBuffer(event.exitor) : null;
   await tx`
     insert into exits (slot, nonce, state, exitor, l1_block)
     values (${slot}::int8, ${event.nonce.toString()}::int8, ${state}, ${exitor}, ${event.l1Block.toString()}::int8)

@@ -8,6 +8,7 @@ import { createTestStore } from './helpers.ts';
 const SLOT = 42n;
 const ALICE = '0x00000000000000000000000000000000000a11ce' as Address;
 const MALLORY = '0x000000000000000000000000000000000000bad0' as Address;
+const TX = `0x${'33'.repeat(32)}` as Hash;
 
 t.test('a coin stays exiting while any exit is live, and a finalized exit outlives the cancellation of the others', async (t) => {
   const store = await createTestStore(t, 'chain_state');
@@ -18,19 +19,23 @@ t.test('a coin stays exiting while any exit is live, and a finalized exit outliv
     return (await readCoin(store.sql, SLOT))?.state;
   };
   const deposit: ChainEvent = {
-    type: 'deposit', l1Block: 1n, l1TxHash: `0x${'11'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
+    name: 'Deposit', l1Block: 1n, logIndex: 0, transactionHash: `0x${'11'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
     kind: 'eth', token: '0x0000000000000000000000000000000000000000' as Address, tokenId: 0n, denomination: 5n,
   };
-  const exit = (type: 'exitStarted' | 'exitCancelled' | 'exitFinalized', nonce: bigint, exitor: Address = MALLORY): ChainEvent =>
-    type === 'exitStarted' ? { type, l1Block: l1Block + 1n, slot: SLOT, nonce, exitor } : { type, l1Block: l1Block + 1n, slot: SLOT, nonce };
+  const exit = (name: 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized', nonce: bigint, exitor: Address = MALLORY): ChainEvent => {
+    const base = { l1Block: l1Block + 1n, logIndex: 0, transactionHash: TX, slot: SLOT, nonce };
+    if (name === 'ExitStarted') return { ...base, name, exitor, parentBlock: 0n, exitBlock: 1n, finalizableAt: 0n };
+    if (name === 'ExitCancelled') return { ...base, name, challenger: ALICE, reason: 'double_spend' };
+    return { ...base, name, exitor };
+  };
 
   t.equal(await apply(deposit), 'deposited');
-  t.equal(await apply(exit('exitStarted', 1n)), 'exiting', 'mallory exits');
-  t.equal(await apply(exit('exitStarted', 2n, ALICE)), 'exiting', 'alice exits beside her');
-  t.equal(await apply(exit('exitCancelled', 1n)), 'exiting', 'mallory\'s exit is cancelled, alice\'s is still live: no transfer may land');
-  t.equal(await apply(exit('exitStarted', 3n)), 'exiting');
-  t.equal(await apply(exit('exitFinalized', 2n)), 'exited', 'alice\'s exit wins');
-  t.equal(await apply(exit('exitCancelled', 3n)), 'exited', 'the losing exit settled afterwards leaves the coin exited');
+  t.equal(await apply(exit('ExitStarted', 1n)), 'exiting', 'mallory exits');
+  t.equal(await apply(exit('ExitStarted', 2n, ALICE)), 'exiting', 'alice exits beside her');
+  t.equal(await apply(exit('ExitCancelled', 1n)), 'exiting', 'mallory\'s exit is cancelled, alice\'s is still live: no transfer may land');
+  t.equal(await apply(exit('ExitStarted', 3n)), 'exiting');
+  t.equal(await apply(exit('ExitFinalized', 2n)), 'exited', 'alice\'s exit wins');
+  t.equal(await apply(exit('ExitCancelled', 3n)), 'exited', 'the losing exit settled afterwards leaves the coin exited');
   const rows = await store.sql<{ nonce: string; state: string }[]>`select nonce, state from exits order by nonce`;
   t.same(rows.map((r) => [r.nonce, r.state]), [['1', 'cancelled'], ['2', 'finalized'], ['3', 'cancelled']]);
 });
@@ -39,11 +44,11 @@ t.test('the coin is open again once its only live exit is cancelled', async (t) 
   const store = await createTestStore(t, 'chain_state_reopen');
   const events: ChainEvent[] = [
     {
-      type: 'deposit', l1Block: 1n, l1TxHash: `0x${'22'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
+      name: 'Deposit', l1Block: 1n, logIndex: 0, transactionHash: `0x${'22'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
       kind: 'eth', token: '0x0000000000000000000000000000000000000000' as Address, tokenId: 0n, denomination: 5n,
     },
-    { type: 'exitStarted', l1Block: 1n, slot: SLOT, nonce: 1n, exitor: MALLORY },
-    { type: 'exitCancelled', l1Block: 1n, slot: SLOT, nonce: 1n },
+    { name: 'ExitStarted', l1Block: 1n, logIndex: 1, transactionHash: TX, slot: SLOT, nonce: 1n, exitor: MALLORY, parentBlock: 0n, exitBlock: 1n, finalizableAt: 0n },
+    { name: 'ExitCancelled', l1Block: 1n, logIndex: 2, transactionHash: TX, slot: SLOT, nonce: 1n, challenger: ALICE, reason: 'double_spend' },
   ];
   await applyL1Range(store.sql, { from: 1n, through: 1n, events });
   t.equal((await readCoin(store.sql, SLOT))?.state, 'deposited');
