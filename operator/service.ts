@@ -144,6 +144,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         return failure === undefined ? { head, healthy: true } : { head, healthy: false, mismatch: failure.message };
       },
       onAccepted: (count) => loop.noteAccepted(count),
+      chain: { l1Rpc: config.l1Rpc, l1StartBlock: BigInt(config.l1StartBlock) },
       log: log.entry,
     });
     // Started before HTTP listens, so onAccepted above never runs without it.

@@ -84,7 +84,8 @@ export async function startByzantineProxy(t: Test, upstream: string, domain: Tra
           text = JSON.stringify({ ...json, entries });
         }
       }
-      res.writeHead(upstreamResponse.status, { 'content-type': 'application/json' });
+      // The operator's own type: the explorer page and its assets come through the proxy too.
+      res.writeHead(upstreamResponse.status, { 'content-type': upstreamResponse.headers.get('content-type') ?? 'application/json' });
       res.end(text);
     } catch (error) {
       send(res, 502, { error: { code: 'proxy_error', message: (error as Error).message } });
