@@ -190,7 +190,7 @@ async function exit(context: Context): Promise<number> {
   const slot = parseSlot(context.args[0], usage);
   const wallet = await context.wallet();
   const { exitBond } = await wallet.l1.parameters();
-  if ((await wallet.store.read()).coins[slot.toString()] !== undefined) context.io.err(`starting the exit of coin ${slot} (bond ${ether(exitBond)})…\n`);
+  if ((await wallet.stateFile.read()).coins[slot.toString()] !== undefined) context.io.err(`starting the exit of coin ${slot} (bond ${ether(exitBond)})…\n`);
   const { nonce, finalizableAt } = await wallet.exit(slot);
   context.io.out(`exit ${nonce} of coin ${slot} started; it can be finalized from ${when(finalizableAt)} (L1 time) with \`plasma wallet finalize ${slot}\`, or by \`plasma watch\`, which also answers challenges\n`);
   return 0;

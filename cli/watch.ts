@@ -68,7 +68,7 @@ export async function watchStatus(wallet: PlasmaWallet): Promise<Record<string, 
   return {
     ...status,
     running,
-    stateFile: wallet.store.file,
+    stateFile: wallet.stateFile.file,
     daemon: heartbeat === undefined ? null : { ...heartbeat, running },
   };
 }
@@ -146,7 +146,7 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     contract: wallet.l1.address,
     l1Rpc: wallet.l1.rpc.url,
     operatorUrl: wallet.operator.baseUrl,
-    stateFile: wallet.store.file,
+    stateFile: wallet.stateFile.file,
     ...settings,
   });
   watcher.start();

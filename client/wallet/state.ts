@@ -27,7 +27,7 @@ export interface SignedSpend {
   readonly landedAt?: bigint;
 }
 
-export interface StoredCoin {
+export interface WalletCoin {
   readonly slot: bigint;
   readonly deposit: CoinDeposit;
   readonly asset: { readonly kind: AssetKind; readonly token: Address; readonly tokenId: bigint };
@@ -110,7 +110,7 @@ export interface WalletState {
   chainId: bigint;
   /** The last L1 block whose PlasmaCash events the watcher applied (resume point). */
   l1Cursor: bigint;
-  coins: Record<string, StoredCoin>;
+  coins: Record<string, WalletCoin>;
   exits: Record<string, TrackedExit>;
   challenges: Record<string, TrackedChallenge>;
   revealed: Record<string, RevealedTransfer>;
@@ -128,7 +128,7 @@ export const exitKey = (slot: bigint, nonce: bigint) => `${slot}:${nonce}`;
 export const challengeKey = (slot: bigint, nonce: bigint, id: Hash) => `${slot}:${nonce}:${id}`;
 
 /** A coin as its Deposit event mints it: owned by the depositor, no transaction yet. */
-export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor: Address; denomination: bigint; kind: AssetKind; token: Address; tokenId: bigint }): StoredCoin {
+export function coinFromDeposit(event: { slot: bigint; block: bigint; depositor: Address; denomination: bigint; kind: AssetKind; token: Address; tokenId: bigint }): WalletCoin {
   return {
     slot: event.slot,
     deposit: { slot: event.slot, block: event.block, owner: event.depositor, denomination: event.denomination },
@@ -158,13 +158,13 @@ export function recordOwnDeposit(state: WalletState, event: Parameters<typeof co
 }
 
 /** The owner the coin's chain ends with. */
-export function chainOwner(coin: StoredCoin): Address {
+export function chainOwner(coin: WalletCoin): Address {
   const last = coin.chain[coin.chain.length - 1];
   return (last === undefined ? coin.deposit.owner : last.transaction.newOwner).toLowerCase() as Address;
 }
 
 /** The block of the coin's last valid transaction (the deposit block before any). */
-export function chainLastBlock(coin: StoredCoin): bigint {
+export function chainLastBlock(coin: WalletCoin): bigint {
   return coin.chain[coin.chain.length - 1]?.block ?? coin.deposit.block;
 }
 
@@ -183,7 +183,7 @@ export function trackedExit(
  * a spend of its parent is in the chain (it cannot land after that); the role follows the new tip. Returns
  * whether an in-flight spend was settled.
  */
-export function extendChain(coin: StoredCoin, added: readonly InclusionEntry[], coveredThrough: bigint, me: Address, domain?: TransactionDomain): boolean {
+export function extendChain(coin: WalletCoin, added: readonly InclusionEntry[], coveredThrough: bigint, me: Address, domain?: TransactionDomain): boolean {
   coin.chain.push(...added.filter((entry) => entry.block > chainLastBlock(coin)));
   coin.coveredThrough = coveredThrough;
   const landed = (spend: SignedSpend) => coin.chain.find((link) => link.block > spend.transaction.prevBlock && link.transaction.prevBlock === spend.transaction.prevBlock);
@@ -212,12 +212,12 @@ export function extendChain(coin: StoredCoin, added: readonly InclusionEntry[], 
 }
 
 /** Every signed spend of the coin whose receiver may not know of it: the one in flight and the undelivered. */
-export function spendsInFlight(coin: StoredCoin): SignedSpend[] {
+export function spendsInFlight(coin: WalletCoin): SignedSpend[] {
   return [...(coin.inFlight === undefined ? [] : [coin.inFlight]), ...(coin.undelivered ?? [])];
 }
 
 /** Forgets an undelivered spend that L1 revealed to its receiver (or whose package was handed over). */
-export function deliver(coin: StoredCoin, digest: Hash): boolean {
+export function deliver(coin: WalletCoin, digest: Hash): boolean {
   if (coin.undelivered === undefined) return false;
   const before = coin.undelivered.length;
   coin.undelivered = coin.undelivered.filter((spend) => spend.digest !== digest);

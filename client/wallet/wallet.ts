@@ -30,7 +30,7 @@ import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
 import { StateFile, withFileLock } from './state-file.ts';
-import { chainLastBlock, chainOwner, deliver, emptyState, isDepositOf, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitsOf, type StoredCoin, type WalletState } from './state.ts';
+import { chainLastBlock, chainOwner, deliver, emptyState, isDepositOf, recordOwnDeposit, exitKey, extendChain, trackedExit, liveExitsOf, type WalletCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -60,7 +60,7 @@ export class WalletError extends Error {
 /** A coin as `plasma wallet coins` lists it. */
 export interface CoinSummary {
   readonly slot: bigint;
-  readonly role: StoredCoin['role'];
+  readonly role: WalletCoin['role'];
   readonly status: string;
   readonly owner: Address;
   readonly kind: string;
@@ -99,7 +99,7 @@ export class PlasmaWallet {
   readonly signer: Wallet;
   readonly l1: PlasmaCashL1;
   readonly operator: OperatorApi;
-  readonly store: StateFile<WalletState>;
+  readonly stateFile: StateFile<WalletState>;
   readonly roots: RootBook;
   readonly domain: TransactionDomain;
   readonly log: (line: string) => void;
@@ -118,7 +118,7 @@ export class PlasmaWallet {
     const startBlock = options.startBlock ?? 0n;
     this.roots = new RootBook(this.l1, startBlock);
     const file = path.join(options.dataDir, `${chainId}-${this.l1.address}-${this.address}.json`);
-    this.store = new StateFile(file, () => emptyState(this.address, this.l1.address, chainId, startBlock));
+    this.stateFile = new StateFile(file, () => emptyState(this.address, this.l1.address, chainId, startBlock));
   }
 
   static async open(options: WalletOptions): Promise<PlasmaWallet> {
@@ -147,7 +147,7 @@ export class PlasmaWallet {
   }
 
   #underSendLock<T>(work: () => Promise<T>): Promise<T> {
-    return withFileLock(`${this.store.file}.send.lock`, work);
+    return withFileLock(`${this.stateFile.file}.send.lock`, work);
   }
 
   // ---- deposits
@@ -181,7 +181,7 @@ export class PlasmaWallet {
   async #recordDeposit(sent: { logs: PlasmaEvent[] }): Promise<bigint> {
     const event = sent.logs.find((log) => log.name === 'Deposit');
     if (event === undefined || event.name !== 'Deposit') throw new WalletError('no_deposit_event', 'the deposit transaction emitted no Deposit event');
-    await this.store.update((state) => {
+    await this.stateFile.update((state) => {
       recordOwnDeposit(state, event);
     });
     this.log(`deposited coin ${event.slot} (${event.kind}, ${event.denomination}) at block ${event.block}`);
@@ -203,7 +203,7 @@ export class PlasmaWallet {
    * Brings `slot`'s verified history up to the last child block committed on L1, from the operator's proofs.
    * A bad entry freezes nothing here (the watcher does that); it throws the HistoryError naming block and rule.
    */
-  async refresh(slot: bigint): Promise<StoredCoin> {
+  async refresh(slot: bigint): Promise<WalletCoin> {
     const coin = await this.#coin(slot);
     await this.roots.sync();
     const last = this.roots.lastBlock();
@@ -223,7 +223,7 @@ export class PlasmaWallet {
     if (verifier.state.coveredThrough < last) {
       throw new HistoryError('missing_block', verifier.nextBlock, `the operator's history of coin ${slot} stops before the last committed block ${last}`);
     }
-    return this.store.update((state) => {
+    return this.stateFile.update((state) => {
       const stored = state.coins[slot.toString()]!;
       if (stored.coveredThrough >= verifier.state.coveredThrough) return stored; // the watcher got there first
       extendChain(stored, added, verifier.state.coveredThrough, this.address, this.domain);
@@ -232,7 +232,7 @@ export class PlasmaWallet {
   }
 
   /** A verifier that continues from the coin's stored, already verified chain, against the roots on L1. */
-  verifierFor(coin: StoredCoin): CoinHistoryVerifier {
+  verifierFor(coin: WalletCoin): CoinHistoryVerifier {
     return new CoinHistoryVerifier({
       deposit: coin.deposit,
       roots: (block) => this.roots.get(block),
@@ -246,7 +246,7 @@ export class PlasmaWallet {
    * against the contract's record, and that the last transaction names this wallet. From the sender's package
    * when given (it works even if the operator withholds), otherwise from the operator.
    */
-  async receive(source: bigint | CoinPackage): Promise<StoredCoin> {
+  async receive(source: bigint | CoinPackage): Promise<WalletCoin> {
     const history: CoinHistoryResponse = typeof source === 'bigint' ? await this.operator.history(source) : parseCoinHistoryResponseJson(source);
     const slot = history.slot;
     const record = await this.l1.coin(slot);
@@ -278,8 +278,8 @@ export class PlasmaWallet {
       expectedOwner: this.address,
     });
     const chain = entries.filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
-    return this.store.update((wallet) => {
-      const coin: StoredCoin = {
+    return this.stateFile.update((wallet) => {
+      const coin: WalletCoin = {
         slot,
         deposit: { ...deposit, owner: deposit.owner.toLowerCase() as Address },
         asset: { kind: record.kind, token: record.token, tokenId: record.tokenId },
@@ -308,14 +308,14 @@ export class PlasmaWallet {
     const digest = transactionDigest(transaction, this.domain);
     const signature = signDigest(digest, this.signer.privateKey as `0x${string}`);
     // Recorded before it leaves: if this process dies now, the watcher still knows a spend may land.
-    await this.store.update((state) => {
+    await this.stateFile.update((state) => {
       state.coins[slot.toString()]!.inFlight = { transaction, signature, digest, submittedAt: Date.now() };
     });
     const result = await this.operator.submit(transaction, signature);
     if (result.status === 'rejected') {
       // The operator holds the signature all the same and may include it in any later block, where its receiver
       // would not know of it: the watcher keeps treating it as a spend in flight until it can never be valid.
-      await this.store.update((state) => {
+      await this.stateFile.update((state) => {
         const stored = state.coins[slot.toString()]!;
         const spend = stored.inFlight;
         delete stored.inFlight;
@@ -325,7 +325,7 @@ export class PlasmaWallet {
     }
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {
-      let refreshed: StoredCoin;
+      let refreshed: WalletCoin;
       try {
         refreshed = await this.refresh(slot);
       } catch (error) {
@@ -344,7 +344,7 @@ export class PlasmaWallet {
         this.log(`sent coin ${slot} to ${to} in block ${landed.block}`);
         const pkg = historyToPackage(await this.operator.history(slot));
         // The package goes to the caller, who hands it to the receiver: the spend is delivered.
-        await this.store.update((state) => void deliver(state.coins[slot.toString()]!, digest));
+        await this.stateFile.update((state) => void deliver(state.coins[slot.toString()]!, digest));
         return pkg;
       }
       if (Date.now() > deadline) throw new WalletError('timeout', `the transfer of coin ${slot} is not in a committed block yet; it is kept in flight and the watcher keeps checking`);
@@ -352,7 +352,7 @@ export class PlasmaWallet {
     }
   }
 
-  #requireSpendable(coin: StoredCoin): void {
+  #requireSpendable(coin: WalletCoin): void {
     if (coin.role !== 'owner') throw new WalletError('not_owner', `coin ${coin.slot} belongs to ${chainOwner(coin)}, not to this wallet`);
     if (coin.frozen !== undefined) throw new WalletError('coin_frozen', `coin ${coin.slot} is frozen since block ${coin.frozen.block}: ${coin.frozen.reason}`);
     if (coin.inFlight !== undefined) throw new WalletError('spend_in_flight', `a transfer of coin ${coin.slot} is already in flight`);
@@ -375,7 +375,7 @@ export class PlasmaWallet {
       : await this.sendL1('startExit', args, exitBond);
     const started = sent.logs.find((log) => log.name === 'ExitStarted');
     if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
-    await this.store.update((state) => {
+    await this.stateFile.update((state) => {
       state.exits[exitKey(slot, started.nonce)] = trackedExit(slot, started.nonce, started);
     });
     this.log(`started exit ${started.nonce} of coin ${slot}; it can finalize at ${started.finalizableAt}`);
@@ -389,7 +389,7 @@ export class PlasmaWallet {
 
   async withdraw(slot: bigint): Promise<void> {
     await this.sendL1('withdraw', [slot]);
-    await this.store.update((state) => {
+    await this.stateFile.update((state) => {
       const coin = state.coins[slot.toString()];
       if (coin !== undefined) coin.withdrawn = true;
     });
@@ -405,7 +405,7 @@ export class PlasmaWallet {
   // ---- listing
 
   async coins(): Promise<CoinSummary[]> {
-    const state = await this.store.read();
+    const state = await this.stateFile.read();
     return Object.values(state.coins).map((coin) => {
       const exits = liveExitsOf(state, coin.slot);
       const nonces = new Set(exits.map((exit) => exit.nonce));
@@ -431,8 +431,8 @@ export class PlasmaWallet {
     });
   }
 
-  async #coin(slot: bigint): Promise<StoredCoin> {
-    const coin = (await this.store.read()).coins[slot.toString()];
+  async #coin(slot: bigint): Promise<WalletCoin> {
+    const coin = (await this.stateFile.read()).coins[slot.toString()];
     if (coin === undefined) throw new WalletError('unknown_coin', `this wallet holds no coin ${slot}; receive it first (plasma wallet receive ${slot})`);
     return coin;
   }
@@ -446,7 +446,7 @@ export function summarizeExit(exit: { nonce: bigint; exitor: Address; exitBlock:
  * startExit's arguments for the coin's last two transactions, or undefined when it has not moved since its
  * deposit (startDepositExit then).
  */
-export function exitArguments(coin: StoredCoin): unknown[] | undefined {
+export function exitArguments(coin: WalletCoin): unknown[] | undefined {
   const exiting = coin.chain[coin.chain.length - 1];
   if (exiting === undefined) return undefined;
   const parent = coin.chain[coin.chain.length - 2];

@@ -24,7 +24,7 @@ import {
   spendsInFlight,
   trackedExit,
   type RevealedTransfer,
-  type StoredCoin,
+  type WalletCoin,
   type TrackedExit,
   type WalletState,
 } from '../wallet/state.ts';
@@ -41,14 +41,14 @@ interface LiveExitRecord {
 
 export async function act(ctx: WatcherContext, head: Head): Promise<void> {
   const params = await ctx.wallet.l1.parameters();
-  const initial = await ctx.wallet.store.read();
+  const initial = await ctx.wallet.stateFile.read();
   const slots = new Set<bigint>([
     ...Object.values(initial.coins).filter((coin) => coin.withdrawn !== true).map((coin) => coin.slot),
     ...Object.values(initial.revealed).map((r) => r.slot),
     ...Object.values(initial.exits).filter((exit) => exit.status === 'live').map((exit) => exit.slot),
   ]);
   for (const slot of slots) await actOnCoin(ctx, slot, head, params);
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   await settleChallenges(ctx, state);
   await cashOut(ctx, state);
   await adoptRevealedCoins(ctx, state);
@@ -59,7 +59,7 @@ export async function act(ctx: WatcherContext, head: Head): Promise<void> {
 
 async function actOnCoin(ctx: WatcherContext, slot: bigint, head: Head, params: ContractParameters): Promise<void> {
   const record = await ctx.wallet.l1.coin(slot);
-  const known = (await ctx.wallet.store.read()).coins[slot.toString()];
+  const known = (await ctx.wallet.stateFile.read()).coins[slot.toString()];
   if (known !== undefined && known.withdrawn !== true) await checkDeposit(ctx, known, record);
   const exits = await syncExits(ctx, slot, record);
   if (record.state === 'exited') {
@@ -68,7 +68,7 @@ async function actOnCoin(ctx: WatcherContext, slot: bigint, head: Head, params: 
   }
   if (record.state === 'none') return;
 
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   const coin = state.coins[slot.toString()];
   for (const exit of exits) {
     if (exit.tracked.exitor === ctx.me) await defendOwnExit(ctx, coin, exit, record, head.timestamp);
@@ -103,9 +103,9 @@ async function actOnCoin(ctx: WatcherContext, slot: bigint, head: Head, params: 
 async function syncExits(ctx: WatcherContext, slot: bigint, coin: CoinRecord): Promise<LiveExitRecord[]> {
   const onL1 = coin.state === 'exiting' ? await ctx.wallet.l1.liveExits(slot) : [];
   const listed = new Set(onL1.map((e) => e.nonce));
-  const tracked = liveExitsOf(await ctx.wallet.store.read(), slot).filter((exit) => !listed.has(exit.nonce));
+  const tracked = liveExitsOf(await ctx.wallet.stateFile.read(), slot).filter((exit) => !listed.has(exit.nonce));
   const others = await Promise.all(tracked.map(async (exit) => ({ nonce: exit.nonce, exit: await ctx.wallet.l1.exit(slot, exit.nonce) })));
-  await ctx.wallet.store.update((state) => {
+  await ctx.wallet.stateFile.update((state) => {
     for (const { nonce, exit } of onL1) {
       const key = exitKey(slot, nonce);
       if (state.exits[key]?.status === 'live') continue;
@@ -118,7 +118,7 @@ async function syncExits(ctx: WatcherContext, slot: bigint, coin: CoinRecord): P
       else if (exit.status !== 'live' && state.exits[key] !== undefined) state.exits[key]!.status = exit.status;
     }
   });
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   return [...onL1, ...others.filter((e) => e.exit.status === 'live')]
     .map(({ nonce, exit }) => ({ tracked: state.exits[exitKey(slot, nonce)]!, record: exit }))
     .filter((e) => e.tracked !== undefined)
@@ -126,7 +126,7 @@ async function syncExits(ctx: WatcherContext, slot: bigint, coin: CoinRecord): P
 }
 
 /** The coin must leave: frozen, and a spend was in flight, or the operator proved it cheats, or it is gone. */
-function mustLeave(ctx: WatcherContext, coin: StoredCoin | undefined): boolean {
+function mustLeave(ctx: WatcherContext, coin: WalletCoin | undefined): boolean {
   if ((ctx.options.exitFrozenCoins ?? true) === false) return false;
   if (coin?.frozen === undefined || coin.withdrawn === true || coin.lost !== undefined || coin.depositGone !== undefined || chainOwner(coin) !== ctx.me) return false;
   const missingFor = Date.now() - (coin.missingSince?.at ?? coin.frozen.at);
@@ -180,7 +180,7 @@ async function cancelIfDue(ctx: WatcherContext, slot: bigint, move: ExitMove, ex
  * (so a ChallengeOpened missed in a reorged block is answered too), and finalizes it once matured, if it is the
  * coin's lowest live exit (the one finalizeExit acts on).
  */
-async function defendOwnExit(ctx: WatcherContext, coin: StoredCoin | undefined, exit: LiveExitRecord, coinRecord: CoinRecord, now: bigint): Promise<void> {
+async function defendOwnExit(ctx: WatcherContext, coin: WalletCoin | undefined, exit: LiveExitRecord, coinRecord: CoinRecord, now: bigint): Promise<void> {
   const { tracked, record } = exit;
   let id = record.firstChallenge;
   for (let seen = 0; id !== ZERO_HASH && seen < 10_000; seen++) {
@@ -207,7 +207,7 @@ async function defendOwnExit(ctx: WatcherContext, coin: StoredCoin | undefined, 
 async function trackStarted(ctx: WatcherContext, slot: bigint, sent: SentCall | undefined): Promise<void> {
   const started = sent?.logs.find((log) => log.name === 'ExitStarted');
   if (started === undefined || started.name !== 'ExitStarted') return;
-  await ctx.wallet.store.update((state) => {
+  await ctx.wallet.stateFile.update((state) => {
     state.exits[exitKey(slot, started.nonce)] ??= trackedExit(slot, started.nonce, started);
   });
 }
@@ -221,14 +221,14 @@ async function exitBlockFree(ctx: WatcherContext, slot: bigint, exitBlock: bigin
   const live = await ctx.wallet.l1.liveExitAt(slot, exitBlock);
   if (live === 0n) return true;
   const exit = await ctx.wallet.l1.exit(slot, live);
-  await ctx.wallet.store.update((state) => {
+  await ctx.wallet.stateFile.update((state) => {
     state.exits[exitKey(slot, live)] ??= trackedExit(slot, live, exit);
   });
   return false;
 }
 
 /** This wallet's exit of the coin from its last verified transaction, beside whatever exits are live. */
-async function startOwnExit(ctx: WatcherContext, coin: StoredCoin, record: CoinRecord, reason: string, exitBond: bigint): Promise<void> {
+async function startOwnExit(ctx: WatcherContext, coin: WalletCoin, record: CoinRecord, reason: string, exitBond: bigint): Promise<void> {
   if (record.state !== 'deposited' && record.state !== 'exiting') return;
   if (!(await exitBlockFree(ctx, coin.slot, chainLastBlock(coin), reason))) return;
   const args = exitArguments(coin);
@@ -263,7 +263,7 @@ async function parentOf(ctx: WatcherContext, revealed: RevealedTransfer, record:
   const slot = revealed.slot;
   const block = revealed.transaction.prevBlock;
   if (block === record.depositBlock) return { transaction: depositTransaction({ slot, denomination: record.denomination, owner: record.depositor }), proof: '0x', block };
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   const known = state.coins[slot.toString()]?.chain.find((link) => link.block === block)
     ?? Object.values(state.revealed).find((r) => r.slot === slot && r.block === block);
   if (known !== undefined) return { transaction: known.transaction, proof: known.proof, block };
@@ -287,7 +287,7 @@ async function settleLosers(ctx: WatcherContext, slot: bigint, coin: CoinRecord,
   const losers = exits.filter((exit) => exit.tracked.nonce !== coin.headExit);
   if (losers.length === 0) return;
   const winner = await ctx.wallet.l1.exit(slot, coin.headExit);
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   for (const { tracked } of losers) {
     const challenged = Object.values(state.challenges).some((c) => c.slot === slot && c.nonce === tracked.nonce && c.challenger === ctx.me && c.status === 'open');
     if (winner.exitor !== ctx.me && !challenged) continue;
@@ -319,7 +319,7 @@ async function cashOut(ctx: WatcherContext, state: WalletState): Promise<void> {
     const record = await ctx.wallet.l1.coin(exit.slot);
     if (record.state !== 'exited' || record.withdrawn) continue;
     if (await ctx.send(exit.slot, 'withdraw', 'this wallet\'s exit finalized', 'withdraw', [exit.slot])) {
-      await ctx.wallet.store.update((s) => {
+      await ctx.wallet.stateFile.update((s) => {
         const stored = s.coins[exit.slot.toString()];
         if (stored !== undefined) stored.withdrawn = true;
       });
@@ -351,7 +351,7 @@ async function adoptRevealedCoins(ctx: WatcherContext, state: WalletState): Prom
       continue;
     }
     chain.push(entry);
-    await ctx.wallet.store.update((s) => {
+    await ctx.wallet.stateFile.update((s) => {
       const current = s.coins[revealed.slot.toString()];
       if (current !== undefined && (current.role === 'owner' || revealed.block <= current.coveredThrough)) return;
       s.coins[revealed.slot.toString()] = { slot: revealed.slot, deposit, asset: { kind: record.kind, token: record.token, tokenId: record.tokenId }, chain, coveredThrough: revealed.block, role: 'owner' };
@@ -381,7 +381,7 @@ async function chainUpTo(ctx: WatcherContext, deposit: CoinDeposit, through: big
  * (the slot is empty, or another deposit took it): such a coin is marked `depositGone` and is neither sent nor
  * exited until the deposit comes back.
  */
-async function checkDeposit(ctx: WatcherContext, coin: StoredCoin, record: CoinRecord): Promise<void> {
+async function checkDeposit(ctx: WatcherContext, coin: WalletCoin, record: CoinRecord): Promise<void> {
   const { deposit } = coin;
   const same = isDepositOf(deposit, record);
   if (same === (coin.depositGone === undefined)) return;
@@ -390,7 +390,7 @@ async function checkDeposit(ctx: WatcherContext, coin: StoredCoin, record: CoinR
   // that deposit, so an RPC node's word never erases a verified chain of transfers.
   if (!same && record.depositBlock !== 0n && record.depositor === ctx.me && coin.chain.length === 0 && coin.role === 'owner' && coin.inFlight === undefined) {
     const event = { slot: coin.slot, block: record.depositBlock, depositor: record.depositor, denomination: record.denomination, kind: record.kind, token: record.token, tokenId: record.tokenId };
-    await ctx.wallet.store.update((state) => {
+    await ctx.wallet.stateFile.update((state) => {
       if (state.coins[coin.slot.toString()]?.chain.length !== 0) return;
       recordOwnDeposit(state, event);
       ctx.log({ event: 'deposit_replaced', slot: coin.slot, block: record.depositBlock, reason: `L1 now records this wallet's deposit in slot ${coin.slot} at block ${record.depositBlock} (${record.denomination}), not at block ${deposit.block}: a reorg re-mined it` });
@@ -402,7 +402,7 @@ async function checkDeposit(ctx: WatcherContext, coin: StoredCoin, record: CoinR
     : record.depositBlock === 0n
       ? `L1 holds no deposit in slot ${coin.slot} any more: a reorg took back the deposit at block ${deposit.block}`
       : `slot ${coin.slot} now holds another deposit (block ${record.depositBlock} by ${record.depositor}): a reorg took back this coin's deposit at block ${deposit.block}`;
-  await ctx.wallet.store.update((state) => {
+  await ctx.wallet.stateFile.update((state) => {
     const stored = state.coins[coin.slot.toString()];
     if (stored === undefined) return;
     if (same) delete stored.depositGone;

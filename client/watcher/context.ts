@@ -71,7 +71,7 @@ export class WatcherContext {
   async decideOnce(key: string, slot: bigint, action: string, reason: string): Promise<void> {
     if (this.reported.has(key)) return;
     this.reported.add(key);
-    await this.wallet.store.update((state) => this.decide(state, slot, action, reason));
+    await this.wallet.stateFile.update((state) => this.decide(state, slot, action, reason));
   }
 
   /**
@@ -81,7 +81,7 @@ export class WatcherContext {
   async send(slot: bigint, action: string, reason: string, method: string, args: readonly unknown[], value = 0n): Promise<SentCall | undefined> {
     try {
       const sent = await this.wallet.sendL1(method, args, value);
-      await this.wallet.store.update((state) => this.decide(state, slot, action, reason, { l1Transaction: sent.hash }));
+      await this.wallet.stateFile.update((state) => this.decide(state, slot, action, reason, { l1Transaction: sent.hash }));
       return sent;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -89,7 +89,7 @@ export class WatcherContext {
       const last = this.#failures.get(key);
       if (last === undefined || Date.now() - last > 60_000) {
         this.#failures.set(key, Date.now());
-        await this.wallet.store.update((state) => this.decide(state, slot, action, reason, { error: message }));
+        await this.wallet.stateFile.update((state) => this.decide(state, slot, action, reason, { error: message }));
       }
       return undefined;
     }

@@ -21,7 +21,7 @@
  * must either lose its exit or answer with that spend, which reveals the receiver on L1.
  */
 import { depositTransaction, transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
-import { chainLastBlock, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type StoredCoin } from '../wallet/state.ts';
+import { chainLastBlock, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type WalletCoin } from '../wallet/state.ts';
 
 export interface ExitFacts {
   readonly exitor: Address;
@@ -49,7 +49,7 @@ interface Link {
   readonly entry?: InclusionEntry;
 }
 
-function links(coin: StoredCoin): Link[] {
+function links(coin: WalletCoin): Link[] {
   return [{ block: coin.deposit.block, transaction: depositTransaction(coin.deposit) }, ...coin.chain.map((entry) => ({ block: entry.block, transaction: entry.transaction, entry }))];
 }
 
@@ -62,7 +62,7 @@ const claimOf = (link: Link): Claim => ({ transaction: link.transaction, proof: 
 export function decideChallenge(
   me: Address,
   exit: ExitFacts,
-  coin: StoredCoin | undefined,
+  coin: WalletCoin | undefined,
   revealed: readonly RevealedTransfer[] = [],
   options: { readonly urgent?: boolean } = {},
 ): ChallengeDecision {
@@ -120,7 +120,7 @@ export function decideChallenge(
  * block: what answers a challengeBefore of this wallet's exit. Undefined when the chain has none (the
  * challenge is then right, and the exit will be cancelled).
  */
-export function decideResponse(coin: StoredCoin, claim: Transaction | Hash, claimBlock: bigint, parentBlock: bigint, domain: TransactionDomain): InclusionEntry | undefined {
+export function decideResponse(coin: WalletCoin, claim: Transaction | Hash, claimBlock: bigint, parentBlock: bigint, domain: TransactionDomain): InclusionEntry | undefined {
   const chain = links(coin);
   // A challenge on L1 is known by its id, the claim's digest; an event also carries the claim itself.
   const claimDigest = typeof claim === 'string' ? claim.toLowerCase() : transactionDigest(claim, domain);
@@ -166,7 +166,7 @@ const byExitBlock = (a: LiveExit, b: LiveExit) => (a.exitBlock < b.exitBlock ? -
  * What `me` does about every live exit of one coin (`exits`, any order), given what its wallet verified
  * (`coin`, undefined when it never held the coin) and the transfers to it that L1 revealed (`revealed`).
  */
-export function planCoin(me: Address, coin: StoredCoin | undefined, exits: readonly LiveExit[], revealed: readonly RevealedTransfer[], situation: CoinSituation): CoinPlan {
+export function planCoin(me: Address, coin: WalletCoin | undefined, exits: readonly LiveExit[], revealed: readonly RevealedTransfer[], situation: CoinSituation): CoinPlan {
   const self = me.toLowerCase();
   const live = [...exits].sort(byExitBlock);
   const own = live.filter((exit) => exit.exitor.toLowerCase() === self);
@@ -240,7 +240,7 @@ export function planCoin(me: Address, coin: StoredCoin | undefined, exits: reado
  * after the spend (the answer can only be that spend, which reveals the receiver on L1). Not against an exit the
  * receiver signed: built directly on the spend, or exiting it.
  */
-function claimForLandedSpend(coin: StoredCoin, landed: readonly SignedSpend[], exit: LiveExit): ChallengeDecision | undefined {
+function claimForLandedSpend(coin: WalletCoin, landed: readonly SignedSpend[], exit: LiveExit): ChallengeDecision | undefined {
   const chain = links(coin);
   for (const spend of landed) {
     const receipt = chain.find((link) => link.block === spend.transaction.prevBlock);

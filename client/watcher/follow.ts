@@ -11,12 +11,12 @@ import type { WatcherContext } from './context.ts';
 export async function followL1(ctx: WatcherContext, target: bigint): Promise<void> {
   const maxRange = ctx.options.maxRange ?? 2000n;
   for (;;) {
-    const cursor = (await ctx.wallet.store.read()).l1Cursor;
+    const cursor = (await ctx.wallet.stateFile.read()).l1Cursor;
     if (cursor >= target) return;
     const from = cursor + 1n;
     const to = from + maxRange - 1n < target ? from + maxRange - 1n : target;
     const events = await ctx.wallet.l1.events(from, to);
-    await ctx.wallet.store.update((state) => {
+    await ctx.wallet.stateFile.update((state) => {
       if (state.l1Cursor !== cursor) return; // another process applied this range meanwhile
       for (const event of events) apply(ctx, state, event);
       state.l1Cursor = to;

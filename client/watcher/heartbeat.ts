@@ -17,7 +17,7 @@ export interface Heartbeat {
   readonly stoppedAt?: string;
 }
 
-export const heartbeatFile = (wallet: PlasmaWallet) => `${wallet.store.file.replace(/\.json$/, '')}.watcher.json`;
+export const heartbeatFile = (wallet: PlasmaWallet) => `${wallet.stateFile.file.replace(/\.json$/, '')}.watcher.json`;
 
 export async function readHeartbeat(file: string): Promise<Heartbeat | undefined> {
   try {

@@ -4,11 +4,11 @@
  * whether a frozen coin must leave).
  */
 import { HistoryError, PlasmaError, type InclusionEntry } from '../protocol/index.ts';
-import { chainLastBlock, extendChain, type StoredCoin } from '../wallet/state.ts';
+import { chainLastBlock, extendChain, type WalletCoin } from '../wallet/state.ts';
 import { MISSING, type WatcherContext } from './context.ts';
 
 export async function verifyOwnedCoins(ctx: WatcherContext, l1Block: bigint): Promise<void> {
-  const state = await ctx.wallet.store.read();
+  const state = await ctx.wallet.stateFile.read();
   for (const coin of Object.values(state.coins)) {
     if (coin.role !== 'owner' || coin.withdrawn === true || coin.lost !== undefined) continue;
     // A coin frozen by proof that the operator cheated stays frozen; one frozen because proofs were missing
@@ -18,7 +18,7 @@ export async function verifyOwnedCoins(ctx: WatcherContext, l1Block: bigint): Pr
   }
 }
 
-async function verifyCoin(ctx: WatcherContext, coin: StoredCoin, l1Block: bigint): Promise<void> {
+async function verifyCoin(ctx: WatcherContext, coin: WalletCoin, l1Block: bigint): Promise<void> {
   const blocks = ctx.wallet.roots.blocks().filter((block) => block > coin.coveredThrough);
   if (blocks.length === 0) return;
   const verifier = ctx.wallet.verifierFor(coin);
@@ -60,7 +60,7 @@ async function verifyCoin(ctx: WatcherContext, coin: StoredCoin, l1Block: bigint
     if (verifier.state.owner !== ctx.me) break; // the coin left this wallet: its chain ends here
   }
   const grace = ctx.options.missingProofGraceMs ?? 600_000;
-  await ctx.wallet.store.update((state) => {
+  await ctx.wallet.stateFile.update((state) => {
     const stored = state.coins[coin.slot.toString()]!;
     if (stored.coveredThrough !== coin.coveredThrough) return; // a wallet call moved it meanwhile
     if (extendChain(stored, added, verifier.state.coveredThrough, ctx.me, ctx.wallet.domain)) {

@@ -93,7 +93,7 @@ export class Watcher {
   }
 
   async status(): Promise<WatcherStatus> {
-    const state = await this.wallet.store.read();
+    const state = await this.wallet.stateFile.read();
     const slots = [...new Set(Object.values(state.exits).map((exit) => exit.slot))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return stringify({
       account: this.#ctx.me,

@@ -18,8 +18,7 @@
  */
 import { Wallet } from 'ethers';
 import { bytesToHex, hexToBytes, ZERO_HASH, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
-import { hexOf } from '../db/codec.ts';
-import type { BlockStatus, Store } from '../db/store.ts';
+import type { BlockCommitState, Store } from '../db/store.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../client/l1/contract.ts';
 import { RpcError, sendRefusal, type JsonRpc } from '../../client/l1/rpc.ts';
 import { currentFees, replacementFees, worthReplacing, type Fees } from '../../client/l1/fees.ts';
@@ -73,14 +72,6 @@ export class BlockGapError extends Error {
 /** What the blocks table keeps of a signed submission. */
 const stored = (tx: SignedTransaction): { rawTx: Uint8Array; txHash: Uint8Array } => ({ rawTx: hexToBytes(tx.raw, 'rawTx'), txHash: hexToBytes(tx.hash, 'txHash') });
 
-interface BlockRow {
-  readonly number: bigint;
-  readonly root: Hash;
-  readonly status: BlockStatus;
-  readonly rawTx?: Uint8Array;
-  readonly txHash?: Hash;
-}
-
 
 export class BlockCommitter {
   readonly #o: BlockCommitterOptions;
@@ -103,11 +94,7 @@ export class BlockCommitter {
    */
   async reconcile(): Promise<bigint[]> {
     const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
-    const rows = await this.#o.store.sql<{ number: string }[]>`
-      update blocks set status = case when raw_l1_tx is null then 'persisted' else 'broadcast' end
-      where status = 'confirmed' and number >= ${next.toString()}::int8
-      returning number`;
-    const dropped = rows.map((row) => BigInt(row.number)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const dropped = await this.#o.store.reopenBlocksFrom(next);
     if (dropped.length > 0) this.#log(`blocks ${dropped.join(', ')} are confirmed in the database but not on L1 (nextChildBlock ${next}): committing them again`);
     return dropped;
   }
@@ -116,12 +103,7 @@ export class BlockCommitter {
   async resume(): Promise<bigint[]> {
     await this.reconcile();
     // A 'built' block has no root yet (builder.ts finishes it first): it and every block after it wait.
-    const rows = await this.#o.store.sql<{ number: string }[]>`
-      select number from blocks
-      where status <> 'confirmed'
-        and number < coalesce((select min(number) from blocks where status = 'built'), 9223372036854775807)
-      order by number`;
-    const numbers = rows.map((row) => BigInt(row.number));
+    const numbers = await this.#o.store.blocksToCommit();
     for (const number of numbers) await this.commit(number);
     return numbers;
   }
@@ -168,7 +150,7 @@ export class BlockCommitter {
     return hash;
   }
 
-  #signSubmission(chainId: bigint, block: BlockRow, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
+  #signSubmission(chainId: bigint, block: BlockCommitState, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
     const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, block.number]) as Hex;
     return signCall(this.#signer, chainId, nonce, { to: this.#o.contract, data, value: 0n, gasLimit: this.#o.gasLimit ?? 150_000n }, fees);
   }
@@ -180,7 +162,7 @@ export class BlockCommitter {
    * the block just the same. If price cannot be why it is pending, the same bytes are sent again. A replacement
    * the node refuses outright (a fee cap, the balance) is forgotten: the stored version stays the one before.
    */
-  async #replace(block: BlockRow): Promise<BlockRow> {
+  async #replace(block: BlockCommitState): Promise<BlockCommitState> {
     const chainId = await this.#chain();
     const pending = signedNonceAndFees(bytesToHex(block.rawTx!));
     const last = pending.fees;
@@ -288,7 +270,7 @@ export class BlockCommitter {
   }
 
   /** True when L1 holds our root for the block; throws when it holds another one. */
-  async #checkL1(block: BlockRow): Promise<boolean> {
+  async #checkL1(block: BlockCommitState): Promise<boolean> {
     const root = (await childBlockRoot(this.#o.rpc, this.#o.contract, block.number)).toLowerCase() as Hash;
     if (root === ZERO_HASH) return false;
     if (root !== block.root) {
@@ -299,18 +281,8 @@ export class BlockCommitter {
     return true;
   }
 
-  async #load(number: bigint): Promise<BlockRow> {
-    const [row] = await this.#o.store.sql<{ root: Buffer | null; status: BlockStatus; raw_l1_tx: Buffer | null; l1_tx_hash: Buffer | null }[]>`
-      select root, status, raw_l1_tx, l1_tx_hash from blocks where number = ${number.toString()}::int8`;
-    if (row === undefined) throw new Error(`block ${number} is not stored`);
-    if (row.root === null) throw new Error(`block ${number} is still being built (no root yet): persist it before committing it`);
-    return {
-      number,
-      root: hexOf(row.root),
-      status: row.status,
-      ...(row.raw_l1_tx === null ? {} : { rawTx: new Uint8Array(row.raw_l1_tx) }),
-      ...(row.l1_tx_hash === null ? {} : { txHash: hexOf(row.l1_tx_hash) }),
-    };
+  #load(number: bigint): Promise<BlockCommitState> {
+    return this.#o.store.blockCommitState(number);
   }
 
   #log(line: string): void {

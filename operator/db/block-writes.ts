@@ -13,8 +13,9 @@ import type { Sql, TransactionSql } from 'postgres';
 import { CHILD_BLOCK_INTERVAL, type Hash, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { hexBody, slotFromDb, slotToDb, toBuffer } from './codec.ts';
 import { copyIn } from './copy.ts';
+import { markPersisted, type BlockStatus } from './block-status.ts';
 
-export type BlockStatus = 'built' | 'persisted' | 'signed' | 'broadcast' | 'confirmed';
+export type { BlockStatus } from './block-status.ts';
 
 export interface BlockTransaction {
   readonly tx: Transaction;
@@ -148,7 +149,7 @@ export async function persistBlock(sql: Sql, mode: WriteMode, number: bigint, ro
       select status, tx_count from blocks where number = ${number.toString()}::int8 for update`;
     if (block?.status !== 'built') throw new NotBuiltError(number, block?.status);
     if (block.tx_count !== proofs.length) throw new Error(`block ${number} has ${block.tx_count} transactions, ${proofs.length} proofs were given`);
-    await tx`update blocks set root = ${toBuffer(root)}, status = 'persisted' where number = ${number.toString()}::int8`;
+    await markPersisted(tx, number, root);
     await writeProofs(tx, mode, number, slots.map(slotToDb), proofs);
   });
 }

@@ -5,7 +5,8 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { hexBody, hexOf, slotToDb, toBuffer } from './codec.ts';
-import type { Address, Hash } from '../../client/protocol/index.ts';
+import { markConfirmedByEvent } from './block-status.ts';
+import type { Hash } from '../../client/protocol/index.ts';
 import type { PlasmaEvent } from '../../client/l1/events.ts';
 
 /** The events the operator applies, as client/l1's decoder gives them. */
@@ -107,7 +108,7 @@ async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, Deposit
       if (row === undefined || row.root === null) return { block: event.block, l1Root: event.root };
       const storedRoot = hexOf(row.root);
       if (storedRoot !== event.root.toLowerCase()) return { block: event.block, l1Root: event.root, storedRoot };
-      await tx`update blocks set status = 'confirmed' where number = ${event.block.toString()}::int8 and status <> 'confirmed'`;
+      await markConfirmedByEvent(tx, event.block);
       return undefined;
     }
   }
@@ -139,28 +140,4 @@ async function applyExitEvent(tx: TransactionSql, event: ExitEvent): Promise<voi
         else 'deposited'
       end
     where slot = ${slot}::int8`;
-}
-
-/** A coin as the operator knows it (for tests and the HTTP side). */
-export interface CoinRow {
-  readonly slot: bigint;
-  readonly owner: Address;
-  readonly depositBlock: bigint;
-  readonly lastBlock: bigint;
-  readonly denomination: bigint;
-  readonly state: 'deposited' | 'exiting' | 'exited';
-}
-
-export async function readCoin(sql: Sql, slot: bigint): Promise<CoinRow | undefined> {
-  const [row] = await sql<{ owner: Buffer; deposit_block: string; last_block: string; denomination: string; state: CoinRow['state'] }[]>`
-    select owner, deposit_block, last_block, denomination, state from coins where slot = ${slotToDb(slot)}::int8`;
-  if (row === undefined) return undefined;
-  return {
-    slot,
-    owner: hexOf(row.owner) as Address,
-    depositBlock: BigInt(row.deposit_block),
-    lastBlock: BigInt(row.last_block),
-    denomination: BigInt(row.denomination),
-    state: row.state,
-  };
 }

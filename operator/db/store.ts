@@ -19,24 +19,19 @@ import {
   claimBlock,
   insertBlock,
   persistBlock,
-  type BlockStatus,
   type ClaimedBlock,
   type ClaimOptions,
   type NewBlock,
   type WriteMode,
 } from './block-writes.ts';
-import { hexOf, slotFromDb, slotToDb, toBuffer } from './codec.ts';
+import { blockCommitState, blocksToCommit, builtBlocks, reopenBlocksFrom, setBlockStatus, type BlockCommitState, type BlockStatus } from './block-status.ts';
+import { hexOf, slotFromDb, slotToDb } from './codec.ts';
 import { migrate } from './migrate.ts';
+import type { BlockRecord } from './transfers.ts';
 
-export type { BlockStatus, BlockTransaction, ClaimedBlock, ClaimOptions, NewBlock } from './block-writes.ts';
+export type { BlockTransaction, ClaimedBlock, ClaimOptions, NewBlock } from './block-writes.ts';
+export type { BlockCommitState, BlockStatus } from './block-status.ts';
 export { DuplicateSlotError, NotBuiltError } from './block-writes.ts';
-
-export interface StoredBlock {
-  readonly number: bigint;
-  readonly root: Hash;
-  readonly txCount: number;
-  readonly status: BlockStatus;
-}
 
 export interface CoinHistoryPage {
   /** One entry per committed child block in range, ascending. */
@@ -130,9 +125,8 @@ export class Store {
   }
 
   /** The numbers of the blocks claimed but not persisted (their tree was never finished), ascending. */
-  async builtBlocks(): Promise<bigint[]> {
-    const rows = await this.sql<{ number: string }[]>`select number from blocks where status = 'built' order by number`;
-    return rows.map((row) => BigInt(row.number));
+  builtBlocks(): Promise<bigint[]> {
+    return builtBlocks(this.sql);
   }
 
   /** A stored block's leaves in slot order. */
@@ -140,20 +134,25 @@ export class Store {
     return blockLeaves(this.sql, number);
   }
 
-  async setBlockStatus(number: bigint, status: BlockStatus, l1: { readonly rawTx?: Uint8Array; readonly txHash?: Uint8Array } = {}): Promise<void> {
-    const rawTx = l1.rawTx === undefined ? null : toBuffer(l1.rawTx);
-    const txHash = l1.txHash === undefined ? null : toBuffer(l1.txHash);
-    const rows = await this.sql`
-      update blocks set status = ${status},
-        raw_l1_tx = coalesce(${rawTx}::bytea, raw_l1_tx),
-        l1_tx_hash = coalesce(${txHash}::bytea, l1_tx_hash)
-      where number = ${number.toString()}::int8
-      returning number`;
-    if (rows.length !== 1) throw new Error(`block ${number} is not stored`);
+  /** Block-status writes and the committer's reads: see block-status.ts. */
+  setBlockStatus(number: bigint, status: BlockStatus, l1: { readonly rawTx?: Uint8Array; readonly txHash?: Uint8Array } = {}): Promise<void> {
+    return setBlockStatus(this.sql, number, status, l1);
+  }
+
+  reopenBlocksFrom(nextOnL1: bigint): Promise<bigint[]> {
+    return reopenBlocksFrom(this.sql, nextOnL1);
+  }
+
+  blocksToCommit(): Promise<bigint[]> {
+    return blocksToCommit(this.sql);
+  }
+
+  blockCommitState(number: bigint): Promise<BlockCommitState> {
+    return blockCommitState(this.sql, number);
   }
 
   /** Child blocks whose root is confirmed on L1, in `[from, to]`, ascending. */
-  async committedChildBlocks(from: bigint, to: bigint): Promise<StoredBlock[]> {
+  async committedChildBlocks(from: bigint, to: bigint): Promise<(Pick<BlockRecord, 'number' | 'txCount' | 'status'> & { readonly root: Hash })[]> {
     const rows = await this.sql<{ number: string; root: Buffer; tx_count: number; status: BlockStatus }[]>`
       select number, root, tx_count, status from blocks
       where status = 'confirmed' and number between ${from.toString()}::int8 and ${to.toString()}::int8

@@ -6,15 +6,15 @@
  */
 import type { Sql } from 'postgres';
 import type { Address, Hash, Hex } from '../../client/protocol/index.ts';
+import type { AssetKind } from '../../client/l1/events.ts';
 import { hexBody, hexOf, slotFromDb, slotToDb } from './codec.ts';
 import type { BlockStatus } from './store.ts';
 
-export type CoinKind = 'eth' | 'erc20' | 'erc721';
 export type CoinStatus = 'deposited' | 'exiting' | 'exited';
 
 export interface Coin {
   readonly slot: bigint;
-  readonly kind: CoinKind;
+  readonly kind: AssetKind;
   readonly token: Address;
   readonly tokenId: bigint;
   readonly denomination: bigint;
@@ -53,7 +53,7 @@ export interface AcceptedRow extends BlockTransactionRecord {
 
 interface CoinDbRow {
   slot: string;
-  kind: CoinKind;
+  kind: AssetKind;
   token: Buffer;
   token_id: string;
   denomination: string;

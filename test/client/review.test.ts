@@ -50,7 +50,7 @@ t.test('an exit started before the receiver ran `receive` is still challenged', 
 
   // alice, who just sold the coin, takes it back with a deposit exit before bob gets round to `receive`.
   const receipt = await (await system.chain.contract(userOf(system, 0)).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
-  await until('bob\'s watcher past the exit', async () => (await bob.store.read()).l1Cursor >= BigInt(receipt!.blockNumber));
+  await until('bob\'s watcher past the exit', async () => (await bob.stateFile.read()).l1Cursor >= BigInt(receipt!.blockNumber));
   await bob.receive(slot);
 
   let status = 'live';
@@ -130,7 +130,7 @@ t.test('an exit that a reorg puts at an already scanned height is still challeng
   const snapshot = await system.chain.snapshot();
   await system.chain.mine(1);
   const height = BigInt(await system.chain.rpc.blockNumber());
-  await until('bob\'s watcher past height N', async () => (await bob.store.read()).l1Cursor >= height);
+  await until('bob\'s watcher past height N', async () => (await bob.stateFile.read()).l1Cursor >= height);
   await system.chain.revert(snapshot);
   const receipt = await (await system.chain.contract(userOf(system, 0)).getFunction('startDepositExit')(slot, { value: EXIT_BOND })).wait();
   t.equal(BigInt(receipt!.blockNumber), height, 'the exit is mined at the height bob already scanned');
@@ -170,9 +170,9 @@ t.test('a revealed transfer of a coin the wallet held before is adopted and exit
 
   // alice claims carol never spent bob → carol; the thief answers with carol → bob and so reveals it.
   const plasma = system.chain.contract();
-  const bobToCarol = (await carol.store.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b2)!;
+  const bobToCarol = (await carol.stateFile.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b2)!;
   await (await system.chain.contract(userOf(system, 0)).getFunction('challengeBefore')(transactionArgument(bobToCarol.transaction), bobToCarol.proof, b2, { value: EXIT_BOND })).wait();
-  const carolToBob = (await carol.store.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b3)!;
+  const carolToBob = (await carol.stateFile.read()).coins[slot.toString()]!.chain.find((entry) => entry.block === b3)!;
   const challengeId = await plasma.getFunction('transactionDigest')(transactionArgument(bobToCarol.transaction));
   await (await system.chain.contract(userOf(system, 4)).getFunction('respondChallengeBefore')(challengeId, transactionArgument(carolToBob.transaction), carolToBob.signature, carolToBob.proof, b3)).wait();
 

@@ -65,8 +65,8 @@ t.test('a node lying about roots: the trusting watcher is fooled into freezing, 
   t.teardown(() => { trusting.close(); verifying.close(); });
   for (const wallet of [trusting, verifying]) {
     // Both know alice's coin (the state a wallet would have from its deposit).
-    const known = (await alice.store.read()).coins;
-    await wallet.store.update((s) => void (s.coins = structuredClone(known)));
+    const known = (await alice.stateFile.read()).coins;
+    await wallet.stateFile.update((s) => void (s.coins = structuredClone(known)));
   }
   const fooled = system.watcher(trusting, { exitFrozenCoins: false });
   await fooled.tick();

@@ -9,7 +9,7 @@ import { PARALLEL_THRESHOLD } from '../../../operator/block/tree-workers.ts';
 import { BlockCommitter } from '../../../operator/block/committer.ts';
 import { childBlockRoot, nextChildBlock } from '../../../client/l1/contract.ts';
 import { L1Follower } from '../../../operator/chain/follower.ts';
-import { readCoin } from '../../../operator/db/chain-state.ts';
+import { coinBySlot } from '../../../operator/db/transfers.ts';
 import { slotToDb, toBuffer } from '../../../operator/db/codec.ts';
 import { NotBuiltError, type Store } from '../../../operator/db/store.ts';
 import { blockByNumber } from '../../../operator/db/transfers.ts';
@@ -61,7 +61,7 @@ t.test('buildBlock takes the oldest pending transfers up to the size, with proof
   t.match(second, { number: 2000n, txCount: 1 }, 'the exiting coin takes no transfer');
   t.equal(await buildBlock(store, { maxTransactions: 10 }), undefined, 'no empty block unless asked');
   t.same(await buildBlock(store, { maxTransactions: 10, allowEmpty: true }), { number: 3000n, root: EMPTY_ROOT, txCount: 0 });
-  t.match(await readCoin(store.sql, 5n), { owner: `0x${'22'.repeat(20)}`, lastBlock: 1000n });
+  t.match(await coinBySlot(store.sql, 5n), { owner: `0x${'22'.repeat(20)}`, lastBlock: 1000n });
 });
 
 /** `count` deposited coins at slots 3, 7922, … each with one pending transfer (a synthetic digest). */
@@ -85,7 +85,7 @@ t.test('a claimed block moves its coins at once; stopped before its tree, it is 
   const claimed = await claimNextBlock(store, { maxTransactions: 10_000 });
   t.match(claimed, { number: 1000n, txCount: slots.length });
   t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null, txCount: slots.length }, 'membership stored, no root yet');
-  t.match(await readCoin(store.sql, slots[0]!), { owner: `0x${'02'.repeat(20)}`, lastBlock: 1000n }, 'the coins moved: their next spend names block 1000');
+  t.match(await coinBySlot(store.sql, slots[0]!), { owner: `0x${'02'.repeat(20)}`, lastBlock: 1000n }, 'the coins moved: their next spend names block 1000');
   const [left] = await store.sql<{ pending: number; members: number; proofs: number }[]>`
     select (select count(*)::int from pending_transactions) as pending, (select count(*)::int from transactions where block = 1000) as members,
            (select count(*)::int from proofs) as proofs`;
@@ -141,7 +141,7 @@ t.test('end to end: deposit on L1 → coin → transfer → block committed → 
   const other = await deposit(chain, 1);
   await chain.mine(1);
   await follower.catchUp();
-  t.ok(await readCoin(store.sql, coin.slot), 'the follower made the coin');
+  t.ok(await coinBySlot(store.sql, coin.slot), 'the follower made the coin');
 
   // alice → bob in block 1000 (with another coin's transfer beside it), bob → carol in 2000, an empty 3000.
   const first: Transaction = { slot: coin.slot, prevBlock: coin.block, denomination: parseEther('1'), newOwner: bob.address.toLowerCase() as Address };
@@ -182,5 +182,5 @@ t.test('end to end: deposit on L1 → coin → transfer → block committed → 
     expectedOwner: carol.address.toLowerCase() as Address,
   });
   t.equal(state.lastBlock, 2000n);
-  t.match(await readCoin(store.sql, coin.slot), { owner: carol.address.toLowerCase(), lastBlock: 2000n });
+  t.match(await coinBySlot(store.sql, coin.slot), { owner: carol.address.toLowerCase(), lastBlock: 2000n });
 });

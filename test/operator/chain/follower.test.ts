@@ -2,7 +2,8 @@ import t from 'tap';
 import { parseEther, type LogDescription } from 'ethers';
 import { SparseMerkleTree, signTransaction, transactionDigest, type Address, type Transaction } from '../../../client/protocol/index.ts';
 import { L1Follower, L1MismatchError } from '../../../operator/chain/follower.ts';
-import { readCoin, readCursor, type BlockMismatch } from '../../../operator/db/chain-state.ts';
+import { readCursor, type BlockMismatch } from '../../../operator/db/chain-state.ts';
+import { coinBySlot } from '../../../operator/db/transfers.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { EXIT_BOND, EXIT_PERIOD_SECONDS, startTestChain, type TestChain } from '../../support/anvil.ts';
 
@@ -19,13 +20,13 @@ t.test('a deposit becomes a coin only at the confirmation depth', async (t) => {
   const follower = new L1Follower({ rpc: chain.rpc, store, contract: chain.address, confirmations: 3 });
   const { slot, block } = await deposit(chain);
   await follower.catchUp();
-  t.equal(await readCoin(store.sql, slot), undefined, 'not a coin at 0 confirmations');
+  t.equal(await coinBySlot(store.sql, slot), undefined, 'not a coin at 0 confirmations');
   await chain.mine(2);
   await follower.catchUp();
-  t.equal(await readCoin(store.sql, slot), undefined, 'not a coin at 2 confirmations');
+  t.equal(await coinBySlot(store.sql, slot), undefined, 'not a coin at 2 confirmations');
   await chain.mine(1);
   await follower.catchUp();
-  const coin = await readCoin(store.sql, slot);
+  const coin = await coinBySlot(store.sql, slot);
   t.match(coin, { owner: chain.users[0]!.address.toLowerCase(), depositBlock: block, lastBlock: block, denomination: parseEther('1'), state: 'deposited' });
   t.equal(block, 1n, 'the first deposit is deposit block 1');
   const [row] = await store.sql`select confirmed, l1_block from deposits`;
@@ -42,15 +43,15 @@ t.test('a deposit reorged away before its confirmation depth never appears', asy
   const reorged = await deposit(chain, 0, parseEther('1'));
   await chain.mine(1);
   await follower.catchUp(); // sees the head, but the deposit has only 1 confirmation
-  t.equal(await readCoin(store.sql, reorged.slot), undefined);
+  t.equal(await coinBySlot(store.sql, reorged.slot), undefined);
   await chain.revert(snapshot);
   // The other branch: a different depositor, then enough blocks to confirm everything.
   const kept = await deposit(chain, 1, parseEther('2'));
   await chain.mine(5);
   await follower.catchUp();
   t.not(reorged.slot, kept.slot);
-  t.equal(await readCoin(store.sql, reorged.slot), undefined, 'the reorged deposit is not a coin');
-  t.match(await readCoin(store.sql, kept.slot), { owner: chain.users[1]!.address.toLowerCase(), denomination: parseEther('2') });
+  t.equal(await coinBySlot(store.sql, reorged.slot), undefined, 'the reorged deposit is not a coin');
+  t.match(await coinBySlot(store.sql, kept.slot), { owner: chain.users[1]!.address.toLowerCase(), denomination: parseEther('2') });
   const [count] = await store.sql`select count(*)::int as n from deposits`;
   t.equal(count!['n'], 1);
   t.ok((await readCursor(store.sql))! > (cursorBefore ?? -1n), 'the cursor moved past the reorged height');
@@ -70,8 +71,8 @@ t.test('exits move the coin state; a foreign block on L1 is reported', async (t)
   await (await chain.contract(userA).getFunction('startDepositExit')(a.slot, { value: EXIT_BOND })).wait();
   await (await chain.contract(chain.users[1]!).getFunction('startDepositExit')(b.slot, { value: EXIT_BOND })).wait();
   await follower.catchUp();
-  t.equal((await readCoin(store.sql, a.slot))!.state, 'exiting');
-  t.equal((await readCoin(store.sql, b.slot))!.state, 'exiting');
+  t.equal((await coinBySlot(store.sql, a.slot))!.state, 'exiting');
+  t.equal((await coinBySlot(store.sql, b.slot))!.state, 'exiting');
   const [exitRow] = await store.sql`select state, nonce from exits order by slot limit 1`;
   t.equal(exitRow!['state'], 'started');
 
@@ -86,8 +87,8 @@ t.test('exits move the coin state; a foreign block on L1 is reported', async (t)
   await chain.increaseTime(EXIT_PERIOD_SECONDS + 1n);
   await (await chain.contract().getFunction('finalizeExit')(b.slot)).wait();
   await follower.catchUp();
-  t.equal((await readCoin(store.sql, a.slot))!.state, 'deposited', 'cancelled exit: coin back to deposited');
-  t.equal((await readCoin(store.sql, b.slot))!.state, 'exited');
+  t.equal((await coinBySlot(store.sql, a.slot))!.state, 'deposited', 'cancelled exit: coin back to deposited');
+  t.equal((await coinBySlot(store.sql, b.slot))!.state, 'exited');
   const states = await store.sql`select state from exits order by slot`;
   t.same(states.map((r) => r['state']).sort(), ['cancelled', 'finalized']);
   t.match(mismatches, [{ block: 1000n, l1Root: tree.root }], 'a block the database lacks is reported');
@@ -123,9 +124,9 @@ t.test('a restarted follower resumes from the cursor without reprocessing or mis
   const result = await second.catchUp();
   t.equal(result.from, cursor! + 1n, 'starts right after the stored cursor');
   t.equal(result.events, 2, 'applies only the new events');
-  t.equal((await readCoin(store.sql, d1.slot))!.state, 'exiting');
-  t.ok(await readCoin(store.sql, d2.slot));
-  t.ok(await readCoin(store.sql, d3.slot));
+  t.equal((await coinBySlot(store.sql, d1.slot))!.state, 'exiting');
+  t.ok(await coinBySlot(store.sql, d2.slot));
+  t.ok(await coinBySlot(store.sql, d3.slot));
   const [count] = await store.sql`select count(*)::int as n from deposits`;
   t.equal(count!['n'], 3);
   t.same(await second.catchUp(), { events: 0 }, 'nothing left to apply');

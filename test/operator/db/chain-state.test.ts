@@ -1,7 +1,8 @@
 // The operator's view of exits (PROTOCOL.md §6): several exits of a coin may be live at once, so the coin stays
 // closed to transfers until the last live one is cancelled, and a finalized exit closes it for good.
 import t from 'tap';
-import { applyL1Range, readCoin, type ChainEvent } from '../../../operator/db/chain-state.ts';
+import { applyL1Range, type ChainEvent } from '../../../operator/db/chain-state.ts';
+import { coinBySlot } from '../../../operator/db/transfers.ts';
 import type { Address, Hash } from '../../../client/protocol/index.ts';
 import { createTestStore } from './helpers.ts';
 
@@ -16,7 +17,7 @@ t.test('a coin stays exiting while any exit is live, and a finalized exit outliv
   const apply = async (...events: ChainEvent[]): Promise<string | undefined> => {
     l1Block += 1n;
     await applyL1Range(store.sql, { from: l1Block, through: l1Block, events });
-    return (await readCoin(store.sql, SLOT))?.state;
+    return (await coinBySlot(store.sql, SLOT))?.state;
   };
   const deposit: ChainEvent = {
     name: 'Deposit', l1Block: 1n, logIndex: 0, transactionHash: `0x${'11'.repeat(32)}` as Hash, slot: SLOT, depositor: ALICE, block: 1n,
@@ -51,5 +52,5 @@ t.test('the coin is open again once its only live exit is cancelled', async (t) 
     { name: 'ExitCancelled', l1Block: 1n, logIndex: 2, transactionHash: TX, slot: SLOT, nonce: 1n, challenger: ALICE, reason: 'double_spend' },
   ];
   await applyL1Range(store.sql, { from: 1n, through: 1n, events });
-  t.equal((await readCoin(store.sql, SLOT))?.state, 'deposited');
+  t.equal((await coinBySlot(store.sql, SLOT))?.state, 'deposited');
 });
