@@ -168,17 +168,9 @@ export function chainView(root: HTMLElement, context: Context): Stop {
     }
   });
 
-  // ---- checkpoints (PROTOCOL.md §10: specified, not built yet; the page shows them once the operator serves them)
-  void (async () => {
-    const response = await fetch('/v1/checkpoints/latest', { method: 'HEAD' }).catch(() => undefined);
-    if (stopped) return;
-    if (response === undefined || !response.ok) {
-      clear(checkpoints, h('p', {}, 'None yet: checkpoints (PROTOCOL.md §10) are specified but this operator does not serve them.'));
-      return;
-    }
-    const latest = await getJson<{ id: string; block: string; root: string }>('/v1/checkpoints/latest');
-    clear(checkpoints, table(['checkpoint', 'block', 'root'], [[latest.id, link(`#/block/${latest.block}`, latest.block), shortHex(latest.root)]]));
-  })().catch(failure(checkpoints));
+  // ---- checkpoints: PROTOCOL.md §10 specifies them and §9.4 their routes, which no operator serves yet. The
+  // page does not probe for them (a 404 on every visit would be noise in every console); this is the place they go.
+  clear(checkpoints, h('p', {}, 'None yet: checkpoints (PROTOCOL.md §10) are specified, not built; they will be listed here once the operator serves them.'));
 
   return () => {
     stopped = true;

@@ -101,7 +101,9 @@ export function coinView(root: HTMLElement, slot: bigint, context: Context): Sto
         banner,
         h('strong', {}, `✔ Verified against L1 at ${outcome.rpcUrl}`),
         h('br'),
-        `All ${outcome.entries.length} entries, through child block ${outcome.lastCommitted} (L1 block ${outcome.l1Block}), checked with client/protocol against the roots on L1. Owner: `,
+        outcome.entries.length === 0
+          ? `The deposit as L1 records it; no child block is committed after it yet (L1 block ${outcome.l1Block}). Owner: `
+          : `All ${outcome.entries.length} entries, through child block ${outcome.lastCommitted} (L1 block ${outcome.l1Block}), checked with client/protocol against the roots on L1. Owner: `,
         h('code', { class: 'hex wrap' }, outcome.state.owner),
       );
     } else {
