@@ -21,18 +21,18 @@ import {
   type OptionSpec,
 } from '../client/options.ts';
 import { errorMessage } from '../client/error-message.ts';
-import { RpcError } from '../client/l1/rpc.ts';
-import { ContractCallError } from '../client/l1/plasma-cash.ts';
-import { OperatorApiError } from '../client/operator-api.ts';
-import { HistoryError, PlasmaError, type Address } from '../client/protocol/index.ts';
-import { WalletError, type WalletOptions } from '../client/wallet/wallet.ts';
+import type { ContractCallError } from '../client/l1/plasma-cash.ts';
+import type { OperatorApiError } from '../client/operator-api.ts';
+import { HISTORY_ERROR_CODES, PlasmaError, type Address } from '../client/protocol/index.ts';
+import type { WalletOptions } from '../client/wallet/wallet.ts';
 
 /** A problem the user fixes on the command line or in the environment; `exitCode` 2 unless said otherwise. */
-export class CliError extends Error {
+export class CliError extends PlasmaError {
+  override name = 'CliError';
+  declare readonly code: 'cli_usage';
   readonly exitCode: number;
   constructor(message: string, exitCode = 2) {
-    super(message);
-    this.name = 'CliError';
+    super('cli_usage', message);
     this.exitCode = exitCode;
   }
 }
@@ -261,24 +261,35 @@ function revertHint(error: ContractCallError): string {
   }
 }
 
+type Describe = (error: PlasmaError) => string;
+
+const historyRejected: Describe = (error) => `${error.shortMessage}; the coin was not accepted`;
+
+/**
+ * The CLI's words for an error, by its stable code (client/protocol PlasmaError). Any other error shows its own
+ * short message.
+ */
+const DESCRIBE: Readonly<Record<string, Describe>> = {
+  cli_usage: (error) => error.message,
+  contract_reverted: (error) => {
+    const hint = revertHint(error as ContractCallError);
+    return hint === '' ? error.message : `${error.message}: ${hint}`;
+  },
+  ...Object.fromEntries(HISTORY_ERROR_CODES.map((code) => [code, historyRejected])),
+  l1_unreachable: (error) => `${error.message}; start the L1 node or pass --l1-rpc`,
+  operator_unreachable: (error) => `the ${error.message}; start it or pass --operator-url`,
+  operator_error: (error) => {
+    const { status, serverCode } = error as OperatorApiError;
+    return `the operator answered ${status} ${serverCode}: ${error.message}`;
+  },
+  rpc_error: (error) => `the L1 node failed: ${error.message}`,
+};
+
 /** One line for any failure: what went wrong and, where known, what to do. */
 export function describeError(error: unknown): string {
-  if (error instanceof CliError) return oneLine(error.message);
-  if (error instanceof ContractCallError) {
-    const hint = revertHint(error);
-    return oneLine(hint === '' ? error.message : `${error.message}: ${hint}`);
-  }
-  if (error instanceof HistoryError) return oneLine(`${error.shortMessage}; the coin was not accepted`);
-  if (error instanceof WalletError) {
-    const hint = error.code === 'l1_unreachable' ? '; start the L1 node or pass --l1-rpc' : '';
-    return oneLine(`${error.message}${hint}`);
-  }
+  const describe = error instanceof PlasmaError ? DESCRIBE[error.code] : undefined;
+  if (describe !== undefined) return oneLine(describe(error as PlasmaError));
   if (error instanceof PlasmaError) return oneLine(error.shortMessage);
-  if (error instanceof OperatorApiError) {
-    if (error.code === 'unreachable') return oneLine(`the ${error.message}; start it or pass --operator-url`);
-    return oneLine(`the operator answered ${error.status} ${error.code}: ${error.message}`);
-  }
-  if (error instanceof RpcError) return oneLine(`the L1 node failed: ${error.message}`);
   const message = errorMessage(error);
   if (/fetch failed|ECONNREFUSED/.test(message)) return oneLine(`a server did not answer (${message}); check --l1-rpc and --operator-url`);
   return oneLine(message);

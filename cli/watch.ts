@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 stopped by a signal (or --status printed), 1 startup failed, 2 bad options.
  */
+import { logEntry, logLine, type LogLevel } from '../client/log.ts';
 import type { Env } from '../operator/config.ts';
 import type { RunIo } from '../operator/index.ts';
 import { provenL1State } from '../client/watcher/verify-l1.ts';
@@ -100,8 +101,7 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     return error instanceof CliError ? error.exitCode : 1;
   }
 
-  const line = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-    io.err(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  const line = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}) => io.err(logLine(logEntry(level, { msg, ...fields })));
 
   let wallet: PlasmaWallet;
   try {
@@ -136,10 +136,8 @@ export async function runWatch(argv: readonly string[], env: Env, io: RunIo): Pr
     operatorGoneMs: settings.operatorGoneMs,
     exitFrozenCoins: settings.exitFrozenCoins,
     ...(settings.verifyL1 ? { verifyL1: provenL1State(wallet.l1.rpc, wallet.l1.address) } : {}),
-    log: ({ time, level, event, ...fields }) => {
-      const text = JSON.stringify({ time, level: level ?? (fields['error'] === undefined ? 'info' : 'warn'), msg: event ?? 'watcher', ...fields });
-      io.err(`${text}\n`);
-    },
+    // The CLI's lines all carry msg: a watcher entry's event is its msg here.
+    log: ({ event, ...entry }) => io.err(logLine({ ...entry, msg: event ?? 'watcher' })),
   });
   line('info', 'watcher started', {
     account: wallet.address,

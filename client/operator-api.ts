@@ -3,6 +3,7 @@
  * parsers of client/protocol: nothing the operator says is trusted until it is checked against L1.
  */
 import {
+  PlasmaError,
   historyEntryToJson,
   parseCoinHistoryResponseJson,
   parseHistoryEntryJson,
@@ -15,15 +16,20 @@ import {
   type Transaction,
 } from './protocol/index.ts';
 
-export class OperatorApiError extends Error {
+/**
+ * The operator did not answer, or answered with an error. `code` is 'operator_unreachable' or 'operator_error';
+ * the operator's own error code (or 'bad_response', 'http_error') is `serverCode`.
+ */
+export class OperatorApiError extends PlasmaError {
+  override name = 'OperatorApiError';
+  declare readonly code: 'operator_unreachable' | 'operator_error';
   readonly status: number;
-  readonly code: string;
+  readonly serverCode: string;
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'OperatorApiError';
+  constructor(status: number, serverCode: string, message: string) {
+    super(serverCode === 'unreachable' ? 'operator_unreachable' : 'operator_error', message);
     this.status = status;
-    this.code = code;
+    this.serverCode = serverCode;
   }
 }
 
@@ -87,7 +93,7 @@ export class OperatorApi {
         lastBlock: BigInt(body['lastBlock']!),
       };
     } catch (error) {
-      if (error instanceof OperatorApiError && error.code === 'unknown_coin') return undefined;
+      if (error instanceof OperatorApiError && error.serverCode === 'unknown_coin') return undefined;
       throw error;
     }
   }
@@ -123,7 +129,7 @@ export class OperatorApi {
     try {
       return parseHistoryEntryJson(await this.#request(`/v1/coins/${slot}/proofs/${block}`));
     } catch (error) {
-      if (error instanceof OperatorApiError && (error.code === 'unknown_block' || error.code === 'unknown_coin')) return undefined;
+      if (error instanceof OperatorApiError && (error.serverCode === 'unknown_block' || error.serverCode === 'unknown_coin')) return undefined;
       throw error;
     }
   }

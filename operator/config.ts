@@ -6,7 +6,7 @@
  * The operator key is held as a non-enumerable property, so logging or JSON-encoding the config never shows it.
  */
 import { readFileSync } from 'node:fs';
-import type { Address, Hex } from '../client/protocol/index.ts';
+import { PlasmaError, type Address, type Hex } from '../client/protocol/index.ts';
 import {
   OptionReader,
   checkAddress,
@@ -24,8 +24,8 @@ import {
 
 export type { Env };
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+import { LOG_LEVELS, type LogLevel } from '../client/log.ts';
+export { LOG_LEVELS, type LogLevel };
 
 export type DatabaseConfig =
   | { readonly kind: 'url'; readonly url: string }
@@ -54,11 +54,12 @@ export interface OperatorConfig {
 }
 
 /** Bad flags or variables; `problems` holds one line per problem. */
-export class ConfigError extends Error {
+export class ConfigError extends PlasmaError {
+  override name = 'ConfigError';
+  declare readonly code: 'invalid_config';
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
+    super('invalid_config', problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
 }

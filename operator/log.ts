@@ -1,8 +1,8 @@
 /**
- * Structured logs: one JSON object per line on stderr, `{time, level, msg, ...fields}`. The HTTP layer's
- * Logger (an entry with its own `level`) and the chain parts' line loggers both feed the same sink.
+ * Structured logs: one JSON object per line on stderr, `{time, level, msg, ...fields}` (client/log.ts). The HTTP
+ * layer's Logger (an entry with its own `level`) and the chain parts' line loggers both feed the same sink.
  */
-import type { LogLevel } from './config.ts';
+import { isLogLevel as isLevel, logEntry, logLine, type LogLevel } from '../client/log.ts';
 
 export interface Log {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -27,7 +27,7 @@ export function createLog(options: LogOptions = {}): Log {
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const emit = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
     if (RANK[level] < min) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, jsonSafe)}\n`);
+    write(logLine(logEntry(level, { msg, ...fields })));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -44,13 +44,3 @@ export function createLog(options: LogOptions = {}): Log {
 
 /** A Log that drops everything (tests). */
 export const silentLog: Log = createLog({ write: () => {} });
-
-function isLevel(value: unknown): value is LogLevel {
-  return typeof value === 'string' && value in RANK;
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
-}

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { computeAddress } from 'ethers';
 import type { AddressInfo, Socket } from 'node:net';
-import type { TransactionDomain } from '../client/protocol/index.ts';
+import { PlasmaError, type TransactionDomain } from '../client/protocol/index.ts';
 import { BlockCommitter } from './block/committer.ts';
 import { startBlockLoop } from './block/loop.ts';
 import { contractOperator } from '../client/l1/contract.ts';
@@ -39,10 +39,11 @@ export interface StartOptions {
 }
 
 /** A startup failure with a message meant for the person who started the operator. */
-export class StartupError extends Error {
+export class StartupError extends PlasmaError {
+  override name = 'StartupError';
+  declare readonly code: 'startup_failed';
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'StartupError';
+    super('startup_failed', message, options);
   }
 }
 

@@ -6,7 +6,7 @@
  * and a watcher in one process never see each other's stale cache); writes go through an ethers Wallet.
  */
 import { Contract, type Interface, type Result, type Wallet } from 'ethers';
-import type { Address, Hash, Transaction } from '../protocol/index.ts';
+import { PlasmaError, type Address, type Hash, type Transaction } from '../protocol/index.ts';
 import { callPlasmaCash, plasmaCashInterface } from './contract.ts';
 import { ASSET_KINDS, decodePlasmaEvent, eventTopics, type AssetKind, type PlasmaEvent, type PlasmaEventName } from './events.ts';
 import { DEFAULT_SEND_OPTIONS, sendContractCall, type SendOptions } from './send-until-mined.ts';
@@ -97,14 +97,15 @@ export function transactionArgument(tx: Transaction): Record<string, unknown> {
 }
 
 /** A write the contract refused, with its custom error decoded ("ExitNotMatured(slot, readyAt)"). */
-export class ContractCallError extends Error {
+export class ContractCallError extends PlasmaError {
+  override name = 'ContractCallError';
+  declare readonly code: 'contract_reverted';
   readonly errorName: string | undefined;
   readonly args: readonly unknown[];
 
   constructor(call: string, errorName: string | undefined, args: readonly unknown[], detail: string) {
     const what = errorName === undefined ? detail : `${errorName}(${args.map(String).join(', ')})`;
-    super(`${call} reverted: ${what}`);
-    this.name = 'ContractCallError';
+    super('contract_reverted', `${call} reverted: ${what}`);
     this.errorName = errorName;
     this.args = args;
   }

@@ -1,14 +1,19 @@
 // A minimal JSON-RPC client over fetch: the follower and committer need a handful of methods, raw answers and
 // the node's error messages ("already known", "nonce too low"), which a provider library would wrap away.
 
-export class RpcError extends Error {
-  readonly code: number;
+import { PlasmaError } from '../protocol/index.ts';
+
+/** The node answered with a JSON-RPC error (or a non-2xx status). */
+export class RpcError extends PlasmaError {
+  override name = 'RpcError';
+  declare readonly code: 'rpc_error';
+  /** The node's JSON-RPC error code (or the HTTP status). */
+  readonly rpcCode: number;
   readonly data: unknown;
 
-  constructor(method: string, code: number, message: string, data: unknown) {
-    super(`${method}: ${message} (code ${code})`);
-    this.name = 'RpcError';
-    this.code = code;
+  constructor(method: string, rpcCode: number, message: string, data: unknown) {
+    super('rpc_error', `${method}: ${message} (code ${rpcCode})`);
+    this.rpcCode = rpcCode;
     this.data = data;
   }
 }

@@ -12,7 +12,7 @@
 import type { Contract, Wallet } from 'ethers';
 import { RpcError, sendRefusal, type JsonRpc, type RpcLog } from './rpc.ts';
 import { currentFees, replacementFees, worthReplacing } from './fees.ts';
-import type { Hash, Hex } from '../protocol/index.ts';
+import { PlasmaError, type Hash, type Hex } from '../protocol/index.ts';
 import { withGasMargin } from './gas.ts';
 import { signCall, type UnsignedCall } from './sign.ts';
 
@@ -35,10 +35,11 @@ export interface RawReceipt {
 }
 
 /** A transaction whose nonce was used by another one: none of this call's versions can be mined any more. */
-export class NonceTakenError extends Error {
+export class NonceTakenError extends PlasmaError {
+  override name = 'NonceTakenError';
+  declare readonly code: 'nonce_taken';
   constructor(nonce: bigint, hashes: readonly Hash[]) {
-    super(`nonce ${nonce} was used by another transaction of this account before any of ${hashes.join(', ')} was mined; send the call again`);
-    this.name = 'NonceTakenError';
+    super('nonce_taken', `nonce ${nonce} was used by another transaction of this account before any of ${hashes.join(', ')} was mined; send the call again`);
   }
 }
 

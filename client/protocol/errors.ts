@@ -94,20 +94,22 @@ export class TreeError extends PlasmaError {
   }
 }
 
-export type HistoryErrorCode =
-  | 'missing_block'
-  | 'duplicate_block'
-  | 'unexpected_block'
-  | 'unknown_root'
-  | 'invalid_proof'
-  | 'wrong_slot'
-  | 'wrong_denomination'
-  | 'broken_chain'
-  | 'double_spend'
-  | 'bad_signature'
-  | 'not_signed_by_owner'
-  | 'wrong_owner'
-  | 'wrong_deposit';
+export const HISTORY_ERROR_CODES = [
+  'missing_block',
+  'duplicate_block',
+  'unexpected_block',
+  'unknown_root',
+  'invalid_proof',
+  'wrong_slot',
+  'wrong_denomination',
+  'broken_chain',
+  'double_spend',
+  'bad_signature',
+  'not_signed_by_owner',
+  'wrong_owner',
+  'wrong_deposit',
+] as const;
+export type HistoryErrorCode = (typeof HISTORY_ERROR_CODES)[number];
 
 /** A coin history that breaks a rule of §5: `block` is the child block whose entry (or absence) is at fault. */
 export class HistoryError extends PlasmaError {

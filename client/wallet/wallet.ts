@@ -9,6 +9,7 @@ import { Contract, JsonRpcProvider, Wallet, type Signer } from 'ethers';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  PlasmaError,
   CoinHistoryVerifier,
   HistoryError,
   depositTransaction,
@@ -47,13 +48,14 @@ export interface WalletOptions {
   readonly log?: (line: string) => void;
 }
 
-export class WalletError extends Error {
-  readonly code: string;
+/** A wallet action that cannot go on; `code` names why. A transfer the operator refused is 'transfer_refused', its reason `serverCode`. */
+export class WalletError extends PlasmaError {
+  override name = 'WalletError';
+  readonly serverCode: string | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WalletError';
-    this.code = code;
+  constructor(code: string, message: string, options: { cause?: unknown; serverCode?: string } = {}) {
+    super(code, message, options.cause === undefined ? {} : { cause: options.cause });
+    this.serverCode = options.serverCode;
   }
 }
 
@@ -321,7 +323,7 @@ export class PlasmaWallet {
         delete stored.inFlight;
         if (spend !== undefined) stored.undelivered = [...(stored.undelivered ?? []), { ...spend, refused: { code: result.error.code, at: Date.now() } }];
       });
-      throw new WalletError(result.error.code, `the operator refused the transfer of coin ${slot}: ${result.error.message}`);
+      throw new WalletError('transfer_refused', `the operator refused the transfer of coin ${slot}: ${result.error.message}`, { serverCode: result.error.code });
     }
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {
@@ -339,7 +341,7 @@ export class PlasmaWallet {
       const landed = refreshed.chain.find((link) => link.block > transaction.prevBlock);
       if (landed !== undefined) {
         if (transactionDigest(landed.transaction, this.domain) !== digest) {
-          throw new WalletError('double_spend', `block ${landed.block} holds another spend of coin ${slot} than the one signed; the watcher will defend it`);
+          throw new WalletError('spend_replaced', `block ${landed.block} holds another spend of coin ${slot} than the one signed; the watcher will defend it`);
         }
         this.log(`sent coin ${slot} to ${to} in block ${landed.block}`);
         const pkg = historyToPackage(await this.operator.history(slot));

@@ -4,6 +4,7 @@
  * its decision.
  */
 import type { Address, Hash } from '../protocol/index.ts';
+import { isLogLevel, logEntry, type LogEntry } from '../log.ts';
 import type { PlasmaCashL1 } from '../l1/plasma-cash.ts';
 import type { PlasmaWallet } from '../wallet/wallet.ts';
 import { MAX_DECISIONS, type WalletState } from '../wallet/state.ts';
@@ -32,7 +33,7 @@ export interface WatcherOptions {
   /** How long proofs may stay missing before the operator counts as gone and frozen coins exit. Default 1 day. */
   readonly operatorGoneMs?: number;
   readonly verifyL1?: L1StateCheck;
-  readonly log?: (entry: Record<string, unknown>) => void;
+  readonly log?: (entry: LogEntry) => void;
 }
 
 /** Freezes for proofs that did not come (rather than proofs that prove cheating): they can thaw. */
@@ -57,8 +58,10 @@ export class WatcherContext {
     this.me = options.wallet.address;
   }
 
+  /** An entry of the one log shape (client/log.ts): `event` names what happened; `warn` when it carries an error. */
   log(entry: Record<string, unknown>): void {
-    this.options.log?.(stringify({ time: new Date().toISOString(), account: this.me, ...entry }) as Record<string, unknown>);
+    const level = isLogLevel(entry['level']) ? entry['level'] : entry['error'] === undefined ? 'info' : 'warn';
+    this.options.log?.(stringify(logEntry(level, { account: this.me, ...entry, level })) as LogEntry);
   }
 
   decide(state: WalletState, slot: bigint, action: string, reason: string, extra: { l1Transaction?: string; error?: string } = {}): void {

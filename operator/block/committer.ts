@@ -17,7 +17,7 @@
  * BlockGapError, so the caller resumes from the lowest missing block instead of retrying a doomed transaction.
  */
 import { Wallet } from 'ethers';
-import { bytesToHex, hexToBytes, ZERO_HASH, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
+import { bytesToHex, hexToBytes, PlasmaError, ZERO_HASH, type Address, type Hash, type Hex } from '../../client/protocol/index.ts';
 import type { BlockCommitState, Store } from '../db/store.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../client/l1/contract.ts';
 import { RpcError, sendRefusal, type JsonRpc } from '../../client/l1/rpc.ts';
@@ -42,14 +42,15 @@ export interface BlockCommitterOptions {
 }
 
 /** L1 holds a different root for a number the operator persisted: never overwritten, needs a human. */
-export class L1RootConflictError extends Error {
+export class L1RootConflictError extends PlasmaError {
+  override name = 'L1RootConflictError';
+  declare readonly code: 'l1_root_conflict';
   readonly block: bigint;
   readonly l1Root: Hash;
   readonly storedRoot: Hash;
 
   constructor(block: bigint, l1Root: Hash, storedRoot: Hash) {
-    super(`L1 holds root ${l1Root} for child block ${block}, the database ${storedRoot}: refusing to continue`);
-    this.name = 'L1RootConflictError';
+    super('l1_root_conflict', `L1 holds root ${l1Root} for child block ${block}, the database ${storedRoot}: refusing to continue`);
     this.block = block;
     this.l1Root = l1Root;
     this.storedRoot = storedRoot;
@@ -57,13 +58,14 @@ export class L1RootConflictError extends Error {
 }
 
 /** L1 lacks an earlier child block, so `block` cannot be committed yet: resume() commits the gap first. */
-export class BlockGapError extends Error {
+export class BlockGapError extends PlasmaError {
+  override name = 'BlockGapError';
+  declare readonly code: 'block_gap';
   readonly block: bigint;
   readonly nextOnL1: bigint;
 
   constructor(block: bigint, nextOnL1: bigint) {
-    super(`child block ${block} cannot be committed: L1 expects ${nextOnL1} next (an earlier block is missing on L1, e.g. after a reorg)`);
-    this.name = 'BlockGapError';
+    super('block_gap', `child block ${block} cannot be committed: L1 expects ${nextOnL1} next (an earlier block is missing on L1, e.g. after a reorg)`);
     this.block = block;
     this.nextOnL1 = nextOnL1;
   }

@@ -4,7 +4,7 @@
  * blocks at the confirmation depth are read, so an event reorged away before that depth is never seen: no
  * phantom coin. A restart resumes from the cursor.
  */
-import type { Address } from '../../client/protocol/index.ts';
+import { PlasmaError, type Address } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { applyL1Range, readCursor, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
 import { plasmaCashInterface } from '../../client/l1/contract.ts';
@@ -32,15 +32,17 @@ export interface L1FollowerOptions {
   readonly log?: (line: string) => void;
 }
 
-export class L1MismatchError extends Error {
+export class L1MismatchError extends PlasmaError {
+  override name = 'L1MismatchError';
+  declare readonly code: 'l1_mismatch';
   readonly mismatches: readonly BlockMismatch[];
 
   constructor(mismatches: readonly BlockMismatch[]) {
     super(
+      'l1_mismatch',
       'L1 holds child blocks that the operator database does not: ' +
         mismatches.map((m) => `block ${m.block} root ${m.l1Root} on L1, ${m.storedRoot ?? 'nothing'} stored`).join('; '),
     );
-    this.name = 'L1MismatchError';
     this.mismatches = mismatches;
   }
 }

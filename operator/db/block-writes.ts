@@ -10,7 +10,7 @@
  * insertBlock writes a block that arrives complete (root and proofs known: tests, benchmarks, tools) in one step.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { CHILD_BLOCK_INTERVAL, type Hash, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { CHILD_BLOCK_INTERVAL, PlasmaError, type Hash, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { hexBody, slotFromDb, slotToDb, toBuffer } from './codec.ts';
 import { copyIn } from './copy.ts';
 import { markPersisted, type BlockStatus } from './block-status.ts';
@@ -50,23 +50,25 @@ export interface WriteMode {
 }
 
 /** A block names one slot twice: refused before anything is written. */
-export class DuplicateSlotError extends Error {
+export class DuplicateSlotError extends PlasmaError {
+  override name = 'DuplicateSlotError';
+  declare readonly code: 'duplicate_slot';
   readonly block: bigint;
   readonly slot: bigint;
 
   constructor(block: bigint, slot: bigint) {
-    super(`block ${block} has two transactions of slot ${slot}`);
-    this.name = 'DuplicateSlotError';
+    super('duplicate_slot', `block ${block} has two transactions of slot ${slot}`);
     this.block = block;
     this.slot = slot;
   }
 }
 
 /** persistBlock on a block that is not (or no longer) 'built'. */
-export class NotBuiltError extends Error {
+export class NotBuiltError extends PlasmaError {
+  override name = 'NotBuiltError';
+  declare readonly code: 'not_built';
   constructor(number: bigint, status: string | undefined) {
-    super(status === undefined ? `block ${number} is not stored` : `block ${number} is ${status}, not built: its root is already written`);
-    this.name = 'NotBuiltError';
+    super('not_built', status === undefined ? `block ${number} is not stored` : `block ${number} is ${status}, not built: its root is already written`);
   }
 }
 

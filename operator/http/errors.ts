@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa';
 import { InputError, PlasmaError } from '../../client/protocol/index.ts';
+import { isLogLevel, logEntry, logLine } from '../../client/log.ts';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
@@ -27,7 +28,7 @@ export function errorBody(code: string, message: string): ErrorBody {
 export type Logger = (entry: Record<string, unknown>) => void;
 
 export const jsonLogger: Logger = (entry) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  process.stderr.write(logLine(logEntry(isLogLevel(entry['level']) ? entry['level'] : 'info', entry)));
 };
 
 export function errorMiddleware(log: Logger): Middleware {

@@ -11,7 +11,7 @@ import { childBlockRoot, nextChildBlock } from '../../../client/l1/contract.ts';
 import { L1Follower } from '../../../operator/chain/follower.ts';
 import { coinBySlot } from '../../../operator/db/transfers.ts';
 import { slotToDb, toBuffer } from '../../../operator/db/codec.ts';
-import { NotBuiltError, type Store } from '../../../operator/db/store.ts';
+import type { Store } from '../../../operator/db/store.ts';
 import { blockByNumber } from '../../../operator/db/transfers.ts';
 import { createTestStore } from '../db/helpers.ts';
 import { startTestChain, type TestChain } from '../../support/anvil.ts';
@@ -101,7 +101,7 @@ t.test('a claimed block moves its coins at once; stopped before its tree, it is 
   t.equal(proofs.length, slots.length, 'one proof per transaction');
   t.ok(proofs.every((row) => verifyProof(expected.root, BigInt(row.slot) + (1n << 63n), row.digest, row.proof)), 'every stored proof verifies');
 
-  await t.rejects(claimed!.persist(), NotBuiltError, 'the first builder, had it lived on, could not write the block again');
+  await t.rejects(claimed!.persist(), { code: 'not_built' }, 'the first builder, had it lived on, could not write the block again');
   t.same(await finishBuiltBlocks(store), [], 'nothing left built');
   t.equal(await claimNextBlock(store, { maxTransactions: 10 }), undefined, 'nothing pending');
 });
@@ -111,7 +111,7 @@ t.test('persistBlock refuses a wrong number of proofs and a block that is not bu
   const slots = await addCoinsWithPending(store, 3);
   const claimed = await claimNextBlock(store, { maxTransactions: 10 });
   await t.rejects(store.persistBlock(1000n, EMPTY_ROOT, slots.slice(0, 2), [new Uint8Array(8), new Uint8Array(8)]), /3 transactions, 2 proofs/);
-  await t.rejects(store.persistBlock(2000n, EMPTY_ROOT, [], []), NotBuiltError, 'an unknown block');
+  await t.rejects(store.persistBlock(2000n, EMPTY_ROOT, [], []), { code: 'not_built' }, 'an unknown block');
   t.match(await blockByNumber(store.sql, 1000n), { status: 'built', root: null }, 'still built');
   const [count] = await store.sql<{ n: number }[]>`select count(*)::int as n from proofs`;
   t.equal(count!.n, 0, 'no proof written');

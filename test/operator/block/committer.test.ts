@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BlockCommitter, BlockGapError, L1RootConflictError } from '../../../operator/block/committer.ts';
+import { BlockCommitter } from '../../../operator/block/committer.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../client/l1/contract.ts';
 import type { Store } from '../../../operator/db/store.ts';
 import type { Hash } from '../../../client/protocol/index.ts';
@@ -101,7 +101,7 @@ t.test('a different root on L1 for the number stops the committer without overwr
   const store = await createTestStore(t, 'commit_conflict');
   await store.insertBlock({ number: 1000n, root: rootOf(1), transactions: [] });
   await (await chain.contract().getFunction('submitBlock')(rootOf(9), 1000n)).wait();
-  await t.rejects(committer(chain, store).resume(), L1RootConflictError);
+  await t.rejects(committer(chain, store).resume(), { code: 'l1_root_conflict' });
   t.equal(await status(store, 1000n), 'persisted');
   t.equal(await childBlockRoot(chain.rpc, chain.address, 1000n), rootOf(9));
 });
@@ -143,7 +143,7 @@ t.test('a confirmed block that a reorg drops from L1 is committed again, the gap
   await chain.revert(beforeFirst);
   t.equal(await nextChildBlock(chain.rpc, chain.address), 1000n, 'the reorg dropped block 1000 from L1');
   await store.insertBlock({ number: 2000n, root: rootOf(2), transactions: [] });
-  await t.rejects(c.commit(2000n), BlockGapError, 'block 2000 is not signed while 1000 is missing on L1');
+  await t.rejects(c.commit(2000n), { code: 'block_gap' }, 'block 2000 is not signed while 1000 is missing on L1');
   t.equal(await status(store, 2000n), 'persisted', 'and nothing was signed for it');
   t.same(await c.reconcile(), [1000n], 'reconcile finds the dropped block');
   t.equal(await status(store, 1000n), 'broadcast', 'which goes back to broadcast with its stored bytes');
@@ -161,7 +161,7 @@ t.test('a confirmed block that a reorg drops from L1 is committed again, the gap
   await store.insertBlock({ number: 4000n, root: rootOf(4), transactions: [] });
   await c.sign(4000n); // as if signed just before the reorg was seen
   await c.broadcast(4000n);
-  await t.rejects(c.awaitConfirmation(4000n), BlockGapError, 'the reverted submission names the gap');
+  await t.rejects(c.awaitConfirmation(4000n), { code: 'block_gap' }, 'the reverted submission names the gap');
   t.equal(await status(store, 4000n), 'persisted', 'the reverted block will be signed again');
   const [old] = await store.sql`select l1_tx_hash from blocks where number = 3000`;
   t.same(await c.resume(), [3000n, 4000n]);

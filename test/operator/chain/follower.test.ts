@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseEther, type LogDescription } from 'ethers';
 import { SparseMerkleTree, signTransaction, transactionDigest, type Address, type Transaction } from '../../../client/protocol/index.ts';
-import { L1Follower, L1MismatchError } from '../../../operator/chain/follower.ts';
+import { L1Follower } from '../../../operator/chain/follower.ts';
 import { readCursor, type BlockMismatch } from '../../../operator/db/chain-state.ts';
 import { coinBySlot } from '../../../operator/db/transfers.ts';
 import { createTestStore } from '../db/helpers.ts';
@@ -101,7 +101,7 @@ t.test('a mismatch stops the follower loudly by default', async (t) => {
   await store.insertBlock({ number: 1000n, root: `0x${'11'.repeat(32)}`, transactions: [] });
   await (await chain.contract().getFunction('submitBlock')(`0x${'22'.repeat(32)}`, 1000n)).wait();
   const follower = new L1Follower({ rpc: chain.rpc, store, contract: chain.address, confirmations: 0, log: () => {} });
-  await t.rejects(follower.catchUp(), L1MismatchError);
+  await t.rejects(follower.catchUp(), { name: 'L1MismatchError', code: 'l1_mismatch' });
   const [row] = await store.sql`select status from blocks where number = 1000`;
   t.equal(row!['status'], 'persisted', 'the stored block is not marked confirmed');
 });
