@@ -184,39 +184,38 @@ async function receive(context: Context): Promise<number> {
   return 0;
 }
 
-async function exit(context: Context): Promise<number> {
-  const usage = 'plasma wallet exit <slot>';
-  arity(context, 1, usage);
-  const slot = parseSlot(context.args[0], usage);
-  const wallet = await context.wallet();
+/**
+ * The shape of the one-coin L1 commands (exit, finalize, withdraw): `plasma wallet <name> <slot>`, one action of
+ * the wallet on that coin, one line on stdout saying what came of it.
+ */
+function coinCommand(name: string, act: (wallet: PlasmaWallet, slot: bigint, context: Context) => Promise<string>): (context: Context) => Promise<number> {
+  const usage = `plasma wallet ${name} <slot>`;
+  return async (context) => {
+    arity(context, 1, usage);
+    const slot = parseSlot(context.args[0], usage);
+    const wallet = await context.wallet();
+    context.io.out(`${await act(wallet, slot, context)}\n`);
+    return 0;
+  };
+}
+
+const exit = coinCommand('exit', async (wallet, slot, context) => {
   const { exitBond } = await wallet.l1.parameters();
   if ((await wallet.stateFile.read()).coins[slot.toString()] !== undefined) context.io.err(`starting the exit of coin ${slot} (bond ${ether(exitBond)})…\n`);
   const { nonce, finalizableAt } = await wallet.exit(slot);
-  context.io.out(`exit ${nonce} of coin ${slot} started; it can be finalized from ${when(finalizableAt)} (L1 time) with \`plasma wallet finalize ${slot}\`, or by \`plasma watch\`, which also answers challenges\n`);
-  return 0;
-}
+  return `exit ${nonce} of coin ${slot} started; it can be finalized from ${when(finalizableAt)} (L1 time) with \`plasma wallet finalize ${slot}\`, or by \`plasma watch\`, which also answers challenges`;
+});
 
-async function finalize(context: Context): Promise<number> {
-  const usage = 'plasma wallet finalize <slot>';
-  arity(context, 1, usage);
-  const slot = parseSlot(context.args[0], usage);
-  const wallet = await context.wallet();
-  const outcome = await wallet.finalize(slot);
-  context.io.out(outcome === 'finalized'
-    ? `finalized: the exit of coin ${slot} is final; take the asset with \`plasma wallet withdraw ${slot}\`\n`
-    : `cancelled: a challenge of the exit of coin ${slot} stood unanswered, so the exit was cancelled and its bond slashed\n`);
-  return 0;
-}
+const finalize = coinCommand('finalize', async (wallet, slot) =>
+  (await wallet.finalize(slot)) === 'finalized'
+    ? `finalized: the exit of coin ${slot} is final; take the asset with \`plasma wallet withdraw ${slot}\``
+    : `cancelled: a challenge of the exit of coin ${slot} stood unanswered, so the exit was cancelled and its bond slashed`,
+);
 
-async function withdraw(context: Context): Promise<number> {
-  const usage = 'plasma wallet withdraw <slot>';
-  arity(context, 1, usage);
-  const slot = parseSlot(context.args[0], usage);
-  const wallet = await context.wallet();
+const withdraw = coinCommand('withdraw', async (wallet, slot) => {
   await wallet.withdraw(slot);
-  context.io.out(`coin ${slot} paid out to ${wallet.address} on L1\n`);
-  return 0;
-}
+  return `coin ${slot} paid out to ${wallet.address} on L1`;
+});
 
 async function withdrawBonds(context: Context): Promise<number> {
   arity(context, 0, 'plasma wallet withdraw-bonds');
