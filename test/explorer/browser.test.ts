@@ -25,6 +25,12 @@ const NEVER_VERIFIED = `
   }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 `;
 
+interface Canvas {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
 t.test('the chain view loads with no console error and its four charts draw', async (t) => {
   await page.goto(`${system.operator.url}/`);
   await page.getByRole('heading', { name: 'The chain' }).waitFor();
@@ -33,7 +39,8 @@ t.test('the chain view loads with no console error and its four charts draw', as
   await page.locator('.figures').getByText('transfers/s').waitFor({ timeout: 15_000 });
   await page.waitForTimeout(2500);
   const drawn = await page.$$eval('.chart canvas', (canvases) =>
-    (canvases as HTMLCanvasElement[]).map((canvas) => {
+    // The callback runs in the page; typed by hand, as this project's TypeScript has no DOM lib.
+    (canvases as unknown as Canvas[]).map((canvas) => {
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       let painted = 0;
       let line = 0;
@@ -53,7 +60,7 @@ t.test('the chain view loads with no console error and its four charts draw', as
 
 let transferBlock = 0n;
 t.test('a transfer made through the API appears on the open page without a reload', async (t) => {
-  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+  await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
   const tx: Transaction = { slot, prevBlock: deposit, denomination: 10n ** 17n, newOwner: bob };
   const signature = await signTransaction(tx, system.chain.domain, (system.chain.users[0] as Wallet).privateKey as Hex);
   const response = await fetch(`${system.operator.url}/v1/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedTransactionToJson(tx, signature)) });
@@ -64,7 +71,7 @@ t.test('a transfer made through the API appears on the open page without a reloa
   t.equal(await row.locator('[data-tx-count]').getAttribute('data-tx-count'), '1', `block ${transferBlock} is listed with its one transfer`);
   await page.locator(`a[href="#/block/${transferBlock}"]`).first().click();
   await page.locator(`main a[href="#/coin/${slot}"]`).waitFor();
-  t.ok(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true), 'the same document: no reload');
+  t.ok(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument === true), 'the same document: no reload');
   t.same(errors, [], 'no console error');
 });
 
@@ -97,7 +104,7 @@ t.test('through a byzantine proxy that alters one proof, the page names the fail
   t.equal(await liar.page.locator(`[data-failed-entry="${transferBlock}"]`).count(), 1, 'the entry is marked in the history');
   // The coin keeps being watched: let a few more polls pass, then check it never said verified at any point.
   await liar.page.waitForTimeout(3000);
-  t.equal(await liar.page.evaluate(() => (window as unknown as { __everVerified: boolean }).__everVerified), false, 'never "verified", not even for a moment');
+  t.equal(await liar.page.evaluate(() => (globalThis as unknown as { __everVerified: boolean }).__everVerified), false, 'never "verified", not even for a moment');
   t.notMatch(await liar.page.locator('body').innerText(), /Verified against L1/);
   t.same(liar.errors, [], 'no console error');
 });

@@ -94,23 +94,20 @@ export function chainView(root: HTMLElement, context: Context): Stop {
 
   // ---- live figures
   const figures = new LiveFigures();
-  const width = () => Math.max(240, Math.min(520, Math.floor((charts.clientWidth || root.clientWidth || 600) / (root.clientWidth > 900 ? 2 : 1)) - 16));
   const chartList: { chart: LiveChart; series: () => number[][] }[] = [
-    { chart: liveChart('Transfers per second', '', [{ label: 'accepted/s', stroke: '#1f6feb' }], width()), series: () => [figures.transfersPerSecond] },
-    { chart: liveChart('Pending transfers', '', [{ label: 'pending', stroke: '#bf8700' }], width()), series: () => [figures.pending] },
+    { chart: liveChart('Transfers per second', '', [{ label: 'accepted/s', stroke: '#1f6feb' }]), series: () => [figures.transfersPerSecond] },
+    { chart: liveChart('Pending transfers', '', [{ label: 'pending', stroke: '#bf8700' }]), series: () => [figures.pending] },
     {
       chart: liveChart('Block build phases (mean s)', '', [
         { label: 'claim', stroke: '#8250df' },
         { label: 'persist', stroke: '#1a7f37' },
         { label: 'commit', stroke: '#cf222e' },
-      ], width()),
+      ]),
       series: () => PHASES.map((phase) => figures.phases[phase]),
     },
-    { chart: liveChart('Last committed block', '', [{ label: 'block', stroke: '#0969da' }], width()), series: () => [figures.lastCommitted] },
+    { chart: liveChart('Last committed block', '', [{ label: 'block', stroke: '#0969da' }]), series: () => [figures.lastCommitted] },
   ];
   for (const { chart } of chartList) charts.appendChild(chart.element);
-  const onResize = () => chartList.forEach(({ chart }) => chart.resize(width()));
-  window.addEventListener('resize', onResize);
   every(POLL_MS, async () => {
     const text = await getText('/metrics').catch(() => undefined);
     if (text === undefined || stopped) return;
@@ -175,7 +172,7 @@ export function chainView(root: HTMLElement, context: Context): Stop {
   return () => {
     stopped = true;
     timers.forEach((timer) => window.clearInterval(timer));
-    window.removeEventListener('resize', onResize);
+    chartList.forEach(({ chart }) => chart.destroy());
   };
 }
 
