@@ -27,6 +27,7 @@ import {
 import { JsonRpc } from '../l1/rpc.ts';
 import type { PlasmaEvent } from '../l1/events.ts';
 import { PlasmaCashL1, transactionArgument } from '../l1/plasma-cash.ts';
+import { verifyAndExtend } from './extend.ts';
 import { sendContractCall, type SendOptions } from '../l1/send-until-mined.ts';
 import { RootBook } from '../l1/roots.ts';
 import { historyToPackage, OperatorApi, type CoinPackage } from '../operator-api.ts';
@@ -215,12 +216,8 @@ export class PlasmaWallet {
     // L1 may hold a block a moment before the operator serves it (it commits empty blocks too): a few tries.
     for (let attempt = 0; attempt < 20 && verifier.state.coveredThrough < last; attempt++) {
       if (attempt > 0) await sleep(100);
-      const history = await this.operator.history(slot, verifier.state.coveredThrough + 1n, last);
-      for (const entry of history.entries) {
-        if (entry.block <= verifier.state.coveredThrough) continue;
-        verifier.apply(entry);
-        if (entry.kind === 'inclusion') added.push(entry);
-      }
+      const problem = await verifyAndExtend(this.operator, slot, verifier, last, added);
+      if (problem !== undefined && (!problem.missing || problem.code === 'operator_unreachable')) throw problem.error;
     }
     if (verifier.state.coveredThrough < last) {
       throw new HistoryError('missing_block', verifier.nextBlock, `the operator's history of coin ${slot} stops before the last committed block ${last}`);

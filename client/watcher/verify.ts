@@ -1,9 +1,11 @@
 /**
- * Phase 2 of a watcher round: verify every new committed block for each owned coin against its root on L1. An
+ * Phase 2 of a watcher round: verify every new committed block for each owned coin against its root on L1, with
+ * the wallet's own verify-and-extend (one ranged history request per coin). An
  * invalid proof, or one the operator keeps back longer than the grace period, freezes the coin (act.ts decides
  * whether a frozen coin must leave).
  */
-import { HistoryError, PlasmaError, type InclusionEntry } from '../protocol/index.ts';
+import type { InclusionEntry } from '../protocol/index.ts';
+import { verifyAndExtend } from '../wallet/extend.ts';
 import { chainLastBlock, extendChain, type WalletCoin } from '../wallet/state.ts';
 import { MISSING, type WatcherContext } from './context.ts';
 
@@ -19,45 +21,32 @@ export async function verifyOwnedCoins(ctx: WatcherContext, l1Block: bigint): Pr
 }
 
 async function verifyCoin(ctx: WatcherContext, coin: WalletCoin, l1Block: bigint): Promise<void> {
-  const blocks = ctx.wallet.roots.blocks().filter((block) => block > coin.coveredThrough);
-  if (blocks.length === 0) return;
+  const through = ctx.wallet.roots.lastBlock();
+  if (through <= coin.coveredThrough) return;
   const verifier = ctx.wallet.verifierFor(coin);
   const added: InclusionEntry[] = [];
-  let problem: { block: bigint; code: string; reason: string; missing: boolean } | undefined;
-  for (const block of blocks) {
-    if (ctx.options.verifyL1 !== undefined) {
-      const proven = await ctx.options.verifyL1.childBlockRoot(block, l1Block);
-      if (proven !== ctx.wallet.roots.get(block)) {
-        throw new Error(`the L1 node's BlockSubmitted root of block ${block} is not the root proven by eth_getProof (${proven}); refusing to act on this node`);
-      }
+  const { verifyL1 } = ctx.options;
+  let problem = await verifyAndExtend(ctx.wallet.operator, coin.slot, verifier, through, added, {
+    ...(verifyL1 === undefined
+      ? {}
+      : {
+          checkRoot: async (block: bigint) => {
+            const proven = await verifyL1.childBlockRoot(block, l1Block);
+            if (proven !== ctx.wallet.roots.get(block)) {
+              throw new Error(`the L1 node's BlockSubmitted root of block ${block} is not the root proven by eth_getProof (${proven}); refusing to act on this node`);
+            }
+          },
+        }),
+    stopAfter: (v) => v.state.owner !== ctx.me, // the coin left this wallet: its chain ends here
+  });
+  if (problem !== undefined && !problem.missing) {
+    // A reorg may have replaced the block's root since we read it: look again before blaming the operator.
+    const current = await ctx.wallet.l1.childBlockRoot(problem.block);
+    if (current !== ctx.wallet.roots.get(problem.block)) {
+      ctx.wallet.roots.add(problem.block, current);
+      ctx.log({ event: 'root_changed', block: problem.block, root: current, reason: 'L1 holds another root for this block than the one read before (a reorg): verified again next round' });
+      problem = undefined;
     }
-    let entry;
-    try {
-      entry = await ctx.wallet.operator.proof(coin.slot, block);
-    } catch (error) {
-      problem = { block, code: 'operator_unreachable', reason: (error as Error).message, missing: true };
-      break;
-    }
-    if (entry === undefined) {
-      problem = { block, code: 'proof_withheld', reason: `the operator serves no proof of coin ${coin.slot} at committed block ${block}`, missing: true };
-      break;
-    }
-    try {
-      verifier.apply(entry);
-    } catch (error) {
-      // A reorg may have replaced the block's root since we read it: look again before blaming the operator.
-      const current = await ctx.wallet.l1.childBlockRoot(block);
-      if (current !== ctx.wallet.roots.get(block)) {
-        ctx.wallet.roots.add(block, current);
-        ctx.log({ event: 'root_changed', block, root: current, reason: 'L1 holds another root for this block than the one read before (a reorg): verified again next round' });
-        break;
-      }
-      const reason = error instanceof PlasmaError ? error.message : String(error);
-      problem = { block, code: error instanceof HistoryError ? error.code : 'invalid_proof', reason, missing: false };
-      break;
-    }
-    if (entry.kind === 'inclusion') added.push(entry);
-    if (verifier.state.owner !== ctx.me) break; // the coin left this wallet: its chain ends here
   }
   const grace = ctx.options.missingProofGraceMs ?? 600_000;
   await ctx.wallet.stateFile.update((state) => {
