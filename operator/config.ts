@@ -25,6 +25,7 @@ import {
 export type { Env };
 
 import { LOG_LEVELS, type LogLevel } from '../client/log.ts';
+import { DEFAULT_PARAMS } from '../client/l1/deploy.ts';
 export { LOG_LEVELS, type LogLevel };
 
 export type DatabaseConfig =
@@ -273,6 +274,24 @@ ${DEPLOY_OPTIONS.map((o) => `  --${o.flag}${o.boolean ? '' : ' <value>'}`.padEnd
 `;
 }
 
+/**
+ * The PlasmaCash constructor's own checks (PROTOCOL.md §6), made before anything is sent, so that a bad
+ * combination costs no gas and names the flag to change. Unset values take the defaults the deployment uses.
+ */
+function constructorProblems(given: { exitPeriodSeconds?: bigint | undefined; responsePeriodSeconds?: bigint | undefined; exitBondWei?: bigint | undefined }): string[] {
+  const problems: string[] = [];
+  const exitPeriod = given.exitPeriodSeconds ?? DEFAULT_PARAMS.exitPeriodSeconds;
+  const responsePeriod = given.responsePeriodSeconds ?? DEFAULT_PARAMS.responsePeriodSeconds;
+  if ((given.exitPeriodSeconds !== undefined || given.responsePeriodSeconds !== undefined) && responsePeriod > exitPeriod) {
+    problems.push(`the response period (${responsePeriod} s) must not be longer than the exit period (${exitPeriod} s): pass --response-period at most ${exitPeriod}`);
+  }
+  const exitBond = given.exitBondWei;
+  if (exitBond !== undefined && (exitBond < 2n || exitBond % 2n !== 0n)) {
+    problems.push(`--exit-bond must be an even number of wei, at least 2 (half goes to the challenger, half is burned), got ${exitBond}`);
+  }
+  return problems;
+}
+
 export function parseDeployConfig(argv: readonly string[], env: Env): DeployConfig | 'help' {
   const flags = parseFlags(argv, DEPLOY_OPTIONS);
   if (flags['help'] === true) return 'help';
@@ -292,6 +311,7 @@ export function parseDeployConfig(argv: readonly string[], env: Env): DeployConf
     return BigInt(text);
   };
   const periods = { exitPeriodSeconds: amount('exit-period'), responsePeriodSeconds: amount('response-period'), exitBondWei: amount('exit-bond'), challengeBondWei: amount('challenge-bond') };
+  for (const problem of constructorProblems(periods)) r.fail(problem);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   const config: Record<string, unknown> = { l1Rpc };
   if (operator !== undefined) config['operator'] = operator.toLowerCase();

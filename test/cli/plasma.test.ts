@@ -42,7 +42,7 @@ t.test('help and usage errors', async (t) => {
 t.test('plasma deploy prints the address; plasma operator serves it and stops on SIGTERM', async (t) => {
   const chain = await startTestChain(t);
   const io = capture();
-  t.equal(await main(['deploy', '--l1-rpc', chain.rpcUrl, '--exit-period', '120'], { PLASMA_DEPLOYER_KEY: chain.operatorKey }, io), 0, io.stderr);
+  t.equal(await main(['deploy', '--l1-rpc', chain.rpcUrl, '--exit-period', '120', '--response-period', '60'], { PLASMA_DEPLOYER_KEY: chain.operatorKey }, io), 0, io.stderr);
   const address = io.stdout.trim();
   t.match(address, /^0x[0-9a-fA-F]{40}$/, 'stdout holds only the address');
   t.not(await chain.provider.getCode(address), '0x', 'code is deployed there');

@@ -97,9 +97,9 @@ t.test('every validation error names its flag or variable and what to do', async
 });
 
 t.test('plasma deploy arguments', async (t) => {
-  const config = parseDeployConfig(['--l1-rpc', 'http://127.0.0.1:8545', '--deployer-key', KEY, '--exit-period', '60', '--operator', `0x${'AA'.repeat(20)}`], {});
+  const config = parseDeployConfig(['--l1-rpc', 'http://127.0.0.1:8545', '--deployer-key', KEY, '--exit-period', '60', '--response-period', '30', '--operator', `0x${'AA'.repeat(20)}`], {});
   if (config === 'help') throw new Error('unexpected help');
-  t.same({ ...config }, { l1Rpc: 'http://127.0.0.1:8545', operator: `0x${'aa'.repeat(20)}`, exitPeriodSeconds: 60n });
+  t.same({ ...config }, { l1Rpc: 'http://127.0.0.1:8545', operator: `0x${'aa'.repeat(20)}`, exitPeriodSeconds: 60n, responsePeriodSeconds: 30n });
   t.equal(config.deployerKey, KEY);
   t.equal(parseDeployConfig(['--help'], {}), 'help');
   const bad = (argv: string[]): readonly string[] => {
@@ -117,4 +117,8 @@ t.test('plasma deploy arguments', async (t) => {
   t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', 'nope']), [/^--deployer-key must be 32 bytes of hex.*not shown$/]);
   t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', KEY, '--operator', 'bob']), [/^--operator must be an address/]);
   t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', KEY, '--exit-period', '0']), [/^--exit-period must be a whole number > 0, got "0"$/]);
+  // The contract's constructor checks, made before any gas is spent.
+  t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', KEY, '--exit-period', '120']), [/^the response period \(86400 s\) must not be longer than the exit period \(120 s\): pass --response-period at most 120$/]);
+  t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', KEY, '--exit-period', '60', '--response-period', '61']), [/must not be longer than the exit period/]);
+  t.match(bad(['--l1-rpc', 'http://x', '--deployer-key', KEY, '--exit-bond', '3']), [/^--exit-bond must be an even number of wei, at least 2/]);
 });
