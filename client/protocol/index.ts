@@ -80,3 +80,4 @@ export {
 } from './history.ts';
 export * from './wire.ts';
 export { commonHeight, deriveExclusionProof, EMPTY_BLOCK_EXCLUSION_PROOF, pickNeighbour, type ProofNeighbour } from './derive.ts';
+export { checkpointLeaf, writeCheckpointLeafInput } from './checkpoint.ts';

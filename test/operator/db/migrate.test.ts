@@ -21,7 +21,8 @@ t.test('migrations apply once, in order, and a second run does nothing', async (
   const tables = await sql<{ table_name: string }[]>`
     select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
   t.same(tables.map((row) => row.table_name), [
-    'blocks', 'coins', 'deposits', 'exits', 'l1_cursor', 'pending_transactions', 'proofs', 'schema_migrations', 'transactions',
+    'blocks', 'checkpoint_buckets', 'checkpoint_nodes', 'checkpoints', 'coins', 'deposits', 'exits', 'l1_cursor', 'pending_transactions',
+    'proofs', 'schema_migrations', 'transactions',
   ]);
 });
 
@@ -44,7 +45,7 @@ t.test('0004 moves the proofs of a database written before it into their own tab
       values (1000, ${slotToDb(slot)}::int8, 1, 1, ${Buffer.alloc(20)}, ${Buffer.alloc(65)}, ${Buffer.alloc(32, fill)},
               ${Buffer.from(tree.proofBytes(slot))}, now())`;
   }
-  t.same(await migrate(sql), [4]);
+  t.same(await migrate(sql), (await readMigrations()).map((m) => m.version).filter((version) => version >= 4));
   const proofs = await sql<{ slot: string; proof: Buffer }[]>`select slot::text, proof from proofs where block = 1000 order by proofs.slot`;
   t.same(proofs.map((row) => Buffer.from(row.proof).toString('hex')), [5n, 9n].map((slot) => Buffer.from(tree.proofBytes(slot)).toString('hex')));
   const store = new Store(sql);
