@@ -41,7 +41,10 @@ export type InputErrorCode =
   | 'invalid_kind'
   | 'invalid_object'
   | 'missing_field'
-  | 'unknown_field';
+  | 'unknown_field'
+  | 'invalid_leaf'
+  | 'invalid_status'
+  | 'invalid_checkpoint';
 
 export class InputError extends PlasmaError {
   override name = 'InputError';
@@ -123,5 +126,70 @@ export class HistoryError extends PlasmaError {
     super(code, `coin history rejected at block ${block}: ${rule}`, options);
     this.block = block;
     this.rule = rule;
+  }
+}
+
+/**
+ * Why a checkpoint package (PROTOCOL.md §10 Receiver, docs/CHECKPOINTS.md §7) is refused. The §5 history after
+ * the checkpoint fails with a HistoryError instead; these are the rules about the leaves.
+ */
+export const CHECKPOINT_ERROR_CODES = [
+  /** The package names a checkpoint L1 does not hold (no root for k). */
+  'unknown_checkpoint',
+  /** The leaf object's `block` is not the child block L1 records for checkpoint k. */
+  'checkpoint_block_mismatch',
+  /** The leaf object is about another slot than the coin's. */
+  'leaf_slot_mismatch',
+  /** The served `leaf` is not keccak256(abi.encode(txBlock, digest(transaction))) (or not zero for a zero leaf). */
+  'leaf_mismatch',
+  /** `leafProof` does not prove the leaf at the coin's slot under checkpoint k's root on L1. */
+  'invalid_leaf_proof',
+  /** The base's leafStatus(k, slot) on L1 is not Final. */
+  'checkpoint_not_final',
+  /** The base is a zero leaf: it says nothing about the coin. */
+  'zero_base',
+  /** The leaf's txBlock is before the coin's deposit block: it is not the coin's (R11). */
+  'leaf_before_deposit',
+  /** The leaf's txBlock is after its checkpoint's child block N. */
+  'leaf_after_checkpoint',
+  /** The checkpointed transaction is not of the coin (slot, denomination) or carries no signature and proof. */
+  'leaf_tx_invalid',
+  /** The checkpointed transaction's inclusion proof does not verify at txBlock against that block's root on L1. */
+  'leaf_tx_not_included',
+  /** txBlock is the deposit block but the transaction is not the deposit transaction of the L1 record. */
+  'leaf_wrong_deposit',
+  /** A checkpoint pending on L1 with N at or after the base's has no leaf in the package. */
+  'pending_leaf_missing',
+  /** The package carries two leaves of one checkpoint. */
+  'pending_leaf_duplicate',
+  /** A pending checkpoint's N is after the history the package covers. */
+  'pending_leaf_uncovered',
+  /**
+   * A pending leaf names a transaction of the verified chain that the chain spends again at or before N (R9): it
+   * must be voided (challengeLeafSpent, with `evidence`) before the coin is accepted.
+   */
+  'pending_leaf_stale',
+  /** A pending leaf names something other than the verified chain's last transaction at or before its N. */
+  'pending_leaf_conflict',
+] as const;
+export type CheckpointErrorCode = (typeof CHECKPOINT_ERROR_CODES)[number];
+
+/** A checkpoint leaf (the package's base or a pending one) that breaks a rule of §10: `checkpoint` is its k. */
+export class CheckpointError extends PlasmaError {
+  override name = 'CheckpointError';
+  declare readonly code: CheckpointErrorCode;
+  readonly checkpoint: bigint | undefined;
+  readonly slot: bigint;
+  /** The rule of PROTOCOL.md §10 that failed, in words. */
+  readonly rule: string;
+  /** pending_leaf_stale: the block of the verified spend of the named transaction (the evidence of challengeLeafSpent). */
+  readonly spendBlock: bigint | undefined;
+
+  constructor(code: CheckpointErrorCode, checkpoint: bigint | undefined, slot: bigint, rule: string, options: PlasmaErrorOptions & { spendBlock?: bigint } = {}) {
+    super(code, `checkpoint package of coin ${slot} rejected${checkpoint === undefined ? '' : ` at checkpoint ${checkpoint}`}: ${rule}`, options);
+    this.checkpoint = checkpoint;
+    this.slot = slot;
+    this.rule = rule;
+    this.spendBlock = options.spendBlock;
   }
 }

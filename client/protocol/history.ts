@@ -198,6 +198,11 @@ export interface VerifyCoinHistoryInput {
   /** When given, the final owner must be this address (the receiver checking a coin sent to it). */
   readonly expectedOwner?: Address;
   readonly childBlockInterval?: bigint;
+  /**
+   * Start from a chain verified otherwise (a checkpoint's transaction, checkpoint-package.ts): the entries then
+   * cover the committed child blocks after `resume.coveredThrough` only.
+   */
+  readonly resume?: CoinHistoryVerifierOptions['resume'];
 }
 
 /** Verifies a whole history; throws `HistoryError` at the first broken rule, returns the coin's final state. */
@@ -208,8 +213,10 @@ export function verifyCoinHistory(input: VerifyCoinHistoryInput): CoinState {
     roots: input.roots,
     domain: input.domain,
     childBlockInterval: interval,
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
   });
-  const required = requiredBlocks(input.committedChildBlocks, input.deposit.block, interval);
+  const start = verifier.state.coveredThrough;
+  const required = requiredBlocks(input.committedChildBlocks, start, interval);
   for (const [position, entry] of input.entries.entries()) {
     const expected = required[position];
     if (expected === undefined) {
@@ -233,17 +240,18 @@ export function verifyCoinHistory(input: VerifyCoinHistoryInput): CoinState {
 
 function requiredBlocks(
   committed: VerifyCoinHistoryInput['committedChildBlocks'],
-  depositBlock: bigint,
+  after: bigint,
   interval: bigint,
 ): bigint[] {
   if (Array.isArray(committed)) {
     const list = committed as readonly bigint[];
-    return list.filter((block) => block > depositBlock);
+    return list.filter((block) => block > after);
   }
   const range = committed as { readonly from?: bigint; readonly to: bigint };
   const blocks: bigint[] = [];
   let block = range.from ?? interval;
+  if (block <= after) block = after + 1n;
   if (block % interval !== 0n) block = (block / interval + 1n) * interval;
-  for (; block <= range.to; block += interval) if (block > depositBlock) blocks.push(block);
+  for (; block <= range.to; block += interval) if (block > after) blocks.push(block);
   return blocks;
 }

@@ -81,3 +81,17 @@ export {
 export * from './wire.ts';
 export { commonHeight, deriveExclusionProof, EMPTY_BLOCK_EXCLUSION_PROOF, pickNeighbour, type ProofNeighbour } from './derive.ts';
 export { checkpointLeaf, writeCheckpointLeafInput } from './checkpoint.ts';
+export {
+  checkLeafProof,
+  lastLinkAtOrBefore,
+  pendingVerdict,
+  verifyCheckpointPackage,
+  type ChainLink,
+  type CheckpointBase,
+  type CheckpointLookup,
+  type CheckpointPackageResult,
+  type CheckpointRecord,
+  type PendingLeafVerdict,
+  type VerifiedPendingLeaf,
+  type VerifyCheckpointPackageInput,
+} from './checkpoint-package.ts';

@@ -7,7 +7,7 @@
  * than the sender meant.
  */
 import { InputError, type InputErrorCode } from './errors.ts';
-import { parseAddress, parseHex, parseUint, toBytes, type Address, type Hex } from './hex.ts';
+import { parseAddress, parseHex, parseUint, toBytes, ZERO_HASH, type Address, type Hash, type Hex } from './hex.ts';
 import type { CoinDeposit, ExclusionEntry, HistoryEntry, InclusionEntry } from './history.ts';
 import { MAX_PROOF_LENGTH, checkProofLength } from './smt.ts';
 import type { Transaction } from './transaction.ts';
@@ -43,6 +43,78 @@ export interface CoinHistoryResponseJson {
   lastCommittedBlock: string;
   entries: HistoryEntryJson[];
   next?: string;
+}
+
+/** A checkpoint as the operator serves it (docs/CHECKPOINTS.md §6): `finalAt` is its period's end. */
+export interface CheckpointObject {
+  readonly id: bigint;
+  /** N: the child block it checkpoints. */
+  readonly block: bigint;
+  readonly root: Hash;
+  readonly submittedAt: bigint;
+  readonly finalAt: bigint;
+  readonly status: 'pending' | 'final';
+}
+export interface CheckpointObjectJson {
+  id: string;
+  block: string;
+  root: Hash;
+  submittedAt: string;
+  finalAt: string;
+  status: 'pending' | 'final';
+}
+
+export type LeafStatusName = 'pending' | 'final' | 'void';
+export const LEAF_STATUSES: readonly LeafStatusName[] = ['pending', 'final', 'void'];
+
+/**
+ * A coin's leaf in one checkpoint, with its proof and the checkpointed transaction (§9, docs/CHECKPOINTS.md §6).
+ * A zero leaf (`leaf` = 0x00…00) has `txBlock`, `transaction`, `signature` and `proof` null and `leafProof` its
+ * exclusion proof; a deposit leaf has `signature` and `proof` null. The parser checks these shapes only: whether
+ * the leaf is true is the verifier's business (checkpoint-package.ts).
+ */
+export interface CheckpointLeafObject {
+  /** k. */
+  readonly checkpoint: bigint;
+  /** N, the checkpoint's child block. */
+  readonly block: bigint;
+  readonly slot: bigint;
+  readonly leaf: Hash;
+  readonly leafProof: Hex;
+  readonly txBlock: bigint | null;
+  readonly transaction: Transaction | null;
+  readonly signature: Hex | null;
+  readonly proof: Hex | null;
+  readonly status: LeafStatusName;
+  /** When the leaf is final at the earliest, as the operator sees it (L1's leafStatus decides). */
+  readonly finalAt: bigint | null;
+}
+export interface CheckpointLeafObjectJson {
+  checkpoint: string;
+  block: string;
+  slot: string;
+  leaf: Hash;
+  leafProof: Hex;
+  txBlock: string | null;
+  transaction: TransactionJson | null;
+  signature: Hex | null;
+  proof: Hex | null;
+  status: LeafStatusName;
+  finalAt: string | null;
+}
+
+/**
+ * `GET /v1/coins/:slot/history?since=checkpoint`: the §9 history after the coin's base, the base's leaf object
+ * (`checkpoint`, null when the history starts at the deposit) and the coin's leaf in every pending checkpoint with
+ * N at or after the base's (`pending`, ascending). This is the package a sender hands a receiver.
+ */
+export interface CheckpointHistoryResponse extends CoinHistoryResponse {
+  readonly checkpoint: CheckpointLeafObject | null;
+  readonly pending: readonly CheckpointLeafObject[];
+}
+export interface CheckpointHistoryResponseJson extends CoinHistoryResponseJson {
+  checkpoint: CheckpointLeafObjectJson | null;
+  pending: CheckpointLeafObjectJson[];
 }
 
 // ---- parsing
@@ -109,6 +181,72 @@ export function parseCoinHistoryResponseJson(value: unknown): CoinHistoryRespons
   return object['next'] === undefined ? response : { ...response, next: readUint(object, 'next', 256, 'invalid_block', '') };
 }
 
+/** `GET /v1/checkpoints/latest` and `/v1/checkpoints/:id`. */
+export function parseCheckpointObjectJson(value: unknown, path = 'checkpoint'): CheckpointObject {
+  const object = asObject(value, path, ['id', 'block', 'root', 'submittedAt', 'finalAt', 'status']);
+  const status = object['status'];
+  if (status !== 'pending' && status !== 'final') {
+    throw new InputError('invalid_status', `${join(path, 'status')} must be "pending" or "final"`, { field: join(path, 'status') });
+  }
+  return {
+    id: readUint(object, 'id', 256, 'invalid_checkpoint', path),
+    block: readUint(object, 'block', 256, 'invalid_block', path),
+    root: parseHex(object['root'], { bytes: 32, name: join(path, 'root'), code: 'invalid_checkpoint' }) as Hash,
+    submittedAt: readUint(object, 'submittedAt', 256, 'invalid_uint', path),
+    finalAt: readUint(object, 'finalAt', 256, 'invalid_uint', path),
+    status,
+  };
+}
+
+/** `GET /v1/coins/:slot/checkpoint`, `/v1/checkpoints/:id/coins/:slot`, and the items of a package. */
+export function parseCheckpointLeafObjectJson(value: unknown, path = 'leaf'): CheckpointLeafObject {
+  const object = asObject(value, path, ['checkpoint', 'block', 'slot', 'leaf', 'leafProof', 'txBlock', 'transaction', 'signature', 'proof', 'status', 'finalAt']);
+  const status = object['status'];
+  if (typeof status !== 'string' || !(LEAF_STATUSES as readonly string[]).includes(status)) {
+    throw new InputError('invalid_status', `${join(path, 'status')} must be "pending", "final" or "void"`, { field: join(path, 'status') });
+  }
+  const leaf = parseHex(object['leaf'], { bytes: 32, name: join(path, 'leaf'), code: 'invalid_leaf' }).toLowerCase() as Hash;
+  const nullable = <T>(key: string, read: (value: unknown) => T): T | null => (object[key] === null ? null : read(object[key]));
+  const parsed: CheckpointLeafObject = {
+    checkpoint: readUint(object, 'checkpoint', 256, 'invalid_checkpoint', path),
+    block: readUint(object, 'block', 256, 'invalid_block', path),
+    slot: readUint(object, 'slot', 64, 'invalid_slot', path),
+    leaf,
+    leafProof: readProof(object['leafProof'], join(path, 'leafProof')),
+    txBlock: nullable('txBlock', () => readUint(object, 'txBlock', 256, 'invalid_block', path)),
+    transaction: nullable('transaction', (item) => parseTransactionJson(item, join(path, 'transaction'))),
+    signature: nullable('signature', (item) => readSignature(item, join(path, 'signature'))),
+    proof: nullable('proof', (item) => readProof(item, join(path, 'proof'))),
+    status: status as LeafStatusName,
+    finalAt: nullable('finalAt', () => readUint(object, 'finalAt', 256, 'invalid_uint', path)),
+  };
+  if (leaf === ZERO_HASH) {
+    if (parsed.txBlock !== null || parsed.transaction !== null || parsed.signature !== null || parsed.proof !== null) {
+      throw new InputError('invalid_leaf', `${path} is a zero leaf: txBlock, transaction, signature and proof must be null`, { field: path });
+    }
+  } else {
+    if (parsed.txBlock === null || parsed.transaction === null) {
+      throw new InputError('invalid_leaf', `${path} is not a zero leaf: txBlock and transaction are required`, { field: path });
+    }
+    if ((parsed.signature === null) !== (parsed.proof === null)) {
+      throw new InputError('invalid_leaf', `${path}: signature and proof are both null (a deposit leaf) or both given`, { field: path });
+    }
+  }
+  return parsed;
+}
+
+/** The body of `GET /v1/coins/:slot/history?since=checkpoint`: a checkpoint package. */
+export function parseCheckpointHistoryResponseJson(value: unknown): CheckpointHistoryResponse {
+  const object = asObject(value, 'history', ['slot', 'deposit', 'lastCommittedBlock', 'entries', 'next', 'checkpoint', 'pending'], ['next']);
+  const { checkpoint, pending, ...history } = object;
+  if (!Array.isArray(pending)) throw new InputError('invalid_object', 'pending must be an array', { field: 'pending' });
+  return {
+    ...parseCoinHistoryResponseJson(history),
+    checkpoint: checkpoint === null ? null : parseCheckpointLeafObjectJson(checkpoint, 'checkpoint'),
+    pending: pending.map((item, index) => parseCheckpointLeafObjectJson(item, `pending[${index}]`)),
+  };
+}
+
 // ---- serializing
 
 export function transactionToJson(tx: Transaction): TransactionJson {
@@ -143,6 +281,41 @@ export function coinHistoryResponseToJson(response: CoinHistoryResponse): CoinHi
   };
   if (response.next !== undefined) json.next = response.next.toString();
   return json;
+}
+
+export function checkpointObjectToJson(checkpoint: CheckpointObject): CheckpointObjectJson {
+  return {
+    id: checkpoint.id.toString(),
+    block: checkpoint.block.toString(),
+    root: checkpoint.root.toLowerCase() as Hash,
+    submittedAt: checkpoint.submittedAt.toString(),
+    finalAt: checkpoint.finalAt.toString(),
+    status: checkpoint.status,
+  };
+}
+
+export function checkpointLeafObjectToJson(leaf: CheckpointLeafObject): CheckpointLeafObjectJson {
+  return {
+    checkpoint: leaf.checkpoint.toString(),
+    block: leaf.block.toString(),
+    slot: leaf.slot.toString(),
+    leaf: leaf.leaf.toLowerCase() as Hash,
+    leafProof: leaf.leafProof.toLowerCase() as Hex,
+    txBlock: leaf.txBlock === null ? null : leaf.txBlock.toString(),
+    transaction: leaf.transaction === null ? null : transactionToJson(leaf.transaction),
+    signature: leaf.signature === null ? null : (leaf.signature.toLowerCase() as Hex),
+    proof: leaf.proof === null ? null : (leaf.proof.toLowerCase() as Hex),
+    status: leaf.status,
+    finalAt: leaf.finalAt === null ? null : leaf.finalAt.toString(),
+  };
+}
+
+export function checkpointHistoryResponseToJson(response: CheckpointHistoryResponse): CheckpointHistoryResponseJson {
+  return {
+    ...coinHistoryResponseToJson(response),
+    checkpoint: response.checkpoint === null ? null : checkpointLeafObjectToJson(response.checkpoint),
+    pending: response.pending.map(checkpointLeafObjectToJson),
+  };
 }
 
 // ---- helpers
