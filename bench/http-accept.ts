@@ -11,7 +11,7 @@ import { signedTransactionToJson, signDigest, transactionDigestBytes, type Addre
 import { slotToDb } from '../operator/db/codec.ts';
 import { Store } from '../operator/db/store.ts';
 import { createApp } from '../operator/http/app.ts';
-import { addressOf, DOMAIN, privateKey } from '../test/protocol/fixtures/helpers.ts';
+import { addressOf, DOMAIN, privateKey } from '../test/client/protocol/fixtures/helpers.ts';
 
 const SERVER = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 const COINS = 20_000;

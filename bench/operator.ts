@@ -51,7 +51,7 @@ import { Store, type BlockTransaction, type NewBlock } from '../operator/db/stor
 import { createApp } from '../operator/http/app.ts';
 import { acceptTransfers } from '../operator/transfers/accept.ts';
 import { freePort } from '../test/support/anvil.ts';
-import { addressOf, privateKey, rng } from '../test/protocol/fixtures/helpers.ts';
+import { addressOf, privateKey, rng } from '../test/client/protocol/fixtures/helpers.ts';
 
 const { values: flags } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import {
   type Transaction,
 } from '../client/protocol/index.ts';
 import { Store, type BlockTransaction, type NewBlock } from '../operator/db/store.ts';
-import { addressOf, DOMAIN, privateKey, rng } from '../test/protocol/fixtures/helpers.ts';
+import { addressOf, DOMAIN, privateKey, rng } from '../test/client/protocol/fixtures/helpers.ts';
 
 const SERVER = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 const historyBlocks = Number(process.argv[2] ?? 1000);

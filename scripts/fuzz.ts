@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { Store } from '../operator/db/store.ts';
 import { createApp } from '../operator/http/app.ts';
-import { DOMAIN } from '../test/protocol/fixtures/helpers.ts';
+import { DOMAIN } from '../test/client/protocol/fixtures/helpers.ts';
 import { runFuzz, setupFuzzWorld, stateDigest } from '../test/support/http-fuzz.ts';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, seed: { type: 'string', default: '20261125' }, concurrency: { type: 'string', default: '16' } } });

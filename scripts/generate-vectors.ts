@@ -1,7 +1,7 @@
 /**
  * Writes the shared test vectors that the Foundry tests check byte for byte against the Solidity tree and
  * digest (contracts/test/vectors/*.json). Deterministic: keys, slots and leaves come from keccak of fixed labels,
- * never from Math.random, so regenerating gives identical files; test/protocol/vectors.test.ts fails on drift.
+ * never from Math.random, so regenerating gives identical files; test/client/protocol/vectors.test.ts fails on drift.
  *
  *   npx tsx scripts/generate-vectors.ts
  *

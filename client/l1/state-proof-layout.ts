@@ -5,7 +5,7 @@
  *   cd contracts && ../node_modules/.bin/forge inspect PlasmaCash storageLayout [--json]
  *
  * (slots 0-1 are OpenZeppelin EIP712's string fallbacks, 2 the packed BlockCounters). A change of the layout is
- * caught by test/client/state-proof.test.ts, which compares these decoders with the contract's own views.
+ * caught by test/client/l1/state-proof.test.ts, which compares these decoders with the contract's own views.
  */
 import { bytesToHex, concatBytes, keccak256, uintToBytes, type Address, type Hash } from '../protocol/index.ts';
 

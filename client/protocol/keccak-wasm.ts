@@ -6,7 +6,7 @@
  * input is always exactly one 64-byte block, so the state starts as the 8 input lanes plus two padding constants
  * (Keccak's pad10*1 with domain bits 0x01, at bytes 64 and 135 of the 136-byte rate), all 25 lanes are locals,
  * and θ, ρ, π, χ of each of the 24 rounds are unrolled straight-line code. It is checked against hash-wasm on
- * random inputs in test/protocol/keccak.test.ts; bench/keccak.ts prints the speed of both.
+ * random inputs in test/client/protocol/keccak.test.ts; bench/keccak.ts prints the speed of both.
  *
  * Exports: `memory` and `pairs(src, dst, count)`: for k < count, 32 bytes at dst + 32k = keccak256 of the 64
  * bytes at src + 64k. Addresses 0..191 hold the round constants; JavaScript uses the rest (see keccak-batch.ts).

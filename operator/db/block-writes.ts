@@ -95,7 +95,7 @@ export async function claimBlock(sql: Sql, options: ClaimOptions, onLeaves?: (cl
     // Locked, so the move below takes exactly these rows, with exactly these digests (the tree's leaves). Without
     // the lock a second builder on the same database (two operators overlapping in a deploy) could take a row
     // first, the coin's next spend could be accepted into the same slot, and the move would store that spend
-    // under a root built from the old digest (test/operator/block/review-claim.test.ts).
+    // under a root built from the old digest (test/operator/block/claim-races.test.ts).
     const rows = await tx<{ slot: string; digest: Buffer }[]>`
       select slot, digest from (
         select p.slot, p.digest from pending_transactions p join coins c on c.slot = p.slot and c.state = 'deposited'

@@ -20,7 +20,7 @@ import { buildBlock } from '../../operator/block/builder.ts';
 import type { Store } from '../../operator/db/store.ts';
 import { acceptTransfers } from '../../operator/transfers/accept.ts';
 import { insertCoins } from '../operator/http/fixture.ts';
-import { addressOf, privateKey } from '../protocol/fixtures/helpers.ts';
+import { addressOf, privateKey } from '../client/protocol/fixtures/helpers.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function prng(seed: number): () => number {

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { bytesToHex, SparseMerkleTree } from '../../../client/protocol/index.ts';
 import { buildBlockTree, halvesBuiltOnWorkers, PARALLEL_THRESHOLD, type BlockLeaf } from '../../../operator/block/tree-workers.ts';
-import { rng } from '../../protocol/fixtures/helpers.ts';
+import { rng } from '../../client/protocol/fixtures/helpers.ts';
 
 /**
  * The two-thread tree must give SparseMerkleTree's root and proof bytes exactly, whatever the halves hold, and

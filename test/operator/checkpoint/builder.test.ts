@@ -10,7 +10,7 @@ import { storedLeaf } from '../../../operator/checkpoint/proofs.ts';
 import { CheckpointTree } from '../../../operator/checkpoint/tree.ts';
 import { checkpointById, leafChanges, type CheckpointRecord } from '../../../operator/db/checkpoints.ts';
 import { createTestStore } from '../db/helpers.ts';
-import { DOMAIN } from '../../protocol/fixtures/helpers.ts';
+import { DOMAIN } from '../../client/protocol/fixtures/helpers.ts';
 import { TestChain } from './fixture.ts';
 import type { Store } from '../../../operator/db/store.ts';
 

@@ -12,7 +12,7 @@ import {
 } from '../../../client/protocol/index.ts';
 import { applyL1Range, type ChainEvent } from '../../../operator/db/chain-state.ts';
 import type { Store } from '../../../operator/db/store.ts';
-import { DOMAIN, rng } from '../../protocol/fixtures/helpers.ts';
+import { DOMAIN, rng } from '../../client/protocol/fixtures/helpers.ts';
 
 const TX_HASH = `0x${'11'.repeat(32)}` as Hash;
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000' as Address;

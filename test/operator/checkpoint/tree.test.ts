@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { bytesToHex, checkpointLeaf, EMPTY_ROOT, SparseMerkleTree, verifyProof, ZERO_HASH } from '../../../client/protocol/index.ts';
 import { BUCKET_HEIGHT, CheckpointTree, liftsOnWorkers, type LeafChanges } from '../../../operator/checkpoint/tree.ts';
-import { rng } from '../../protocol/fixtures/helpers.ts';
+import { rng } from '../../client/protocol/fixtures/helpers.ts';
 
 /**
  * The incremental checkpoint tree against a from-scratch SparseMerkleTree over the same leaves (the one

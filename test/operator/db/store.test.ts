@@ -13,7 +13,7 @@ import {
 } from '../../../client/protocol/index.ts';
 import { slotToDb } from '../../../operator/db/codec.ts';
 import type { BlockTransaction, NewBlock } from '../../../operator/db/store.ts';
-import { addressOf, DOMAIN, privateKey, rng } from '../../protocol/fixtures/helpers.ts';
+import { addressOf, DOMAIN, privateKey, rng } from '../../client/protocol/fixtures/helpers.ts';
 import { createTestStore } from './helpers.ts';
 
 const KEYS = Array.from({ length: 4 }, (_, i) => privateKey(i));

@@ -13,7 +13,7 @@ import {
 import { slotToDb } from '../../../operator/db/codec.ts';
 import type { Store } from '../../../operator/db/store.ts';
 import { createApp, type AppOptions, type OperatorApp } from '../../../operator/http/app.ts';
-import { addressOf, DOMAIN, privateKey } from '../../protocol/fixtures/helpers.ts';
+import { addressOf, DOMAIN, privateKey } from '../../client/protocol/fixtures/helpers.ts';
 
 export { DOMAIN };
 export const KEYS = Array.from({ length: 4 }, (_, i) => privateKey(i));

@@ -5,7 +5,7 @@
 // deposit in the slot: she can neither send nor exit it.
 import t from 'tap';
 import { parseEther } from 'ethers';
-import { startSystem } from '../support/system.ts';
+import { startSystem } from '../../support/system.ts';
 
 t.test('a re-mined deposit with another record behind the cursor replaces the stale coin', async (t) => {
   const system = await startSystem(t, 'review_late');

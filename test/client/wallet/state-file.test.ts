@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { StateFile } from '../../client/wallet/state-file.ts';
+import { StateFile } from '../../../client/wallet/state-file.ts';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -47,7 +47,7 @@ t.test('a failed change writes nothing', async (t) => {
 t.test('two processes incrementing at once lose no update', async (t) => {
   const file = path.join(await tempDir(t), 'state.json');
   const script = path.join(HERE, 'fixtures', 'state-file-writer.ts');
-  const tsx = path.join(HERE, '..', '..', 'node_modules', '.bin', 'tsx');
+  const tsx = path.join(HERE, '..', '..', '..', 'node_modules', '.bin', 'tsx');
   await Promise.all([run(tsx, [script, file, 'a', '60']), run(tsx, [script, file, 'b', '60'])]);
   const state = new StateFile<Counter>(file, () => ({ count: 0n, writers: [] }));
   const final = await state.read();

@@ -16,7 +16,7 @@ import {
   type Address,
   type HistoryEntry,
   type Transaction,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { DOMAIN, privateKey } from './fixtures/helpers.ts';
 
 const tx: Transaction = { slot: 18446744073709551615n, prevBlock: 1001n, denomination: 10n ** 18n, newOwner: '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed' };

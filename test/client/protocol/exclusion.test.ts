@@ -9,7 +9,7 @@ import {
   UINT64_MAX,
   verifyProof,
   type Hex,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { randomLeaf, rng } from './fixtures/helpers.ts';
 
 const ZERO_LEAF = `0x${'00'.repeat(32)}` as Hex;

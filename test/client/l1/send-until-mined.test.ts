@@ -3,12 +3,12 @@
 // with automine off and the test mining blocks, through a node that loses the first version it is sent.
 import t from 'tap';
 import { parseEther, type Wallet } from 'ethers';
-import { PlasmaCashL1 } from '../../client/l1/plasma-cash.ts';
-import { NonceTakenError, sendUntilMined } from '../../client/l1/send-until-mined.ts';
-import { replacementFees, worthReplacing } from '../../client/l1/fees.ts';
-import { LosingNode } from '../support/losing-node.ts';
-import { mineInBackground, startTestChain } from '../support/anvil.ts';
-import { until } from '../support/system.ts';
+import { PlasmaCashL1 } from '../../../client/l1/plasma-cash.ts';
+import { NonceTakenError, sendUntilMined } from '../../../client/l1/send-until-mined.ts';
+import { replacementFees, worthReplacing } from '../../../client/l1/fees.ts';
+import { LosingNode } from '../../support/losing-node.ts';
+import { mineInBackground, startTestChain } from '../../support/anvil.ts';
+import { until } from '../../support/system.ts';
 
 t.test('replacement fees: 12.5 % more, rounded up, and never less than the chain asks for now', async (t) => {
   t.same(replacementFees({ maxFeePerGas: 800n, maxPriorityFeePerGas: 8n }, { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }), { maxFeePerGas: 900n, maxPriorityFeePerGas: 9n });

@@ -3,12 +3,12 @@
 // one wallet) and Postgres. Each test ends on L1: who got the coin, and what happened to the other exits.
 import t from 'tap';
 import { parseEther } from 'ethers';
-import { depositTransaction, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
-import { transactionArgument } from '../../client/l1/plasma-cash.ts';
-import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../support/anvil.ts';
-import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { advance, advanceTo, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, proofOf, signAs, startSystem, until, userOf } from '../support/system.ts';
+import { depositTransaction, type Address, type Hex, type Transaction } from '../../../client/protocol/index.ts';
+import { transactionArgument } from '../../../client/l1/plasma-cash.ts';
+import type { PlasmaWallet } from '../../../client/wallet/wallet.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS } from '../../support/anvil.ts';
+import { startByzantineProxy } from '../../support/byzantine-proxy.ts';
+import { advance, advanceTo, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, proofOf, signAs, startSystem, until, userOf } from '../../support/system.ts';
 
 const ONE = parseEther('1');
 const HALF = EXIT_BOND / 2n;

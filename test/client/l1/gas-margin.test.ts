@@ -3,11 +3,11 @@
 // timestamp; the wallet's send estimates before it sends, so time passing in between must not make it fail.
 import t from 'tap';
 import { parseEther, Wallet, type TransactionRequest } from 'ethers';
-import { depositTransaction } from '../../client/protocol/index.ts';
-import { transactionArgument } from '../../client/l1/plasma-cash.ts';
-import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { depositAndWait, startSystem, type TestSystem } from '../support/system.ts';
-import { ANVIL_KEYS } from '../../devnet/anvil.ts';
+import { depositTransaction } from '../../../client/protocol/index.ts';
+import { transactionArgument } from '../../../client/l1/plasma-cash.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
+import { depositAndWait, startSystem, type TestSystem } from '../../support/system.ts';
+import { ANVIL_KEYS } from '../../../devnet/anvil.ts';
 
 /** A signer whose clock jumps by `seconds` between the gas estimate and the sending, as a slow L1 would. */
 class LateSigner extends Wallet {

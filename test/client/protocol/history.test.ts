@@ -15,7 +15,7 @@ import {
   type HistoryEntry,
   type Transaction,
   type VerifyCoinHistoryInput,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { addressOf, DOMAIN, privateKey, randomLeaf, rng } from './fixtures/helpers.ts';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -15,7 +15,7 @@ import {
   type Address,
   type Transaction,
   type TransactionDomain,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { DOMAIN, rng } from './fixtures/helpers.ts';
 
 const types = { Transaction: TRANSACTION_TYPES.Transaction.map((field) => ({ ...field })) };

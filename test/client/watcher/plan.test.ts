@@ -2,9 +2,9 @@
 // the wallet-state rules it relies on (spends in flight, live exits in exit-block order). Pure: the end-to-end
 // cases against the contract are in concurrent-exits.test.ts.
 import t from 'tap';
-import { depositTransaction, transactionDigest, type Transaction } from '../../client/protocol/index.ts';
-import { planCoin, type LiveExit } from '../../client/watcher/decide.ts';
-import { deliver, emptyState, extendChain, liveExitsOf, spendsInFlight, trackedExit, type RevealedTransfer, type SignedSpend } from '../../client/wallet/state.ts';
+import { depositTransaction, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
+import { planCoin, type LiveExit } from '../../../client/watcher/decide.ts';
+import { deliver, emptyState, extendChain, liveExitsOf, spendsInFlight, trackedExit, type RevealedTransfer, type SignedSpend } from '../../../client/wallet/state.ts';
 import { addr, ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 
 const MALLORY = DAVE;

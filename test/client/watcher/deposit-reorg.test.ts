@@ -2,7 +2,7 @@
 // exiting it would only fail or lose a bond), and must take it up again when the same deposit comes back.
 import t from 'tap';
 import { parseEther } from 'ethers';
-import { startSystem } from '../support/system.ts';
+import { startSystem } from '../../support/system.ts';
 
 t.test('a deposit taken back by a reorg marks the coin deposit_gone until the deposit is on L1 again', async (t) => {
   const system = await startSystem(t, 'deposit_reorg');

@@ -13,7 +13,7 @@ import {
   UINT256_MAX,
   UINT64_MAX,
   type Address,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { rng } from './fixtures/helpers.ts';
 
 const code = (fn: () => unknown): string => {

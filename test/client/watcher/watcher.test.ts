@@ -2,11 +2,11 @@
 // transfer into its pending pool) and Postgres. Every test ends by asserting on L1 who got the coin and bonds.
 import t, { type Test } from 'tap';
 import { parseEther } from 'ethers';
-import { depositTransaction, type Address, type Hex, type Transaction } from '../../client/protocol/index.ts';
-import { transactionArgument } from '../../client/l1/plasma-cash.ts';
-import type { PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../support/anvil.ts';
-import { advance, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../support/system.ts';
+import { depositTransaction, type Address, type Hex, type Transaction } from '../../../client/protocol/index.ts';
+import { transactionArgument } from '../../../client/l1/plasma-cash.ts';
+import type { PlasmaWallet } from '../../../client/wallet/wallet.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
+import { advance, bondsCredited, depositAndWait, forgeTheftAndExit, includedAt, lower, proofOf, signAs, startSystem, until, userOf, type TestSystem } from '../../support/system.ts';
 
 const HALF = EXIT_BOND / 2n;
 

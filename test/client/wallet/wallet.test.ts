@@ -2,11 +2,11 @@
 // holders, each receiver verifying the whole history → exit → finalize → withdraw, for ETH, ERC-20 and ERC-721.
 import t, { type Test } from 'tap';
 import { Contract, NonceManager, parseEther, parseUnits, type Wallet } from 'ethers';
-import type { Address } from '../../client/protocol/index.ts';
-import { WalletError, type PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { deployDemoTokens } from '../../client/l1/deploy.ts';
-import { EXIT_PERIOD_SECONDS, EXIT_BOND } from '../support/anvil.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import type { Address } from '../../../client/protocol/index.ts';
+import { WalletError, type PlasmaWallet } from '../../../client/wallet/wallet.ts';
+import { deployDemoTokens } from '../../../client/l1/deploy.ts';
+import { EXIT_PERIOD_SECONDS, EXIT_BOND } from '../../support/anvil.ts';
+import { startSystem, type TestSystem } from '../../support/system.ts';
 
 const TOKEN_ABI = [
   'function mint(address to, uint256 amountOrId)',

@@ -14,7 +14,7 @@ import {
   UINT64_MAX,
   verifyProof,
   type Hex,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { naiveRoot, randomLeaf, rng } from './fixtures/helpers.ts';
 
 const ZERO = ZeroHash as Hex;

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { concat, keccak256 as ethersKeccak } from 'ethers';
-import { bytesToHex, keccak256, keccak256Pair } from '../../client/protocol/index.ts';
-import { keccak256Into } from '../../client/protocol/keccak.ts';
-import { keccak256Pairs } from '../../client/protocol/keccak-batch.ts';
+import { bytesToHex, keccak256, keccak256Pair } from '../../../client/protocol/index.ts';
+import { keccak256Into } from '../../../client/protocol/keccak.ts';
+import { keccak256Pairs } from '../../../client/protocol/keccak-batch.ts';
 import { rng } from './fixtures/helpers.ts';
 
 t.test('keccak256 equals ethers for inputs of every length 0..300', async (t) => {

@@ -14,7 +14,7 @@ import {
   transactionDigest,
   type Hex,
   type Transaction,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { addressOf, DOMAIN, privateKey, rng } from './fixtures/helpers.ts';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -5,12 +5,12 @@ import { createServer, type Server } from 'node:http';
 import { Contract, NonceManager, parseEther, type LogDescription, type Result, type TransactionResponse } from 'ethers';
 import {
   depositTransaction, signTransaction, SparseMerkleTree, transactionDigest, type Address, type Hash, type Transaction,
-} from '../../client/protocol/index.ts';
-import { L1StateProofError, VerifiedL1State, type L1StateProofErrorCode } from '../../client/l1/state-proof.ts';
-import { JsonRpc } from '../../client/l1/rpc.ts';
-import { deployDemoTokens } from '../../client/l1/deploy.ts';
-import { loadArtifact } from '../../client/l1/artifacts.ts';
-import { EXIT_BOND, EXIT_PERIOD_SECONDS, startTestChain, type TestChain } from '../support/anvil.ts';
+} from '../../../client/protocol/index.ts';
+import { L1StateProofError, VerifiedL1State, type L1StateProofErrorCode } from '../../../client/l1/state-proof.ts';
+import { JsonRpc } from '../../../client/l1/rpc.ts';
+import { deployDemoTokens } from '../../../client/l1/deploy.ts';
+import { loadArtifact } from '../../../client/l1/artifacts.ts';
+import { EXIT_BOND, EXIT_PERIOD_SECONDS, startTestChain, type TestChain } from '../../support/anvil.ts';
 
 const ETH = parseEther('1');
 const asTuple = (tx: Transaction) => [tx.slot, tx.prevBlock, tx.denomination, tx.newOwner] as const;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { HistoryError, InputError, PlasmaError, ProofError, SignatureError } from '../../client/protocol/index.ts';
+import { HistoryError, InputError, PlasmaError, ProofError, SignatureError } from '../../../client/protocol/index.ts';
 
 t.test('errors carry a stable code, a short message, details and cause', async (t) => {
   const cause = new Error('root cause');

@@ -4,10 +4,10 @@ import t, { type Test } from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseEther } from 'ethers';
-import { PlasmaWallet } from '../../client/wallet/wallet.ts';
-import { provenL1State } from '../../client/watcher/verify-l1.ts';
-import { plasmaCashInterface } from '../../client/l1/contract.ts';
-import { startSystem } from '../support/system.ts';
+import { PlasmaWallet } from '../../../client/wallet/wallet.ts';
+import { provenL1State } from '../../../client/watcher/verify-l1.ts';
+import { plasmaCashInterface } from '../../../client/l1/contract.ts';
+import { startSystem } from '../../support/system.ts';
 
 /** A JSON-RPC proxy that says every committed root is 0xeeee…: in BlockSubmitted logs and in childBlockRoot calls. */
 async function lyingRpc(t: Test, upstream: string): Promise<string> {

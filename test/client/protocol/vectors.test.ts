@@ -2,8 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { recoverAddress, TypedDataEncoder } from 'ethers';
-import { DEFAULT_HASHES_HEX, TRANSACTION_TYPES, verifyProof, type Hex } from '../../client/protocol/index.ts';
-import { buildSmtVectors, buildTransactionVectors, renderVectorFiles, VECTORS_DIR } from '../../scripts/generate-vectors.ts';
+import { DEFAULT_HASHES_HEX, TRANSACTION_TYPES, verifyProof, type Hex } from '../../../client/protocol/index.ts';
+import { buildSmtVectors, buildTransactionVectors, renderVectorFiles, VECTORS_DIR } from '../../../scripts/generate-vectors.ts';
 import { naiveRoot } from './fixtures/helpers.ts';
 
 t.test('committed vector files equal a fresh generation byte for byte', async (t) => {

@@ -1,9 +1,9 @@
 // The watcher's decision rules (client/watcher/decide.ts), one case per rule and per boundary. These are pure:
 // the end-to-end tests in watcher.test.ts show the same decisions winning on L1.
 import t from 'tap';
-import { depositTransaction, type Transaction } from '../../client/protocol/index.ts';
-import { decideChallenge, decideResponse } from '../../client/watcher/decide.ts';
-import type { RevealedTransfer } from '../../client/wallet/state.ts';
+import { depositTransaction, type Transaction } from '../../../client/protocol/index.ts';
+import { decideChallenge, decideResponse } from '../../../client/watcher/decide.ts';
+import type { RevealedTransfer } from '../../../client/wallet/state.ts';
 import { addr, ALICE, BOB, CAROL, coin, DAVE, DEPOSIT, link, SLOT } from './fixtures/coins.ts';
 
 const MALLORY = DAVE;
@@ -61,4 +61,30 @@ t.test('decideResponse: the direct child of the claim, no later than the parent 
   const other: Transaction = { ...coin().chain[0]!.transaction, newOwner: MALLORY };
   t.equal(decideResponse(coin(), other, 1000n, 3000n, DOMAIN), undefined, 'a claim that is not the chain\'s transaction at that block');
   t.equal(decideResponse(coin(), depositClaim, 999n, 3000n, DOMAIN), undefined, 'a claim at another block');
+});
+
+// Review finding 4: once L1 proved the wallet no longer owns the coin (its own exit cancelled by its landed spend, or its
+// claim answered with its own signature), the chain still ends with a transaction naming the wallet, and
+// decideChallenge ignores `lost`/`role`: every later exit of the coin by the rightful chain gets a new
+// challengeBefore that is answered with the wallet's own signature, and each one costs a CHALLENGE_BOND.
+t.test('a coin the watcher gave up is never claimed again with challengeBefore', async (t) => {
+  // alice's spend to bob landed in a withheld block 1000; her frozen deposit exit (nonce 1) was cancelled by
+  // bob's challengeAfter: she gave up. bob pays carol at 2000 and carol exits (nonce 2).
+  const gaveUp = coin([], 1000n, { role: 'former', lost: { nonce: 1n, reason: 'SpentAfterExit' }, frozen: { block: 1000n, code: 'proof_withheld', reason: 'withheld', at: 0 } });
+  t.equal(decideChallenge(ALICE, { exitor: CAROL, parentBlock: 1000n, exitBlock: 2000n }, gaveUp).kind, 'none', 'carol\'s exit is built on alice\'s own landed spend');
+  // alice's claim (her tip, a transfer to her at 1000) was answered with her own spend at 3000; dave now exits from 5000.
+  const answered = coin([link(1000n, DEPOSIT, ALICE)], 2000n, { role: 'former', lost: { nonce: 1n, reason: 'answered with this wallet\'s own transfer at block 3000' } });
+  t.equal(decideChallenge(ALICE, { exitor: DAVE, parentBlock: 5000n, exitBlock: 6000n }, answered).kind, 'none', 'the same claim would be answered again by the same spend');
+});
+
+// Review finding 5: the watcher decides with whatever chain it has even when it could not verify the blocks the exit
+// builds on (the proof is missing, still within the grace period) and a spend of the tip is in flight: the
+// likeliest story is that the exit is the receiver's, built on that spend, and the claim loses its bond. Waiting
+// until the proof arrives or the grace period freezes the coin costs nothing against a 7-day exit period.
+t.test('no challengeBefore while the exit builds on blocks the wallet has not verified yet and a spend is in flight', async (t) => {
+  const sending = coin([], DEPOSIT, {
+    inFlight: { transaction: { slot: SLOT, prevBlock: DEPOSIT, denomination: 5n, newOwner: BOB }, signature: '0x11', digest: `0x${'22'.repeat(32)}`, submittedAt: 0 },
+    missingSince: { block: 1000n, at: Date.now() },
+  });
+  t.not(decideChallenge(ALICE, { exitor: CAROL, parentBlock: 1000n, exitBlock: 2000n }, sending).kind, 'challengeBefore', 'wait for block 1000 (or the freeze) first');
 });
