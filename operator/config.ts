@@ -47,6 +47,11 @@ export interface OperatorConfig {
   readonly l1PollIntervalMs: number;
   /** A block submission still pending after this long is signed again, same nonce, higher fees. */
   readonly l1ReplaceAfterMs: number;
+  /**
+   * A checkpoint (PROTOCOL.md §10) every this many child blocks; 0: none. Undefined: the default, the number of
+   * child blocks in one RESPONSE_PERIOD (read from the contract at start) at blockIntervalMs, at least 1.
+   */
+  readonly checkpointEveryBlocks?: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly limits: { readonly maxBodyBytes: number; readonly maxBatchItems: number };
   /** Requests per second per remote address (token bucket of `burst`); perSecond 0 turns the limit off. */
@@ -80,6 +85,7 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'confirmations', env: 'PLASMA_CONFIRMATIONS', default: '2', help: 'L1 blocks on top before a deposit/exit is applied or a commit counts (0 for devnets)' },
   { flag: 'l1-poll-interval-ms', env: 'PLASMA_L1_POLL_INTERVAL_MS', default: '1000', help: 'how often L1 events are read' },
   { flag: 'l1-replace-after-ms', env: 'PLASMA_L1_REPLACE_AFTER_MS', default: '60000', help: 'a block submission still pending after this long is sent again, same nonce, higher fees' },
+  { flag: 'checkpoint-every-blocks', env: 'PLASMA_CHECKPOINT_EVERY_BLOCKS', help: 'a checkpoint of every coin at most every this many child blocks, submitted once the previous one is RESPONSE_PERIOD old; 0 disables [default: the child blocks in one RESPONSE_PERIOD at the block interval]' },
   { flag: 'host', env: 'PLASMA_HTTP_HOST', default: '127.0.0.1', help: 'HTTP listen address (0.0.0.0 for every interface)' },
   { flag: 'port', env: 'PLASMA_HTTP_PORT', default: '8080', help: 'HTTP port (0 picks a free one)' },
   { flag: 'max-body-bytes', env: 'PLASMA_MAX_BODY_BYTES', default: String(1024 * 1024), help: 'largest accepted request body' },
@@ -186,6 +192,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const confirmations = r.integer('confirmations', 0, 1000);
   const l1PollIntervalMs = r.integer('l1-poll-interval-ms', 10, 600_000);
   const l1ReplaceAfterMs = r.integer('l1-replace-after-ms', 100, 3_600_000);
+  const checkpointEveryBlocks = r.given('checkpoint-every-blocks') === undefined ? undefined : r.integer('checkpoint-every-blocks', 0, 1_000_000_000);
   const host = r.string('host')!;
   const port = r.integer('port', 0, 65535);
   const maxBodyBytes = r.integer('max-body-bytes', 1024, 1024 * 1024 * 1024);
@@ -207,6 +214,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     confirmations,
     l1PollIntervalMs,
     l1ReplaceAfterMs,
+    ...(checkpointEveryBlocks === undefined ? {} : { checkpointEveryBlocks }),
     http: Object.freeze({ host, port }),
     limits: Object.freeze({ maxBodyBytes, maxBatchItems }),
     rateLimit: Object.freeze({ perSecond: ratePerSecond, burst: rateBurst }),

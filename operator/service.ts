@@ -8,7 +8,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { PlasmaError, type TransactionDomain } from '../client/protocol/index.ts';
 import { BlockCommitter } from './block/committer.ts';
 import { startBlockLoop } from './block/loop.ts';
-import { contractOperator } from '../client/l1/contract.ts';
+import { callPlasmaCash, contractOperator } from '../client/l1/contract.ts';
+import { contractHasCheckpoints } from '../client/l1/checkpoints.ts';
+import { CheckpointBuilder } from './checkpoint/builder.ts';
+import { defaultCheckpointEveryBlocks, startCheckpointScheduler } from './checkpoint/scheduler.ts';
 import { L1Follower } from './chain/follower.ts';
 import { JsonRpc } from '../client/l1/rpc.ts';
 import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
@@ -151,6 +154,24 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     // Started before HTTP listens, so onAccepted above never runs without it.
     const loop = startBlockLoop({ config, store, committer, log, metrics: blockLoopMetrics(metrics) });
     cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
+    // Checkpoints (PROTOCOL.md §10): built on the worker threads beside the block loop, submitted through the
+    // committer (one signer, one nonce sequence). Every --checkpoint-every-blocks child blocks; by default the
+    // child blocks in one RESPONSE_PERIOD at the block interval; 0 disables them.
+    const responsePeriod = BigInt((await callPlasmaCash(rpc, config.contract, 'RESPONSE_PERIOD'))[0]);
+    const everyBlocks = config.checkpointEveryBlocks ?? defaultCheckpointEveryBlocks(responsePeriod, config.blockIntervalMs);
+    if (everyBlocks > 0 && !(await contractHasCheckpoints(rpc, config.contract))) {
+      log.warn('checkpoints off: PlasmaCash at this address has no checkpoint module (checkpointCount() does not answer)', { contract: config.contract });
+    } else if (everyBlocks > 0) {
+      const builder = new CheckpointBuilder({ store, domain, log: log.line('checkpoints') });
+      const scheduler = startCheckpointScheduler({
+        store, builder, committer, rpc, contract: config.contract, operator: committer.address, everyBlocks, confirmations: config.confirmations,
+        l1StartBlock: BigInt(config.l1StartBlock), pollMs: Math.max(1000, config.blockIntervalMs), log,
+      });
+      cleanup.push(() => scheduler.stop());
+      log.info('checkpoints scheduled', { everyBlocks, responsePeriodSeconds: responsePeriod.toString() });
+    } else {
+      log.info('checkpoints disabled (--checkpoint-every-blocks 0)');
+    }
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();
     server.on('connection', (socket) => {

@@ -31,9 +31,15 @@ export type PlasmaEvent = EventBase &
     | { readonly name: 'ChallengeSettled'; readonly slot: bigint; readonly nonce: bigint; readonly challengeId: Hash; readonly challenger: Address }
     | { readonly name: 'BondCredited'; readonly account: Address; readonly amount: bigint }
     | { readonly name: 'CoinWithdrawn'; readonly slot: bigint; readonly owner: Address }
+    | { readonly name: 'CheckpointSubmitted'; readonly k: bigint; readonly childBlock: bigint; readonly root: Hash; readonly periodEnd: bigint }
+    | { readonly name: 'LeafChallengeOpened'; readonly k: bigint; readonly slot: bigint; readonly challengeId: Hash; readonly kind: LeafChallengeKind; readonly challenger: Address; readonly claim: Transaction; readonly claimBlock: bigint; readonly dueAt: bigint }
   );
 
 export type PlasmaEventName = PlasmaEvent['name'];
+
+/** The module's LeafChallengeKind enum (docs/CHECKPOINTS.md §2), by value. */
+const LEAF_CHALLENGE_KINDS = ['none', 'withheld', 'invalid_history'] as const;
+export type LeafChallengeKind = (typeof LEAF_CHALLENGE_KINDS)[number];
 
 /** The topic-0 filter for `names` (an event the loaded ABI lacks, from an older build, is left out). */
 export function eventTopics(iface: Interface, names: readonly PlasmaEventName[]): string[][] {
@@ -81,6 +87,10 @@ export function decodePlasmaEvent(iface: Interface, log: RpcLog): PlasmaEvent | 
       return { ...base, name: 'BondCredited', account: lower(a.account), amount: BigInt(a.amount) };
     case 'CoinWithdrawn':
       return { ...base, name: 'CoinWithdrawn', slot: BigInt(a.slot), owner: lower(a.owner) };
+    case 'CheckpointSubmitted':
+      return { ...base, name: 'CheckpointSubmitted', k: BigInt(a.k), childBlock: BigInt(a.childBlock), root: (a.root as string).toLowerCase() as Hash, periodEnd: BigInt(a.periodEnd) };
+    case 'LeafChallengeOpened':
+      return { ...base, name: 'LeafChallengeOpened', k: BigInt(a.k), slot: BigInt(a.slot), challengeId: a.challengeId as Hash, kind: enumValue(LEAF_CHALLENGE_KINDS, a.kind, 'leaf challenge kind', log), challenger: lower(a.challenger), claim: toTransaction(a.claim), claimBlock: BigInt(a.claimBlock), dueAt: BigInt(a.dueAt) };
     default:
       return undefined;
   }

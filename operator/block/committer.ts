@@ -74,6 +74,32 @@ export class BlockGapError extends PlasmaError {
 /** What the blocks table keeps of a signed submission. */
 const stored = (tx: SignedTransaction): { rawTx: Uint8Array; txHash: Uint8Array } => ({ rawTx: hexToBytes(tx.raw, 'rawTx'), txHash: hexToBytes(tx.hash, 'txHash') });
 
+/** Where a stored call stands: nothing signed yet, signed (bytes stored), sent, or its effect confirmed on L1. */
+export type StoredCallStatus = 'persisted' | 'signed' | 'broadcast' | 'confirmed';
+
+export interface StoredCallState {
+  readonly status: StoredCallStatus;
+  readonly rawTx?: Uint8Array;
+  readonly txHash?: Hash;
+}
+
+/**
+ * One L1 call the operator makes with the store-then-send bookkeeping above: a child block's submitBlock (the
+ * committer's own), a checkpoint's submitCheckpoint (operator/checkpoint/submitter.ts). The committer drives it;
+ * the call says where its state is kept and how to tell that L1 holds its effect.
+ */
+export interface StoredCall {
+  /** Log prefix: "block 1000", "checkpoint 3". */
+  readonly label: string;
+  readonly data: Hex;
+  readonly gasLimit: bigint;
+  load(): Promise<StoredCallState>;
+  save(status: StoredCallStatus, l1?: { readonly rawTx?: Uint8Array; readonly txHash?: Uint8Array }): Promise<void>;
+  /** True once L1 holds the call's effect; throws when L1 holds something else in its place (needs a human). */
+  onL1(): Promise<boolean>;
+  /** Throws when L1 cannot take the call now (signing would buy a reverted transaction): before signing, after a revert. */
+  checkReady?(): Promise<void>;
+}
 
 export class BlockCommitter {
   readonly #o: BlockCommitterOptions;
@@ -81,6 +107,8 @@ export class BlockCommitter {
   readonly address: Address;
   readonly #confirmations: bigint;
   #chainId: bigint | undefined;
+  /** Signing and the first send of every stored call, one at a time: two calls never read the same pending nonce. */
+  #sending: Promise<unknown> = Promise.resolve();
 
   constructor(options: BlockCommitterOptions) {
     this.#o = options;
@@ -111,83 +139,143 @@ export class BlockCommitter {
   }
 
   /** Takes one block from wherever it stands to confirmed. */
-  async commit(number: bigint): Promise<void> {
-    const deadline = Date.now() + (this.#o.timeoutMs ?? 600_000);
-    for (;;) {
-      const block = await this.#load(number);
-      if (block.status === 'confirmed') return;
-      const onL1 = await this.#checkL1(block);
-      if (block.status === 'persisted') {
-        if (onL1) {
-          // Committed already (a crash after the receipt, before our bookkeeping had the bytes): nothing to send.
-          await this.#o.store.setBlockStatus(number, 'confirmed');
-          return;
-        }
-        // Signing for a number L1 cannot take yet would only buy a reverted transaction.
-        const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
-        if (next < number) throw new BlockGapError(number, next);
-        await this.sign(number);
-        continue;
-      }
-      await this.broadcast(number);
-      const outcome = await this.awaitConfirmation(number, deadline);
-      if (outcome === 'confirmed') return;
-      // Our nonce went to another transaction and the block is not on L1: sign again with a fresh nonce.
-      this.#log(`block ${number}: stored L1 transaction can no longer be mined, signing it again`);
-      await this.#o.store.setBlockStatus(number, 'persisted');
-    }
+  commit(number: bigint): Promise<void> {
+    return this.commitCall(this.#blockCall(number));
   }
 
   /** persisted → signed: the raw transaction and its hash are durable before anything is sent. */
-  async sign(number: bigint): Promise<Hash> {
-    const block = await this.#load(number);
-    if (block.status !== 'persisted') throw new Error(`block ${number} is ${block.status}, not persisted`);
+  sign(number: bigint): Promise<Hash> {
+    return this.signCall(this.#blockCall(number));
+  }
+
+  /** signed|broadcast → broadcast: sends the stored bytes; a node that already has them is fine. */
+  broadcast(number: bigint): Promise<void> {
+    return this.broadcastCall(this.#blockCall(number));
+  }
+
+  /**
+   * Waits for the stored transaction's receipt at the confirmation depth, then marks the block confirmed.
+   * 'resign' when the transaction's nonce was consumed by something else while the block is not on L1.
+   */
+  awaitConfirmation(number: bigint, deadline?: number): Promise<'confirmed' | 'resign'> {
+    return this.awaitCallConfirmation(this.#blockCall(number), deadline);
+  }
+
+  /** Takes one stored call from wherever it stands to confirmed (its effect on L1 at the confirmation depth). */
+  async commitCall(call: StoredCall): Promise<void> {
+    const deadline = Date.now() + (this.#o.timeoutMs ?? 600_000);
+    for (;;) {
+      const state = await call.load();
+      if (state.status === 'confirmed') return;
+      const onL1 = await call.onL1();
+      if (state.status === 'persisted') {
+        if (onL1) {
+          // Done already (a crash after the receipt, before our bookkeeping had the bytes): nothing to send.
+          await call.save('confirmed');
+          return;
+        }
+        await call.checkReady?.();
+        await this.#exclusive(async () => {
+          await this.signCall(call);
+          await this.broadcastCall(call);
+        });
+      } else {
+        await this.broadcastCall(call);
+      }
+      const outcome = await this.awaitCallConfirmation(call, deadline);
+      if (outcome === 'confirmed') return;
+      // Our nonce went to another transaction and the call is not on L1: sign again with a fresh nonce.
+      this.#log(`${call.label}: stored L1 transaction can no longer be mined, signing it again`);
+      await call.save('persisted');
+    }
+  }
+
+  /** Runs `work` with no other call signing or sending its first version meanwhile. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#sending.then(work);
+    this.#sending = run.catch(() => {});
+    return run;
+  }
+
+  /** persisted → signed: the raw transaction and its hash are durable before anything is sent. */
+  async signCall(call: StoredCall): Promise<Hash> {
+    const state = await call.load();
+    if (state.status !== 'persisted') throw new Error(`${call.label} is ${state.status}, not persisted`);
     const { rpc } = this.#o;
     const chainId = await this.#chain();
     const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
-    const tx = await this.#signSubmission(chainId, block, nonce, await currentFees(rpc));
+    const tx = await this.#signFor(call, chainId, nonce, await currentFees(rpc));
     const hash = tx.hash;
-    await this.#o.store.setBlockStatus(number, 'signed', stored(tx));
-    this.#log(`block ${number}: signed ${hash} (nonce ${nonce})`);
+    await call.save('signed', stored(tx));
+    this.#log(`${call.label}: signed ${hash} (nonce ${nonce})`);
     return hash;
   }
 
-  #signSubmission(chainId: bigint, block: BlockCommitState, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
-    const data = plasmaCashInterface().encodeFunctionData('submitBlock', [block.root, block.number]) as Hex;
-    return signCall(this.#signer, chainId, nonce, { to: this.#o.contract, data, value: 0n, gasLimit: this.#o.gasLimit ?? 150_000n }, fees);
+  #signFor(call: StoredCall, chainId: bigint, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
+    return signCall(this.#signer, chainId, nonce, { to: this.#o.contract, data: call.data, value: 0n, gasLimit: call.gasLimit }, fees);
+  }
+
+  #blockCall(number: bigint): StoredCall {
+    const store = this.#o.store;
+    let root: Hash | undefined;
+    const load = async (): Promise<BlockCommitState> => {
+      const block = await store.blockCommitState(number);
+      root = block.root;
+      return block;
+    };
+    const state = async (): Promise<StoredCallState> => {
+      const block = await load();
+      return { ...block, status: block.status as StoredCallStatus };
+    };
+    return {
+      label: `block ${number}`,
+      get data(): Hex {
+        if (root === undefined) throw new Error(`block ${number}: loaded before it is signed`);
+        return plasmaCashInterface().encodeFunctionData('submitBlock', [root, number]) as Hex;
+      },
+      gasLimit: this.#o.gasLimit ?? 150_000n,
+      load: state,
+      save: (status, l1) => store.setBlockStatus(number, status, l1),
+      onL1: async () => this.#checkL1(await load()),
+      checkReady: async () => {
+        // Signing for a number L1 cannot take yet would only buy a reverted transaction.
+        const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
+        if (next < number) throw new BlockGapError(number, next);
+      },
+    };
   }
 
   /**
    * broadcast → broadcast with a new version: the stored submission has been pending for replaceAfterMs. If its
    * fees fell below what the chain asks (fees.ts `worthReplacing`), the same nonce is signed again with higher
-   * fees, stored, then sent; if the old version is mined after all, the nonce moves on and the root on L1 confirms
-   * the block just the same. If price cannot be why it is pending, the same bytes are sent again. A replacement
-   * the node refuses outright (a fee cap, the balance) is forgotten: the stored version stays the one before.
+   * fees, stored, then sent; if the old version is mined after all, the nonce moves on and the effect on L1
+   * confirms the call just the same. If price cannot be why it is pending, the same bytes are sent again. A
+   * replacement the node refuses outright (a fee cap, the balance) is forgotten: the stored version stays.
    */
-  async #replace(block: BlockCommitState): Promise<BlockCommitState> {
+  async #replace(call: StoredCall, state: StoredCallState): Promise<StoredCallState> {
     const chainId = await this.#chain();
-    const pending = signedNonceAndFees(bytesToHex(block.rawTx!));
+    const pending = signedNonceAndFees(bytesToHex(state.rawTx!));
     const last = pending.fees;
     const now = await currentFees(this.#o.rpc);
     if (!worthReplacing(last, now)) {
-      this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms at ${last.maxFeePerGas} wei, at least twice the chain's price: sent again as it is`);
-      await this.broadcast(block.number);
-      return block;
+      this.#log(`${call.label}: ${state.txHash} pending for ${this.#replaceAfterMs} ms at ${last.maxFeePerGas} wei, at least twice the chain's price: sent again as it is`);
+      await this.broadcastCall(call);
+      return state;
     }
     const fees = replacementFees(last, now);
-    const tx = await this.#signSubmission(chainId, block, pending.nonce, fees);
+    const tx = await this.#signFor(call, chainId, pending.nonce, fees);
     const hash = tx.hash;
-    await this.#o.store.setBlockStatus(block.number, 'broadcast', stored(tx));
-    this.#log(`block ${block.number}: ${block.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${hash} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
+    await call.save('broadcast', stored(tx));
+    this.#log(`${call.label}: ${state.txHash} pending for ${this.#replaceAfterMs} ms; replaced by ${hash} (nonce ${pending.nonce}, max fee ${fees.maxFeePerGas} wei, tip ${fees.maxPriorityFeePerGas} wei)`);
     try {
-      await this.broadcast(block.number);
+      await this.broadcastCall(call);
     } catch (error) {
       if (!(error instanceof RpcError)) throw error; // no answer: the node may have it; keep it stored
-      await this.#o.store.setBlockStatus(block.number, 'broadcast', { rawTx: block.rawTx!, txHash: hexToBytes(block.txHash!, 'hash') });
-      this.#log(`block ${block.number}: the node refused the replacement ${hash} (${error.message}); keeping ${block.txHash}`);
-      return block;
+      await call.save('broadcast', { rawTx: state.rawTx!, txHash: hexToBytes(state.txHash!, 'hash') });
+      this.#log(`${call.label}: the node refused the replacement ${hash} (${error.message}); keeping ${state.txHash}`);
+      return state;
     }
-    return this.#load(block.number);
+    return call.load();
   }
 
   get #replaceAfterMs(): number {
@@ -195,68 +283,67 @@ export class BlockCommitter {
   }
 
   /** signed|broadcast → broadcast: sends the stored bytes; a node that already has them is fine. */
-  async broadcast(number: bigint): Promise<void> {
-    const block = await this.#load(number);
-    if (block.rawTx === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
+  async broadcastCall(call: StoredCall): Promise<void> {
+    const state = await call.load();
+    if (state.rawTx === undefined) throw new Error(`${call.label} has no signed L1 transaction`);
     try {
-      await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(block.rawTx)]);
+      await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(state.rawTx)]);
     } catch (error) {
-      // Every refusal sendRefusal names needs no action here: the node has the bytes, the receipt or the root on L1
-      // tells who used the nonce, and an underpriced submission is replaced with higher fees after replaceAfterMs.
+      // Every refusal sendRefusal names needs no action here: the node has the bytes, the receipt or the effect on
+      // L1 tells who used the nonce, and an underpriced submission is replaced with higher fees after replaceAfterMs.
       if (!(error instanceof RpcError)) throw error;
       const refusal = sendRefusal(error.message);
       if (refusal === undefined) throw error;
-      if (refusal === 'underpriced') this.#log(`block ${number}: the node calls ${block.txHash} underpriced (${error.message}); it is replaced with higher fees after ${this.#replaceAfterMs} ms`);
+      if (refusal === 'underpriced') this.#log(`${call.label}: the node calls ${state.txHash} underpriced (${error.message}); it is replaced with higher fees after ${this.#replaceAfterMs} ms`);
     }
-    if (block.status === 'signed') await this.#o.store.setBlockStatus(number, 'broadcast');
+    if (state.status === 'signed') await call.save('broadcast');
   }
 
   /**
-   * Waits for the stored transaction's receipt at the confirmation depth, then marks the block confirmed.
-   * 'resign' when the transaction's nonce was consumed by something else while the block is not on L1.
+   * Waits for the stored transaction's receipt at the confirmation depth, then marks the call confirmed.
+   * 'resign' when the transaction's nonce was consumed by something else while the call is not on L1.
    */
-  async awaitConfirmation(number: bigint, deadline = Date.now() + (this.#o.timeoutMs ?? 600_000)): Promise<'confirmed' | 'resign'> {
+  async awaitCallConfirmation(call: StoredCall, deadline = Date.now() + (this.#o.timeoutMs ?? 600_000)): Promise<'confirmed' | 'resign'> {
     const { rpc } = this.#o;
-    let block = await this.#load(number);
-    if (block.rawTx === undefined || block.txHash === undefined) throw new Error(`block ${number} has no signed L1 transaction`);
-    const { nonce } = signedNonceAndFees(bytesToHex(block.rawTx));
+    let state = await call.load();
+    if (state.rawTx === undefined || state.txHash === undefined) throw new Error(`${call.label} has no signed L1 transaction`);
+    const { nonce } = signedNonceAndFees(bytesToHex(state.rawTx));
     let hadReceipt = false;
     let pendingSince = Date.now();
     for (let round = 1; ; round++) {
-      const receipt = await rpc.request<{ status: string; blockNumber: string; blockHash: string } | null>('eth_getTransactionReceipt', [block.txHash]);
+      const receipt = await rpc.request<{ status: string; blockNumber: string; blockHash: string } | null>('eth_getTransactionReceipt', [state.txHash]);
       if (receipt !== null) hadReceipt = true;
       if (receipt !== null) {
         if (receipt.status !== '0x1') {
-          if (await this.#checkL1(block)) return this.#confirm(number);
-          // The nonce is spent: whatever happens next, this block needs a new transaction.
-          await this.#o.store.setBlockStatus(number, 'persisted');
-          const next = await nextChildBlock(rpc, this.#o.contract);
-          if (next < number) throw new BlockGapError(number, next);
-          throw new Error(`block ${number}: submitBlock transaction ${block.txHash} reverted and L1 has no root for it (nextChildBlock ${next}); it will be signed again`);
+          if (await call.onL1()) return this.#confirm(call);
+          // The nonce is spent: whatever happens next, this call needs a new transaction.
+          await call.save('persisted');
+          await call.checkReady?.();
+          throw new Error(`${call.label}: transaction ${state.txHash} reverted and L1 does not hold its effect; it will be signed again`);
         }
         const head = await rpc.blockNumber();
-        if (head - BigInt(receipt.blockNumber) >= this.#confirmations && (await this.#checkL1(block))) return this.#confirm(number);
+        if (head - BigInt(receipt.blockNumber) >= this.#confirmations && (await call.onL1())) return this.#confirm(call);
       } else {
         const mined = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'latest']));
         if (mined > nonce) {
-          if (await this.#checkL1(block)) return this.#confirm(number);
+          if (await call.onL1()) return this.#confirm(call);
           // The receipt may just have landed between the two reads: look once more before giving the nonce up.
-          const again = await rpc.request<unknown>('eth_getTransactionReceipt', [block.txHash]);
+          const again = await rpc.request<unknown>('eth_getTransactionReceipt', [state.txHash]);
           if (again === null) return 'resign';
           continue;
         }
         if (hadReceipt) {
           // It was mined and a reorg took it out: the same bytes are valid again (same nonce), send them now.
           hadReceipt = false;
-          this.#log(`block ${number}: ${block.txHash} was mined, then reorged out; sending it again`);
-          await this.broadcast(number);
+          this.#log(`${call.label}: ${state.txHash} was mined, then reorged out; sending it again`);
+          await this.broadcastCall(call);
           pendingSince = Date.now();
         } else if (Date.now() - pendingSince >= this.#replaceAfterMs) {
-          block = await this.#replace(block);
+          state = await this.#replace(call, state);
           pendingSince = Date.now();
-        } else if (round % 25 === 0) await this.broadcast(number); // dropped from a mempool: send the same bytes again
+        } else if (round % 25 === 0) await this.broadcastCall(call); // dropped from a mempool: send the same bytes again
       }
-      if (Date.now() > deadline) throw new Error(`block ${number}: no confirmation of ${block.txHash} in time; it stays resumable`);
+      if (Date.now() > deadline) throw new Error(`${call.label}: no confirmation of ${state.txHash} in time; it stays resumable`);
       await new Promise((resolve) => setTimeout(resolve, this.#o.pollIntervalMs ?? 200));
     }
   }
@@ -265,9 +352,9 @@ export class BlockCommitter {
     return (this.#chainId ??= await this.#o.rpc.chainId());
   }
 
-  async #confirm(number: bigint): Promise<'confirmed'> {
-    await this.#o.store.setBlockStatus(number, 'confirmed');
-    this.#log(`block ${number}: confirmed on L1`);
+  async #confirm(call: StoredCall): Promise<'confirmed'> {
+    await call.save('confirmed');
+    this.#log(`${call.label}: confirmed on L1`);
     return 'confirmed';
   }
 
@@ -281,10 +368,6 @@ export class BlockCommitter {
       throw error;
     }
     return true;
-  }
-
-  #load(number: bigint): Promise<BlockCommitState> {
-    return this.#o.store.blockCommitState(number);
   }
 
   #log(line: string): void {

@@ -7,7 +7,7 @@
 import { PlasmaError, type Address } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { applyL1Range, readCursor, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
-import { plasmaCashInterface } from '../../client/l1/contract.ts';
+import { checkpointAwareInterface } from '../../client/l1/checkpoints.ts';
 import { decodePlasmaEvent, eventTopics } from '../../client/l1/events.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
 
@@ -54,7 +54,7 @@ export interface PollResult {
   readonly events: number;
 }
 
-const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized'] as const satisfies readonly ChainEvent['name'][];
+const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized', 'CheckpointSubmitted'] as const satisfies readonly ChainEvent['name'][];
 
 export class L1Follower {
   readonly #options: L1FollowerOptions;
@@ -72,7 +72,8 @@ export class L1Follower {
     this.#confirmations = BigInt(confirmations);
     this.#maxRange = BigInt(options.maxRange ?? 1000);
     if (this.#maxRange < 1n) throw new RangeError('maxRange must be ≥ 1');
-    this.#topics = eventTopics(plasmaCashInterface(), FOLLOWED_EVENTS);
+    // With the checkpoint events of docs/CHECKPOINTS.md §2 even when the shipped artifact predates the module.
+    this.#topics = eventTopics(checkpointAwareInterface(), FOLLOWED_EVENTS);
   }
 
   /** Applies every confirmed range up to the current safe head; resolves with what it applied. */
@@ -151,7 +152,7 @@ export class L1Follower {
 }
 
 function decodeEvent(log: RpcLog): ChainEvent {
-  const event = decodePlasmaEvent(plasmaCashInterface(), log);
+  const event = decodePlasmaEvent(checkpointAwareInterface(), log);
   if (event === undefined || !(FOLLOWED_EVENTS as readonly string[]).includes(event.name)) throw new Error(`unknown PlasmaCash log in ${log.transactionHash}`);
   return event as ChainEvent;
 }

@@ -97,6 +97,12 @@ export async function submittedCheckpointsFrom(sql: Sql, fromK: bigint): Promise
   return rows.map(toRecord);
 }
 
+/** True when a checkpoint is submitted by the committer's reckoning but its CheckpointSubmitted is not applied yet. */
+export async function submittedNotFollowed(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ found: boolean }[]>`select exists (select 1 from checkpoints where status = 'submitted' and k is null) as found`;
+  return row!.found;
+}
+
 /** Checkpoints built or on their way to L1 (not submitted, not abandoned), ascending. */
 export async function unsubmittedCheckpoints(sql: Sql): Promise<CheckpointRecord[]> {
   const rows = await sql<CheckpointRow[]>`select ${sql.unsafe(COLUMNS)} from checkpoints where status in ('built', 'signed', 'broadcast') order by id`;

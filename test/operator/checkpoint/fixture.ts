@@ -40,6 +40,11 @@ export class TestChain {
 
   constructor(readonly store: Store) {}
 
+  /** Applies `events` as the follower would, in the next L1 block of this fixture's own numbering. */
+  apply(events: ChainEvent[]): Promise<void> {
+    return this.#apply(events);
+  }
+
   async #apply(events: ChainEvent[]): Promise<void> {
     this.#l1Block += 1n;
     await applyL1Range(this.store.sql, { from: this.#l1Block, through: this.#l1Block, events });

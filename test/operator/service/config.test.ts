@@ -49,6 +49,10 @@ t.test('flags win over the environment; DATABASE_URL selects a server', async (t
   t.match(config, { http: { host: '0.0.0.0', port: 9000 }, confirmations: 0, blockIntervalMs: 250, blockSize: 5, l1Rpc: 'https://rpc.example' });
   t.equal(config.depositWaitMs, 250, 'a deposit waits one block interval unless told otherwise');
   t.match(parseOperatorConfig([], { ...BASE, PLASMA_DEPOSIT_WAIT_MS: '60000' }), { blockIntervalMs: 1000, depositWaitMs: 60000 });
+  t.equal(config.checkpointEveryBlocks, undefined, 'checkpoint spacing: the default (one RESPONSE_PERIOD of blocks) unless told');
+  t.match(parseOperatorConfig(['--checkpoint-every-blocks', '0'], { ...BASE, PLASMA_CHECKPOINT_EVERY_BLOCKS: '50' }), { checkpointEveryBlocks: 0 });
+  t.match(parseOperatorConfig([], { ...BASE, PLASMA_CHECKPOINT_EVERY_BLOCKS: '50' }), { checkpointEveryBlocks: 50 });
+  t.throws(() => parseOperatorConfig(['--checkpoint-every-blocks', '-1'], BASE), /checkpoint-every-blocks/);
   t.same(config.database, { kind: 'url', url: 'postgres://u:secret@db/plasma' });
   t.notOk(JSON.stringify(describeConfig(config)).includes('secret'), 'the password is masked when described');
   t.equal(parseOperatorConfig(['--help'], {}), 'help');
