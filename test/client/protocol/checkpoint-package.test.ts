@@ -23,7 +23,7 @@ import {
   type LeafStatusName,
   type Transaction,
   type VerifyCheckpointPackageInput,
-} from '../../client/protocol/index.ts';
+} from '../../../client/protocol/index.ts';
 import { addressOf, DOMAIN, privateKey, randomLeaf, rng } from './fixtures/helpers.ts';
 
 const [alice, bob, carol, dave, erin, mallory] = [1, 2, 3, 4, 5, 6].map(privateKey) as [Hex, Hex, Hex, Hex, Hex, Hex];
@@ -386,7 +386,7 @@ t.test('pending leaves are proved too', async (t) => {
 // ---- wire (§9 checkpoint objects)
 
 t.test('checkpoint objects and leaf objects parse strictly and round-trip', async (t) => {
-  const { parseCheckpointObjectJson, checkpointObjectToJson, parseCheckpointLeafObjectJson, checkpointLeafObjectToJson } = await import('../../client/protocol/index.ts');
+  const { parseCheckpointObjectJson, checkpointObjectToJson, parseCheckpointLeafObjectJson, checkpointLeafObjectToJson } = await import('../../../client/protocol/index.ts');
   const object = { id: '3', block: '12000', root: `0x${'ab'.repeat(32)}`, submittedAt: '1700000000', finalAt: '1700604800', status: 'pending' };
   t.same(checkpointObjectToJson(parseCheckpointObjectJson(object)), object);
   t.throws(() => parseCheckpointObjectJson({ ...object, status: 'void' }), { code: 'invalid_status' });
