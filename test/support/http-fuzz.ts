@@ -194,7 +194,7 @@ export function generator(seed: number, world: FuzzWorld): () => FuzzRequest {
       return { category: 'bad_method', method, path: '/v1/transactions', headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) };
     },
     () => ({ category: 'bad_method', method: pick(['POST', 'DELETE', 'PUT']), path: pick(['/v1/status', `/v1/coins/${coin().slot}`, '/v1/blocks/latest']), body: '{}' }),
-    () => ({ category: 'unknown_route', method: 'GET', path: pick(['/', '/v2/transactions', '/v1', '/v1/coins', '/v1/coins/', `/v1/coins/${coin().slot}/history/x`, '/..%2f..%2fetc%2fpasswd', `/v1/${'a/'.repeat(int(200))}`]) }),
+    () => ({ category: 'unknown_route', method: 'GET', path: pick(['/assets/nope.js', '/v2/transactions', '/v1', '/v1/coins', '/v1/coins/', `/v1/coins/${coin().slot}/history/x`, '/..%2f..%2fetc%2fpasswd', `/v1/${'a/'.repeat(int(200))}`]) }),
     // bad path and query parameters
     () => {
       const bad = encodeURIComponent(String(junkValue()));
