@@ -1,23 +1,15 @@
 // `plasma deploy`: deploys PlasmaCash and prints its address on stdout (only the address, for scripts).
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
-import { ConfigError, deployHelp, parseDeployConfig, type Env } from '../operator/config.ts';
+import { deployHelp, parseDeployConfig, type Env } from '../operator/config.ts';
+import { commandConfig } from '../client/options.ts';
 import { DEFAULT_PARAMS, deployPlasmaCash } from '../client/l1/deploy.ts';
 import { errorMessage } from '../client/error-message.ts';
 import type { Io } from './io.ts';
 
 export async function runDeploy(argv: readonly string[], env: Env, io: Io): Promise<number> {
-  let config;
-  try {
-    config = parseDeployConfig(argv, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(`plasma deploy: ${error.message}\nRun \`plasma deploy --help\` for every option.\n`);
-    return 2;
-  }
-  if (config === 'help') {
-    io.out(deployHelp());
-    return 0;
-  }
+  const read = commandConfig('deploy', () => parseDeployConfig(argv, env), deployHelp, io);
+  if ('exitCode' in read) return read.exitCode;
+  const { config } = read;
   const provider = new JsonRpcProvider(config.l1Rpc, undefined, { staticNetwork: false, pollingInterval: 250 });
   try {
     let chainId: bigint;

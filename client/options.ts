@@ -8,7 +8,7 @@
  * where both callers word them the same; the rest stay with the caller.
  */
 import { parseArgs } from 'node:util';
-import type { Hex } from './protocol/index.ts';
+import { PlasmaError, type Hex } from './protocol/index.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -171,4 +171,24 @@ export const normalizeKey = (text: string): Hex => (text.startsWith('0x') ? text
 export function isSecp256k1Key(key: Hex): boolean {
   const scalar = BigInt(key);
   return scalar !== 0n && scalar < SECP256K1_N;
+}
+
+/**
+ * A command's configuration from `parse`, or the exit code once it printed --help (0) or the configuration's
+ * problem (an invalid_config error: 2), as `plasma operator` and `plasma deploy` answer.
+ */
+export function commandConfig<C>(command: string, parse: () => C | 'help', help: () => string, io: { readonly out: (text: string) => void; readonly err: (text: string) => void }): { readonly config: C } | { readonly exitCode: number } {
+  let config: C | 'help';
+  try {
+    config = parse();
+  } catch (error) {
+    if (!(error instanceof PlasmaError && error.code === 'invalid_config')) throw error;
+    io.err(`plasma ${command}: ${error.message}\nRun \`plasma ${command} --help\` for every option.\n`);
+    return { exitCode: 2 };
+  }
+  if (config === 'help') {
+    io.out(help());
+    return { exitCode: 0 };
+  }
+  return { config };
 }

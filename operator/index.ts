@@ -3,7 +3,8 @@
  * the process exit code instead of exiting, so the CLI and tests decide.
  *   0 stopped by a signal, 1 startup failed, 2 bad configuration.
  */
-import { ConfigError, operatorHelp, parseOperatorConfig, type Env } from './config.ts';
+import { operatorHelp, parseOperatorConfig, type Env } from './config.ts';
+import { commandConfig } from '../client/options.ts';
 import { createLog } from './log.ts';
 import { errorMessage } from '../client/error-message.ts';
 import { guardPostgresNullSocketWrite } from './pg-crash-guard.ts';
@@ -23,18 +24,9 @@ const defaultIo: RunIo = {
 };
 
 export async function runOperator(argv: readonly string[], env: Env, io: RunIo = defaultIo): Promise<number> {
-  let config;
-  try {
-    config = parseOperatorConfig(argv, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(`plasma operator: ${error.message}\nRun \`plasma operator --help\` for every option.\n`);
-    return 2;
-  }
-  if (config === 'help') {
-    io.out(operatorHelp());
-    return 0;
-  }
+  const read = commandConfig('operator', () => parseOperatorConfig(argv, env), operatorHelp, io);
+  if ('exitCode' in read) return read.exitCode;
+  const { config } = read;
   const log = createLog({ level: config.logLevel, write: io.err });
   // This process is the operator: a known postgres.js crash on a connection lost mid-write must not end it.
   const unguard = guardPostgresNullSocketWrite(log);

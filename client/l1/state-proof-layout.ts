@@ -8,6 +8,7 @@
  * caught by test/client/l1/state-proof.test.ts, which compares these decoders with the contract's own views.
  */
 import { bytesToHex, concatBytes, keccak256, uintToBytes, type Address, type Hash } from '../protocol/index.ts';
+import type { CoinRecord, ExitRecord } from './plasma-cash.ts';
 
 /** Mapping base slots, from the storage layout. */
 export const STORAGE_SLOTS = {
@@ -17,35 +18,18 @@ export const STORAGE_SLOTS = {
   exitBlocks: 8n, // mapping(uint64 slot => mapping(uint256 exitBlock => ExitBlock)), 1 word: the live-exit links
 } as const;
 
-/** IPlasmaCash.Coin as `getCoin` returns it (enums as their uint8 values, addresses lowercase). */
-export interface L1Coin {
-  readonly depositor: Address;
-  readonly depositBlock: bigint;
-  readonly kind: bigint; // AssetKind: 0 ETH, 1 ERC20, 2 ERC721
-  readonly state: bigint; // CoinState: 0 None, 1 Deposited, 2 Exiting, 3 Exited
-  readonly withdrawn: boolean;
-  readonly exitCount: bigint;
-  readonly headExit: bigint;
-  readonly token: Address;
-  readonly denomination: bigint;
-  readonly tokenId: bigint;
-}
+/**
+ * IPlasmaCash.Coin as `getCoin` returns it: plasma-cash.ts's CoinRecord with its enums as their uint8 values
+ * (kind AssetKind: 0 ETH, 1 ERC20, 2 ERC721; state CoinState: 0 None, 1 Deposited, 2 Exiting, 3 Exited).
+ */
+export type L1Coin = Omit<CoinRecord, 'kind' | 'state'> & { readonly kind: bigint; readonly state: bigint };
 
-/** IPlasmaCash.Exit as `getExit` returns it. */
-export interface L1Exit {
-  readonly exitor: Address;
-  readonly exitBlock: bigint;
-  readonly finalizableAt: bigint;
-  readonly status: bigint; // ExitStatus: 0 None, 1 Live, 2 Finalized, 3 Cancelled
-  readonly parentOwner: Address;
-  readonly parentBlock: bigint;
-  readonly maturesAt: bigint;
-  readonly firstChallenge: Hash;
-  readonly lastChallenge: Hash;
-  /** getExit takes these from the exit block's record (ExitGame.ExitBlock), when that record is this exit's. */
-  readonly nextExit: bigint;
-  readonly previousExit: bigint;
-}
+/**
+ * IPlasmaCash.Exit as `getExit` returns it: ExitRecord with status as its uint8 value (ExitStatus: 0 None,
+ * 1 Live, 2 Finalized, 3 Cancelled). getExit takes nextExit and previousExit from the exit block's record
+ * (ExitGame.ExitBlock), when that record is this exit's.
+ */
+export type L1Exit = Omit<ExitRecord, 'status'> & { readonly status: bigint };
 
 const word = (value: bigint): Uint8Array => uintToBytes(value, 32);
 

@@ -10,7 +10,7 @@
  */
 import { JsonRpcProvider, Wallet } from 'ethers';
 import path from 'node:path';
-import type { Address, CoinHistoryVerifier, HistoryEntry, TransactionDomain } from '../protocol/index.ts';
+import type { Address, CoinHistoryVerifier, HistoryEntry } from '../protocol/index.ts';
 import { JsonRpc } from '../l1/rpc.ts';
 import { PlasmaCashL1 } from '../l1/plasma-cash.ts';
 import { RootBook } from '../l1/roots.ts';
@@ -29,31 +29,33 @@ export { WalletError, type WalletContext, type WalletOptions } from './context.t
 export { summarizeExit, type CoinSummary, type LiveExitSummary } from './coins.ts';
 export { exitArguments } from './exit.ts';
 
-export class PlasmaWallet implements WalletContext {
-  readonly address: Address;
-  readonly signer: Wallet;
-  readonly l1: PlasmaCashL1;
-  readonly operator: OperatorApi;
-  readonly stateFile: StateFile<WalletState>;
-  readonly roots: RootBook;
-  readonly domain: TransactionDomain;
-  readonly log: (line: string) => void;
-  readonly provider: JsonRpcProvider;
+// The class's fields are the WalletContext's (declaration merging), set once in the constructor.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface PlasmaWallet extends WalletContext {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class PlasmaWallet {
   private constructor(options: WalletOptions, chainId: bigint) {
-    const rpc = new JsonRpc(options.rpcUrl);
-    this.provider = new JsonRpcProvider(options.rpcUrl, Number(chainId), { staticNetwork: true, cacheTimeout: -1 });
-    this.provider.pollingInterval = 100;
-    this.signer = new Wallet(options.privateKey, this.provider);
-    this.address = this.signer.address.toLowerCase() as Address;
-    this.log = options.log ?? (() => undefined);
-    this.l1 = new PlasmaCashL1(rpc, options.contract, { log: this.log, ...options.l1Send });
-    this.operator = new OperatorApi(options.operatorUrl);
-    this.domain = { chainId, verifyingContract: this.l1.address };
+    const provider = new JsonRpcProvider(options.rpcUrl, Number(chainId), { staticNetwork: true, cacheTimeout: -1 });
+    provider.pollingInterval = 100;
+    const signer = new Wallet(options.privateKey, provider);
+    const address = signer.address.toLowerCase() as Address;
+    const log = options.log ?? (() => undefined);
+    const l1 = new PlasmaCashL1(new JsonRpc(options.rpcUrl), options.contract, { log, ...options.l1Send });
     const startBlock = options.startBlock ?? 0n;
-    this.roots = new RootBook(this.l1, startBlock);
-    const file = path.join(options.dataDir, `${chainId}-${this.l1.address}-${this.address}.json`);
-    this.stateFile = new StateFile(file, () => emptyState(this.address, this.l1.address, chainId, startBlock));
+    const file = path.join(options.dataDir, `${chainId}-${l1.address}-${address}.json`);
+    const context: WalletContext = {
+      address,
+      signer,
+      l1,
+      operator: new OperatorApi(options.operatorUrl),
+      stateFile: new StateFile<WalletState>(file, () => emptyState(address, l1.address, chainId, startBlock)),
+      roots: new RootBook(l1, startBlock),
+      domain: { chainId, verifyingContract: l1.address },
+      log,
+      provider,
+    };
+    Object.assign(this, context);
   }
 
   static async open(options: WalletOptions): Promise<PlasmaWallet> {

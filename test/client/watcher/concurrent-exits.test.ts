@@ -205,7 +205,7 @@ t.test('(e) a transfer the operator refused still counts as in flight: when it l
   const [alice, bob] = await Promise.all([system.wallet(0, 'alice', view.url), system.wallet(1)]);
   const { slot, deposit } = await depositAndWait(alice, ONE);
   view.censor(alice.address);
-  await t.rejects(alice.send(slot, bob.address), { code: 'coin_exiting' }, 'the operator refuses alice → bob');
+  await t.rejects(alice.send(slot, bob.address), { code: 'transfer_refused', serverCode: 'coin_exiting' }, 'the operator refuses alice → bob');
   const stored = (await alice.stateFile.read()).coins[slot.toString()]!;
   t.match(stored.undelivered, [{ transaction: { newOwner: bob.address }, refused: { code: 'coin_exiting' } }], 'the wallet keeps the signed transfer');
   t.equal(stored.inFlight, undefined, 'and can send the coin again');
