@@ -106,6 +106,12 @@ export class L1Follower {
       .filter((log) => !log.removed)
       .sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)))
       .map(decodeEvent);
+    // A checkpoint's submittedAt is its L1 block's time (the event carries periodEnd only): one read per checkpoint.
+    for (const [k, event] of events.entries()) {
+      if (event.name !== 'CheckpointSubmitted') continue;
+      const block = await rpc.request<{ timestamp: string }>('eth_getBlockByNumber', [quantity(event.l1Block), false]);
+      events[k] = { ...event, submittedAt: BigInt(block.timestamp) };
+    }
     const lastDeposit = events.reduce((last, event) => (event.name === 'Deposit' && event.block > last ? event.block : last), 0n);
     if (lastDeposit > 0n) this.#options.onDeposits?.(lastDeposit);
     const mismatches = await applyL1Range(store.sql, { from, through, events });

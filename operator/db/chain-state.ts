@@ -11,7 +11,10 @@ import type { Hash } from '../../client/protocol/index.ts';
 import type { PlasmaEvent } from '../../client/l1/events.ts';
 
 /** The events the operator applies, as client/l1's decoder gives them. */
-export type ChainEvent = Extract<PlasmaEvent, { name: 'Deposit' | 'BlockSubmitted' | 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized' | 'CheckpointSubmitted' }>;
+export type ChainEvent =
+  | Extract<PlasmaEvent, { name: 'Deposit' | 'BlockSubmitted' | 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized' }>
+  // with the L1 block's timestamp, when the follower read it: the checkpoint's submittedAt
+  | (Extract<PlasmaEvent, { name: 'CheckpointSubmitted' }> & { readonly submittedAt?: bigint });
 
 /** A child block on L1 that the operator's database does not hold with the same root. */
 export interface BlockMismatch {
@@ -106,7 +109,10 @@ async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, Deposit
     case 'CheckpointSubmitted':
       // The operator's own checkpoint (same block and root) becomes submitted as k; one it did not build is
       // nothing to apply here (the builder's next checkpoint is after it all the same).
-      await markCheckpointSubmitted(tx, { k: event.k, childBlock: event.childBlock, root: event.root, periodEnd: event.periodEnd, l1Block: event.l1Block });
+      await markCheckpointSubmitted(tx, {
+        k: event.k, childBlock: event.childBlock, root: event.root, periodEnd: event.periodEnd, l1Block: event.l1Block,
+        ...(event.submittedAt === undefined ? {} : { submittedAt: event.submittedAt }),
+      });
       return undefined;
     case 'BlockSubmitted': {
       const [row] = await tx<{ root: Buffer | null }[]>`select root from blocks where number = ${event.block.toString()}::int8`;

@@ -7,6 +7,7 @@ import Router from '@koa/router';
 import type { TransactionDomain } from '../../client/protocol/index.ts';
 import type { Store } from '../db/store.ts';
 import { blocksRoutes } from './blocks.ts';
+import { checkpointsRoutes } from './checkpoints.ts';
 import { coinsRoutes } from './coins.ts';
 import { DEFAULT_LIMITS, type ChainInfo, type Deps, type L1Health, type Limits } from './deps.ts';
 import { errorMiddleware, jsonLogger, type Logger } from './errors.ts';
@@ -61,7 +62,7 @@ export function createApp(options: AppOptions): OperatorApp {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  for (const router of [root, transactionsRoutes(deps), coinsRoutes(deps), ownersRoutes(deps), blocksRoutes(deps), statusRoutes(deps), explorerRoutes(loadExplorerFiles())]) {
+  for (const router of [root, transactionsRoutes(deps), coinsRoutes(deps), ownersRoutes(deps), blocksRoutes(deps), checkpointsRoutes(deps), statusRoutes(deps), explorerRoutes(loadExplorerFiles())]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
