@@ -23,7 +23,7 @@ import {
 import { errorMessage } from '../client/error-message.ts';
 import type { ContractCallError } from '../client/l1/plasma-cash.ts';
 import type { OperatorApiError } from '../client/operator-api.ts';
-import { HISTORY_ERROR_CODES, PlasmaError, type Address } from '../client/protocol/index.ts';
+import { CHECKPOINT_ERROR_CODES, HISTORY_ERROR_CODES, PlasmaError, type Address } from '../client/protocol/index.ts';
 import type { WalletOptions } from '../client/wallet/wallet.ts';
 
 /** A problem the user fixes on the command line or in the environment; `exitCode` 2 unless said otherwise. */
@@ -276,6 +276,8 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
     return hint === '' ? error.message : `${error.message}: ${hint}`;
   },
   ...Object.fromEntries(HISTORY_ERROR_CODES.map((code) => [code, historyRejected])),
+  ...Object.fromEntries(CHECKPOINT_ERROR_CODES.map((code) => [code, historyRejected])),
+  no_checkpoints: (error) => `${error.message}; ask the sender for the whole history`,
   l1_unreachable: (error) => `${error.message}; start the L1 node or pass --l1-rpc`,
   operator_unreachable: (error) => `the ${error.message}; start it or pass --operator-url`,
   operator_error: (error) => {

@@ -4,7 +4,15 @@
  */
 import {
   PlasmaError,
+  checkpointHistoryResponseToJson,
   historyEntryToJson,
+  parseCheckpointHistoryResponseJson,
+  parseCheckpointLeafObjectJson,
+  parseCheckpointObjectJson,
+  type CheckpointHistoryResponse,
+  type CheckpointHistoryResponseJson,
+  type CheckpointLeafObject,
+  type CheckpointObject,
   parseCoinHistoryResponseJson,
   parseHistoryEntryJson,
   signedTransactionToJson,
@@ -124,6 +132,57 @@ export class OperatorApi {
     }
   }
 
+  /**
+   * The coin's package since its base (`GET /v1/coins/:slot/history?since=checkpoint`, docs/CHECKPOINTS.md §6),
+   * following `next` pages; undefined when the operator serves no checkpoint routes (an operator without
+   * checkpoints: the caller falls back to the whole history).
+   */
+  async historySinceCheckpoint(slot: bigint): Promise<CheckpointHistoryResponse | undefined> {
+    let body: unknown;
+    try {
+      body = await this.#request(`/v1/coins/${slot}/history?since=checkpoint`);
+    } catch (error) {
+      if (isNoRoute(error)) return undefined;
+      throw error;
+    }
+    // An operator that ignores `since` answers the whole history, without `checkpoint` and `pending`.
+    if (typeof body === 'object' && body !== null && !('pending' in body) && !('checkpoint' in body)) return undefined;
+    const first = parseCheckpointHistoryResponseJson(body);
+    if (first.next === undefined) return first;
+    const entries: HistoryEntry[] = [...first.entries];
+    let cursor: bigint | undefined = first.next;
+    while (cursor !== undefined) {
+      const page = parseCoinHistoryResponseJson(await this.#request(`/v1/coins/${slot}/history?from=${cursor}&to=${first.lastCommittedBlock}`));
+      entries.push(...page.entries);
+      cursor = page.next;
+    }
+    return { slot: first.slot, deposit: first.deposit, lastCommittedBlock: first.lastCommittedBlock, entries, checkpoint: first.checkpoint, pending: first.pending };
+  }
+
+  /** `GET /v1/checkpoints/:id` (or `latest`); undefined when there is none. */
+  async checkpoint(id: bigint | 'latest'): Promise<CheckpointObject | undefined> {
+    try {
+      return parseCheckpointObjectJson(await this.#request(`/v1/checkpoints/${id}`));
+    } catch (error) {
+      if (error instanceof OperatorApiError && (error.serverCode === 'unknown_checkpoint' || isNoRoute(error))) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The coin's leaf in checkpoint `k` (`/v1/checkpoints/:k/coins/:slot`), or its base (`/v1/coins/:slot/checkpoint`)
+   * when `k` is omitted; undefined when there is none (no_checkpoint, unknown_checkpoint).
+   */
+  async coinCheckpoint(slot: bigint, k?: bigint): Promise<CheckpointLeafObject | undefined> {
+    const path = k === undefined ? `/v1/coins/${slot}/checkpoint` : `/v1/checkpoints/${k}/coins/${slot}`;
+    try {
+      return parseCheckpointLeafObjectJson(await this.#request(path));
+    } catch (error) {
+      if (error instanceof OperatorApiError && (error.serverCode === 'no_checkpoint' || error.serverCode === 'unknown_checkpoint' || isNoRoute(error))) return undefined;
+      throw error;
+    }
+  }
+
   /** The inclusion or exclusion proof of `slot` at child block `block`; undefined when the operator has none. */
   async proof(slot: bigint, block: bigint): Promise<HistoryEntry | undefined> {
     try {
@@ -135,8 +194,25 @@ export class OperatorApi {
   }
 }
 
-/** What a sender hands the receiver: the coin's whole history as the operator serves it (§9 JSON). */
-export type CoinPackage = CoinHistoryResponseJson;
+/**
+ * What a sender hands the receiver (§9 JSON): the `?since=checkpoint` answer (a base leaf or null, the history
+ * after it, the pending leaves), or, from an operator without checkpoints, the coin's whole history.
+ */
+export type CoinPackage = CoinHistoryResponseJson | CheckpointHistoryResponseJson;
+
+/** Whether a package is a `?since=checkpoint` one. */
+export function isCheckpointPackage(pkg: CoinPackage): pkg is CheckpointHistoryResponseJson {
+  return 'pending' in pkg || 'checkpoint' in pkg;
+}
+
+export function checkpointHistoryToPackage(history: CheckpointHistoryResponse): CheckpointHistoryResponseJson {
+  return checkpointHistoryResponseToJson(history);
+}
+
+/** The operator has no such route (an operator built before checkpoints): a 404 that is not a known code. */
+function isNoRoute(error: unknown): boolean {
+  return error instanceof OperatorApiError && error.status === 404 && (error.serverCode === 'not_found' || error.serverCode === 'http_error' || error.serverCode === 'bad_response' || error.serverCode === 'unknown_route');
+}
 
 export function historyToPackage(history: CoinHistoryResponse): CoinPackage {
   return {

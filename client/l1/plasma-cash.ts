@@ -7,7 +7,8 @@
  */
 import { Contract, type Interface, type Result, type Wallet } from 'ethers';
 import { PlasmaError, type Address, type Hash, type Transaction } from '../protocol/index.ts';
-import { callPlasmaCash, plasmaCashInterface } from './contract.ts';
+import { callPlasmaCash } from './contract.ts';
+import { checkpointGameInterface } from './checkpoint-game.ts';
 import { ASSET_KINDS, decodePlasmaEvent, eventTopics, type AssetKind, type PlasmaEvent, type PlasmaEventName } from './events.ts';
 import { DEFAULT_SEND_OPTIONS, sendContractCall, type SendOptions } from './send-until-mined.ts';
 import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
@@ -133,7 +134,8 @@ export class PlasmaCashL1 {
   constructor(rpc: JsonRpc, address: Address, sendOptions: Partial<SendOptions> = {}) {
     this.rpc = rpc;
     this.address = lower(address);
-    this.iface = plasmaCashInterface();
+    // PlasmaCash's ABI with the checkpoint module's calls (reached through its fallback, docs/CHECKPOINTS.md §2).
+    this.iface = checkpointGameInterface();
     this.sendOptions = { ...DEFAULT_SEND_OPTIONS, ...sendOptions };
   }
 

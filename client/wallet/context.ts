@@ -11,7 +11,7 @@ import type { SendOptions } from '../l1/send-until-mined.ts';
 import type { RootBook } from '../l1/roots.ts';
 import type { OperatorApi } from '../operator-api.ts';
 import { withFileLock, type StateFile } from './state-file.ts';
-import type { WalletCoin, WalletState } from './state.ts';
+import { chainOrigin, type WalletCoin, type WalletState } from './state.ts';
 
 export interface WalletOptions {
   readonly rpcUrl: string;
@@ -78,6 +78,13 @@ export function verifierFor(context: WalletContext, coin: WalletCoin): CoinHisto
     deposit: coin.deposit,
     roots: (block) => context.roots.get(block),
     domain: context.domain,
-    resume: { chain: coin.chain, coveredThrough: coin.coveredThrough },
+    // A coin received with a checkpoint package continues from its base's transaction (chainOrigin).
+    resume: { chain: resumeChain(coin), coveredThrough: coin.coveredThrough },
   });
+}
+
+/** The verified chain a verifier resumes from: the base's inclusion entry (if any) and the chain after it. */
+export function resumeChain(coin: WalletCoin): WalletCoin['chain'] {
+  const origin = chainOrigin(coin).entry;
+  return origin === undefined ? coin.chain : [origin, ...coin.chain];
 }

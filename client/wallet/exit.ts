@@ -1,6 +1,7 @@
 /** Wallet actions on L1's exit game: start an exit, finalize it, withdraw the coin and the bonds. */
 import { depositTransaction } from '../protocol/index.ts';
 import { transactionArgument } from '../l1/plasma-cash.ts';
+import { baseLeafRef } from '../l1/checkpoint-game.ts';
 import { sendL1, storedCoin, WalletError, type WalletContext } from './context.ts';
 import { chainOwner, exitKey, trackedExit, type WalletCoin } from './state.ts';
 
@@ -11,10 +12,8 @@ export async function exit(context: WalletContext, slot: bigint): Promise<{ nonc
   if (coin.depositGone !== undefined) throw new WalletError('deposit_gone', `coin ${slot} cannot be exited: ${coin.depositGone.reason}`);
   if (chainOwner(coin) !== context.address) throw new WalletError('not_owner', `coin ${slot} belongs to ${chainOwner(coin)} by its verified history`);
   const { exitBond } = await context.l1.parameters();
-  const args = exitArguments(coin);
-  const sent = args === undefined
-    ? await sendL1(context, 'startDepositExit', [slot], exitBond)
-    : await sendL1(context, 'startExit', args, exitBond);
+  const call = exitCall(coin);
+  const sent = await sendL1(context, call.method, call.args, exitBond);
   const started = sent.logs.find((log) => log.name === 'ExitStarted');
   if (started === undefined || started.name !== 'ExitStarted') throw new WalletError('no_exit_event', 'the exit transaction emitted no ExitStarted event');
   await context.stateFile.update((state) => {
@@ -46,7 +45,7 @@ export async function withdrawBonds(context: WalletContext): Promise<bigint> {
 
 /**
  * startExit's arguments for the coin's last two transactions, or undefined when it has not moved since its
- * deposit (startDepositExit then).
+ * deposit (startDepositExit then). A coin with a base: see exitCall.
  */
 export function exitArguments(coin: WalletCoin): unknown[] | undefined {
   const exiting = coin.chain[coin.chain.length - 1];
@@ -62,4 +61,26 @@ export function exitArguments(coin: WalletCoin): unknown[] | undefined {
     exiting.proof,
     exiting.block,
   ];
+}
+
+/**
+ * The call that exits the coin from its last verified transaction (docs/CHECKPOINTS.md §7 rule 4):
+ * - two transactions after the base (or the deposit): startExit, parent and exiting from the chain;
+ * - one, on a base that is not a deposit leaf: startExitFromCheckpoint, the parent proved by the base's leaf
+ *   (call 16, which also applies the base, R3);
+ * - none, on such a base: startCheckpointExit, the base's transaction with its leaf alone (call 15);
+ * - otherwise as without checkpoints: startExit from the deposit, or startDepositExit.
+ */
+export function exitCall(coin: WalletCoin): { method: string; args: unknown[] } {
+  const base = coin.base !== undefined && coin.base.txBlock !== coin.deposit.block ? coin.base : undefined;
+  if (base === undefined || coin.chain.length >= 2) {
+    const args = exitArguments(coin);
+    return args === undefined ? { method: 'startDepositExit', args: [coin.slot] } : { method: 'startExit', args };
+  }
+  const exiting = coin.chain[0];
+  if (exiting === undefined) return { method: 'startCheckpointExit', args: [baseLeafRef(base), transactionArgument(base.transaction)] };
+  return {
+    method: 'startExitFromCheckpoint',
+    args: [baseLeafRef(base), transactionArgument(base.transaction), transactionArgument(exiting.transaction), exiting.signature, exiting.proof, exiting.block],
+  };
 }

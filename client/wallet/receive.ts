@@ -1,17 +1,41 @@
-/** Wallet action: accept a coin sent to this wallet, after verifying its whole history against L1. */
+/**
+ * Wallet action: accept a coin sent to this wallet, after verifying it against L1: a checkpoint package (its
+ * base, a final checkpoint's leaf, then the history after the base's N and the coin's leaf in every pending
+ * checkpoint: PROTOCOL.md §10 Receiver, docs/CHECKPOINTS.md §7) or, from an operator without checkpoints, the
+ * whole history (§5).
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HistoryError, parseCoinHistoryResponseJson, verifyCoinHistory, type Address, type CoinHistoryResponse, type InclusionEntry } from '../protocol/index.ts';
-import type { CoinPackage } from '../operator-api.ts';
+import {
+  HistoryError,
+  parseCheckpointHistoryResponseJson,
+  parseCoinHistoryResponseJson,
+  verifyCheckpointPackage,
+  type Address,
+  type CheckpointBase,
+  type CheckpointHistoryResponse,
+  type CheckpointRecord,
+  type CoinHistoryResponse,
+  type HistoryEntry,
+  type InclusionEntry,
+} from '../protocol/index.ts';
+import { CheckpointGameL1, NoCheckpointsError } from '../l1/checkpoint-game.ts';
+import { isCheckpointPackage, type CoinPackage } from '../operator-api.ts';
 import { WalletError, type WalletContext } from './context.ts';
 import { isDepositOf, type WalletCoin } from './state.ts';
 
 /**
- * Accepts a coin sent to this wallet: verifies its whole history (§5) against the roots on L1 and its deposit
+ * Accepts a coin sent to this wallet: verifies it against the roots and checkpoints on L1 and its deposit
  * against the contract's record, and that the last transaction names this wallet. From the sender's package
- * when given (it works even if the operator withholds), otherwise from the operator.
+ * when given (it works even if the operator withholds), otherwise from the operator (`?since=checkpoint`, or the
+ * whole history when the operator serves no checkpoints).
  */
 export async function receive(context: WalletContext, source: bigint | CoinPackage): Promise<WalletCoin> {
-  const history: CoinHistoryResponse = typeof source === 'bigint' ? await context.operator.history(source) : parseCoinHistoryResponseJson(source);
+  const history: CoinHistoryResponse | CheckpointHistoryResponse =
+    typeof source === 'bigint'
+      ? ((await context.operator.historySinceCheckpoint(source)) ?? (await context.operator.history(source)))
+      : isCheckpointPackage(source)
+        ? parseCheckpointHistoryResponseJson(source)
+        : parseCoinHistoryResponseJson(source);
   const slot = history.slot;
   const record = await context.l1.coin(slot);
   if (record.state === 'none') throw new WalletError('unknown_coin', `coin ${slot} was never deposited on L1`);
@@ -25,7 +49,7 @@ export async function receive(context: WalletContext, source: bigint | CoinPacka
   // from the operator, so that the history reaches every block L1 holds.
   // L1 may hold it a moment before the operator serves it: a few tries, then the verifier says what is missing.
   // (Only blocks after the history's own lastCommittedBlock: a history short of that is refused as it is.)
-  const entries = [...history.entries];
+  const entries: HistoryEntry[] = [...history.entries];
   for (let attempt = 0; attempt < 20; attempt++) {
     const served = entries.reduce((last, entry) => (entry.block > last ? entry.block : last), history.lastCommittedBlock);
     if (served >= context.roots.lastBlock()) break;
@@ -33,26 +57,78 @@ export async function receive(context: WalletContext, source: bigint | CoinPacka
     entries.push(...(await context.operator.history(slot, served + 1n, context.roots.lastBlock())).entries.filter((entry) => entry.block > served));
   }
   const deposit = { slot, ...history.deposit };
-  const state = verifyCoinHistory({
+  const since = 'pending' in history ? (history as CheckpointHistoryResponse) : undefined;
+  const checkpoints = since === undefined ? undefined : await checkpointsOnL1(context, slot, since);
+  const result = verifyCheckpointPackage({
     deposit,
-    entries,
+    package: { checkpoint: since?.checkpoint ?? null, entries, pending: since?.pending ?? [] },
     roots: (block) => context.roots.get(block),
+    checkpoints: (k) => checkpoints?.records.get(k),
+    pendingOnL1: checkpoints?.pending ?? [],
     committedChildBlocks: context.roots.blocks(),
     domain: context.domain,
     expectedOwner: context.address,
   });
-  const chain = entries.filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
+  const chain: InclusionEntry[] = [...result.chain];
+  const base: CheckpointBase | undefined = result.base;
   return context.stateFile.update((wallet) => {
     const coin: WalletCoin = {
       slot,
       deposit: { ...deposit, owner: deposit.owner.toLowerCase() as Address },
       asset: { kind: record.kind, token: record.token, tokenId: record.tokenId },
       chain,
-      coveredThrough: state.coveredThrough,
+      ...(base === undefined ? {} : { base }),
+      coveredThrough: result.state.coveredThrough,
       role: 'owner',
     };
     wallet.coins[slot.toString()] = coin;
-    context.log(`received coin ${slot}: history verified through block ${state.coveredThrough}`);
+    const from = base === undefined ? 'its deposit' : `checkpoint ${base.checkpoint} (block ${base.block}, transaction at ${base.txBlock})`;
+    context.log(`received coin ${slot}: verified from ${from} through block ${result.state.coveredThrough}`);
     return coin;
   });
+}
+
+/**
+ * What L1 says about the checkpoints a package needs, read at one L1 block (the head when called): the base's and
+ * every named pending one's root, N and the slot's leafStatus, and every checkpoint pending for the slot with N at
+ * or after the base's (walking down from the newest; with no base, down to the first whose leaf of the slot is
+ * final or to checkpoint 0).
+ */
+export async function checkpointsOnL1(
+  context: WalletContext,
+  slot: bigint,
+  pkg: Pick<CheckpointHistoryResponse, 'checkpoint' | 'pending'>,
+): Promise<{ records: Map<bigint, CheckpointRecord>; pending: bigint[] }> {
+  const game = new CheckpointGameL1(context.l1.rpc, context.l1.address);
+  const at = (await context.l1.head()).number;
+  const records = new Map<bigint, CheckpointRecord>();
+  const read = async (k: bigint): Promise<CheckpointRecord | undefined> => {
+    if (records.has(k)) return records.get(k);
+    const checkpoint = await game.checkpoint(k, at);
+    if (checkpoint.root === `0x${'0'.repeat(64)}`) return undefined; // no such checkpoint
+    const { status } = await game.leafStatus(k, slot, at);
+    const record: CheckpointRecord = { root: checkpoint.root, block: checkpoint.childBlock, leafStatus: status };
+    records.set(k, record);
+    return record;
+  };
+  let count: bigint;
+  try {
+    count = await game.count(at);
+  } catch (error) {
+    // A deployment without the checkpoint module: only a package that names no checkpoint can be verified.
+    if (error instanceof NoCheckpointsError && pkg.checkpoint === null && pkg.pending.length === 0) return { records, pending: [] };
+    throw error;
+  }
+  const base = pkg.checkpoint === null ? undefined : await read(pkg.checkpoint.checkpoint);
+  const pending: bigint[] = [];
+  for (let k = count - 1n; k >= 0n; k--) {
+    if (pkg.checkpoint !== null && k <= pkg.checkpoint.checkpoint) break;
+    const record = await read(k);
+    if (record === undefined) continue;
+    if (base !== undefined && record.block < base.block) break;
+    if (record.leafStatus === 'pending') pending.push(k);
+    else if (base === undefined && record.leafStatus === 'final') break;
+  }
+  for (const leaf of pkg.pending) await read(leaf.checkpoint);
+  return { records, pending: pending.reverse() };
 }

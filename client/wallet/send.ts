@@ -1,7 +1,7 @@
 /** Wallet action: send a coin to another owner and hand back the package its receiver verifies. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryError, signDigest, transactionDigest, type Address, type Transaction } from '../protocol/index.ts';
-import { historyToPackage, type CoinPackage } from '../operator-api.ts';
+import { checkpointHistoryToPackage, historyToPackage, type CoinPackage } from '../operator-api.ts';
 import { storedCoin, WalletError, type WalletContext } from './context.ts';
 import { refresh } from './refresh.ts';
 import { chainLastBlock, chainOwner, deliver, type WalletCoin } from './state.ts';
@@ -53,7 +53,7 @@ export async function send(context: WalletContext, slot: bigint, to: Address, op
         throw new WalletError('spend_replaced', `block ${landed.block} holds another spend of coin ${slot} than the one signed; the watcher will defend it`);
       }
       context.log(`sent coin ${slot} to ${to} in block ${landed.block}`);
-      const pkg = historyToPackage(await context.operator.history(slot));
+      const pkg = await packageOf(context, slot);
       // The package goes to the caller, who hands it to the receiver: the spend is delivered.
       await context.stateFile.update((state) => void deliver(state.coins[slot.toString()]!, digest));
       return pkg;
@@ -70,4 +70,14 @@ export function requireSpendable(coin: WalletCoin): void {
   if (coin.inFlight !== undefined) throw new WalletError('spend_in_flight', `a transfer of coin ${coin.slot} is already in flight`);
   if (coin.withdrawn === true) throw new WalletError('coin_exited', `coin ${coin.slot} was withdrawn to L1`);
   if (coin.depositGone !== undefined) throw new WalletError('deposit_gone', `coin ${coin.slot} cannot be used: ${coin.depositGone.reason}`);
+}
+
+/**
+ * The package a receiver verifies: the operator's `?since=checkpoint` answer (the coin's base, the history after
+ * it and its leaves in the pending checkpoints: short once a checkpoint covers the coin), or the whole history
+ * from an operator without checkpoints.
+ */
+export async function packageOf(context: WalletContext, slot: bigint): Promise<CoinPackage> {
+  const since = await context.operator.historySinceCheckpoint(slot);
+  return since === undefined ? historyToPackage(await context.operator.history(slot)) : checkpointHistoryToPackage(since);
 }

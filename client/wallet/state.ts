@@ -6,7 +6,7 @@
  * then dropped: no exit, challenge or response ever needs them. Coins this wallet sent stay here (role
  * "former") because their chain is what beats a former owner's or a thief's exit later.
  */
-import { transactionDigest, type Address, type CoinDeposit, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
+import { depositTransaction, transactionDigest, type Address, type CheckpointBase, type CoinDeposit, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
 import type { AssetKind } from '../l1/events.ts';
 import type { ExitStatusName } from '../l1/plasma-cash.ts';
 
@@ -32,6 +32,13 @@ export interface WalletCoin {
   readonly deposit: CoinDeposit;
   readonly asset: { readonly kind: AssetKind; readonly token: Address; readonly tokenId: bigint };
   chain: InclusionEntry[];
+  /**
+   * The coin's base when it was received with a checkpoint package (PROTOCOL.md §10, docs/CHECKPOINTS.md §7): the
+   * checkpointed transaction with its proofs and the leaf of a final checkpoint. `chain` then holds only the
+   * transactions after the base's N, and the base transaction is the parent of the first of them (and of exits:
+   * startExitFromCheckpoint, startCheckpointExit).
+   */
+  base?: CheckpointBase;
   /** The last child block verified for this coin (the deposit block before any). */
   coveredThrough: bigint;
   role: CoinRole;
@@ -160,12 +167,23 @@ export function recordOwnDeposit(state: WalletState, event: Parameters<typeof co
 /** The owner the coin's chain ends with. */
 export function chainOwner(coin: WalletCoin): Address {
   const last = coin.chain[coin.chain.length - 1];
-  return (last === undefined ? coin.deposit.owner : last.transaction.newOwner).toLowerCase() as Address;
+  return (last?.transaction.newOwner ?? coin.base?.transaction.newOwner ?? coin.deposit.owner).toLowerCase() as Address;
 }
 
-/** The block of the coin's last valid transaction (the deposit block before any). */
+/** The block of the coin's last valid transaction (the base's, or the deposit block, before any). */
 export function chainLastBlock(coin: WalletCoin): bigint {
-  return coin.chain[coin.chain.length - 1]?.block ?? coin.deposit.block;
+  return coin.chain[coin.chain.length - 1]?.block ?? coin.base?.txBlock ?? coin.deposit.block;
+}
+
+/**
+ * Where the coin's verified chain starts: its base's transaction (with its inclusion entry unless it is the
+ * deposit transaction), or the deposit transaction.
+ */
+export function chainOrigin(coin: WalletCoin): { readonly block: bigint; readonly transaction: Transaction; readonly entry?: InclusionEntry } {
+  const base = coin.base;
+  if (base === undefined) return { block: coin.deposit.block, transaction: depositTransaction(coin.deposit) };
+  if (base.signature === null || base.proof === null) return { block: base.txBlock, transaction: base.transaction };
+  return { block: base.txBlock, transaction: base.transaction, entry: { block: base.txBlock, kind: 'inclusion', transaction: base.transaction, signature: base.signature, proof: base.proof } };
 }
 
 /** The wallet's record of an exit, from L1's record or its ExitStarted event (live when no status is given). */

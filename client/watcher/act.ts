@@ -13,7 +13,7 @@
  */
 import { CoinHistoryVerifier, HistoryError, depositTransaction, transactionDigest, verifyProof, type CoinDeposit, type Hex, type InclusionEntry, type Transaction, ZERO_HASH } from '../protocol/index.ts';
 import { transactionArgument, type CoinRecord, type ContractParameters, type ExitRecord } from '../l1/plasma-cash.ts';
-import { exitArguments } from '../wallet/wallet.ts';
+import { exitCall } from '../wallet/exit.ts';
 import {
   chainLastBlock,
   chainOwner,
@@ -231,10 +231,8 @@ async function exitBlockFree(ctx: WatcherContext, slot: bigint, exitBlock: bigin
 async function startOwnExit(ctx: WatcherContext, coin: WalletCoin, record: CoinRecord, reason: string, exitBond: bigint): Promise<void> {
   if (record.state !== 'deposited' && record.state !== 'exiting') return;
   if (!(await exitBlockFree(ctx, coin.slot, chainLastBlock(coin), reason))) return;
-  const args = exitArguments(coin);
-  const sent = args === undefined
-    ? await ctx.send(coin.slot, 'startDepositExit', reason, 'startDepositExit', [coin.slot], exitBond)
-    : await ctx.send(coin.slot, 'startExit', reason, 'startExit', args, exitBond);
+  const call = exitCall(coin);
+  const sent = await ctx.send(coin.slot, call.method, reason, call.method, call.args, exitBond);
   await trackStarted(ctx, coin.slot, sent);
 }
 

@@ -20,8 +20,8 @@
  * owns the coin) does both: it exits beside and claims its receipt against every live exit, so that the thief
  * must either lose its exit or answer with that spend, which reveals the receiver on L1.
  */
-import { depositTransaction, transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
-import { chainLastBlock, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type WalletCoin } from '../wallet/state.ts';
+import { transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
+import { chainLastBlock, chainOrigin, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type WalletCoin } from '../wallet/state.ts';
 
 export interface ExitFacts {
   readonly exitor: Address;
@@ -49,8 +49,9 @@ interface Link {
   readonly entry?: InclusionEntry;
 }
 
+/** The wallet's verified chain: from its base's transaction when it has one (chainOrigin), else the deposit. */
 function links(coin: WalletCoin): Link[] {
-  return [{ block: coin.deposit.block, transaction: depositTransaction(coin.deposit) }, ...coin.chain.map((entry) => ({ block: entry.block, transaction: entry.transaction, entry }))];
+  return [chainOrigin(coin), ...coin.chain.map((entry) => ({ block: entry.block, transaction: entry.transaction, entry }))];
 }
 
 const claimOf = (link: Link): Claim => ({ transaction: link.transaction, proof: link.entry?.proof ?? '0x', block: link.block });

@@ -10,113 +10,31 @@ import {
   HistoryError,
   parseCheckpointHistoryResponseJson,
   signDigest,
-  SparseMerkleTree,
   transactionDigest,
   verifyCheckpointPackage,
-  ZERO_HASH,
   type CheckpointLeafObject,
-  type CheckpointRecord,
-  type CoinDeposit,
-  type Hash,
-  type Hex,
-  type HistoryEntry,
   type LeafStatusName,
-  type Transaction,
   type VerifyCheckpointPackageInput,
 } from '../../../client/protocol/index.ts';
-import { addressOf, DOMAIN, privateKey, randomLeaf, rng } from './fixtures/helpers.ts';
-
-const [alice, bob, carol, dave, erin, mallory] = [1, 2, 3, 4, 5, 6].map(privateKey) as [Hex, Hex, Hex, Hex, Hex, Hex];
-const SLOT = 0x0123456789abcdefn;
-const deposit: CoinDeposit = { slot: SLOT, block: 2003n, owner: addressOf(alice), denomination: 10n ** 18n };
-const CHILD_BLOCKS = Array.from({ length: 10 }, (_, i) => BigInt(3000 + 1000 * i)); // 3000 … 12000
-const LAST = 12000n;
-
-interface Spend {
-  readonly tx: Transaction;
-  readonly signer: Hex;
-}
-const spend = (prevBlock: bigint, to: Hex, signer: Hex, changes: Partial<Transaction> = {}): Spend => ({
-  tx: { slot: SLOT, prevBlock, denomination: deposit.denomination, newOwner: addressOf(to), ...changes },
-  signer,
-});
-
-/** Alice → Bob 4000, Bob → Carol 6000, Carol → Dave 9000, Dave → Erin 11000. */
-const spends = new Map<bigint, Spend>([
-  [4000n, spend(2003n, bob, alice)],
-  [6000n, spend(4000n, carol, bob)],
-  [9000n, spend(6000n, dave, carol)],
-  [11000n, spend(9000n, erin, dave)],
-]);
-
-function buildChain() {
-  const random = rng(14);
-  const roots = new Map<bigint, Hash>();
-  const entries = new Map<bigint, HistoryEntry>();
-  for (const block of CHILD_BLOCKS) {
-    const leaves = Array.from({ length: 12 }, () => ({ slot: random.uint64(), leaf: randomLeaf(random) }));
-    leaves.push({ slot: SLOT ^ 2n, leaf: randomLeaf(random) });
-    const item = spends.get(block);
-    const digest = item ? transactionDigest(item.tx, DOMAIN) : undefined;
-    if (digest) leaves.push({ slot: SLOT, leaf: digest });
-    const tree = SparseMerkleTree.build(leaves);
-    roots.set(block, tree.root);
-    entries.set(
-      block,
-      item && digest
-        ? { block, kind: 'inclusion', transaction: item.tx, signature: signDigest(digest, item.signer), proof: tree.proof(SLOT) }
-        : { block, kind: 'exclusion', proof: tree.proof(SLOT) },
-    );
-  }
-  return { roots, entries };
-}
-const { roots, entries } = buildChain();
-const inclusion = (block: bigint) => entries.get(block) as Extract<HistoryEntry, { kind: 'inclusion' }>;
-
-/** What a checkpoint's tree holds at SLOT: a transaction at a block (with or without its proofs), or nothing. */
-type LeafSpec =
-  | { readonly txBlock: bigint; readonly tx: Transaction; readonly signature: Hex | null; readonly proof: Hex | null }
-  | 'zero';
-
-const chainLeaf = (block: bigint): LeafSpec => {
-  if (block === deposit.block) return { txBlock: block, tx: depositTransaction(deposit), signature: null, proof: null };
-  const entry = inclusion(block);
-  return { txBlock: block, tx: entry.transaction, signature: entry.signature, proof: entry.proof };
-};
-
-/** Checkpoint k at child block N over SLOT's leaf and some other coins; the leaf object the operator serves. */
-function checkpoint(k: bigint, block: bigint, spec: LeafSpec, status: LeafStatusName = 'pending') {
-  const random = rng(100 + Number(k));
-  const leaves = Array.from({ length: 10 }, () => ({ slot: random.uint64(), leaf: randomLeaf(random) }));
-  leaves.push({ slot: SLOT ^ 1n, leaf: randomLeaf(random) });
-  const leaf = spec === 'zero' ? ZERO_HASH : bytesToHex(checkpointLeaf(spec.txBlock, transactionDigest(spec.tx, DOMAIN)));
-  if (spec !== 'zero') leaves.push({ slot: SLOT, leaf });
-  const tree = SparseMerkleTree.build(leaves);
-  const object: CheckpointLeafObject = {
-    checkpoint: k,
-    block,
-    slot: SLOT,
-    leaf,
-    leafProof: tree.proof(SLOT),
-    txBlock: spec === 'zero' ? null : spec.txBlock,
-    transaction: spec === 'zero' ? null : spec.tx,
-    signature: spec === 'zero' ? null : spec.signature,
-    proof: spec === 'zero' ? null : spec.proof,
-    status,
-    finalAt: 1_000_000n + k,
-  };
-  return { record: { root: tree.root, block, leafStatus: status } as CheckpointRecord, object };
-}
-
-/** The honest package: base k=1 at N=7000 naming (6000, Bob → Carol); pending k=2 at 10000 and k=3 at 12000. */
-function honestWorld() {
-  const cps = new Map([
-    [1n, checkpoint(1n, 7000n, chainLeaf(6000n), 'final')],
-    [2n, checkpoint(2n, 10000n, chainLeaf(9000n))],
-    [3n, checkpoint(3n, 12000n, chainLeaf(11000n))],
-  ]);
-  return cps;
-}
+import { addressOf, DOMAIN } from './fixtures/helpers.ts';
+import {
+  bob,
+  carol,
+  chainLeaf,
+  checkpoint,
+  deposit,
+  entries,
+  erin,
+  honestWorld,
+  inclusion,
+  LAST,
+  mallory,
+  roots,
+  SLOT,
+  spend,
+  spends,
+  type LeafSpec,
+} from './fixtures/checkpoint-world.ts';
 
 function packageInput(
   cps: Map<bigint, ReturnType<typeof checkpoint>>,
