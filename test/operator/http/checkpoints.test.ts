@@ -5,6 +5,9 @@
 import t from 'tap';
 import {
   checkpointLeaf,
+  parseCheckpointHistoryResponseJson,
+  parseCheckpointLeafObjectJson,
+  parseCheckpointObjectJson,
   SparseMerkleTree,
   transactionDigest,
   verifyProof,
@@ -41,6 +44,7 @@ t.test('checkpoint objects, leaf objects, the base and history?since=checkpoint'
   const latest = await get(`${url}/v1/checkpoints/latest`);
   t.same(latest.json, { id: '1', block: n1.toString(), root: c1.root, submittedAt: (now + 3600n).toString(), finalAt: (now + 3600n).toString(), status: 'pending' }, 'latest (no L1 node: submittedAt unknown, periodEnd given)');
   t.match((await get(`${url}/v1/checkpoints/0`)).json, { id: '0', block: n0.toString(), root: c0.root, status: 'final' });
+  t.doesNotThrow(() => parseCheckpointObjectJson(latest.json), "the client's parser (client/protocol wire.ts) takes the checkpoint object");
   t.match(await get(`${url}/v1/checkpoints/7`), { status: 404, json: { error: { code: 'unknown_checkpoint' } } });
   t.match(await get(`${url}/v1/checkpoints/x`), { status: 400, json: { error: { code: 'invalid_block' } } });
 
@@ -57,6 +61,7 @@ t.test('checkpoint objects, leaf objects, the base and history?since=checkpoint'
   const blockTree = SparseMerkleTree.build([{ slot: moved!, leaf: block1000.digest }]);
   t.ok(verifyProof(blockTree.root, moved!, digest, leaf.proof), "the checkpointed transaction's inclusion proof verifies under block 1000's root");
   t.match(leaf.signature, /^0x[0-9a-f]{130}$/);
+  t.doesNotThrow(() => parseCheckpointLeafObjectJson(leaf), "the client's parser takes the leaf object");
 
   // a coin that never moved: the deposit transaction, no signature or proof
   const deposit: any = (await get(`${url}/v1/checkpoints/0/coins/${still}`)).json;
@@ -69,6 +74,7 @@ t.test('checkpoint objects, leaf objects, the base and history?since=checkpoint'
     const zero: any = (await get(`${url}/v1/checkpoints/0/coins/${slot}`)).json;
     t.match(zero, { leaf: ZERO_HASH, txBlock: null, transaction: null, signature: null, proof: null });
     t.ok(verifyProof(c0.root, slot, ZERO_HASH, zero.leafProof), `slot ${slot}: exclusion proof`);
+    t.doesNotThrow(() => parseCheckpointLeafObjectJson(zero), "the client's parser takes the zero leaf");
   }
 
   // the base: the newest final leaf; a coin deposited after it has none
@@ -81,9 +87,12 @@ t.test('checkpoint objects, leaf objects, the base and history?since=checkpoint'
   t.match(pkg.checkpoint, { checkpoint: '0', block: n0.toString() });
   t.same(pkg.pending.map((item: any) => [item.checkpoint, item.txBlock, item.status]), [['1', (n0 + 1000n).toString(), 'pending']]);
   t.same(pkg.entries.map((entry: any) => entry.block), [(n0 + 1000n).toString(), n1.toString()], 'entries start after the base');
+  t.doesNotThrow(() => parseCheckpointHistoryResponseJson(pkg), "the client's parser takes the package");
   const fresh: any = (await get(`${url}/v1/coins/${late}/history?since=checkpoint`)).json;
   t.equal(fresh.checkpoint, null, 'no base: from the deposit');
   t.equal(fresh.pending.length, 1);
+  t.doesNotThrow(() => parseCheckpointHistoryResponseJson(fresh));
+  t.doesNotThrow(() => parseCheckpointLeafObjectJson(deposit), "the client's parser takes the deposit leaf");
   t.match(await get(`${url}/v1/coins/${moved}/history?since=yesterday`), { status: 400, json: { error: { code: 'invalid_since' } } });
   const plain: any = (await get(`${url}/v1/coins/${moved}/history`)).json;
   t.notOk('checkpoint' in plain, 'the plain history is unchanged');
