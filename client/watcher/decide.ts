@@ -20,7 +20,7 @@
  * owns the coin) does both: it exits beside and claims its receipt against every live exit, so that the thief
  * must either lose its exit or answer with that spend, which reveals the receiver on L1.
  */
-import { transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
+import { depositTransaction, transactionDigest, type Address, type Hash, type Hex, type InclusionEntry, type Transaction, type TransactionDomain } from '../protocol/index.ts';
 import { chainLastBlock, chainOrigin, chainOwner, spendsInFlight, type RevealedTransfer, type SignedSpend, type WalletCoin } from '../wallet/state.ts';
 
 export interface ExitFacts {
@@ -250,4 +250,175 @@ function claimForLandedSpend(coin: WalletCoin, landed: readonly SignedSpend[], e
     return { kind: 'challengeBefore', claim: claimOf(receipt), reason: `this wallet's spend at block ${spend.landedAt} may not be known to its receiver ${spend.transaction.newOwner}: claim the receipt of block ${receipt.block}, so that an answer reveals it` };
   }
   return undefined;
+}
+
+// ---- checkpoints (PROTOCOL.md §10 Watcher, docs/CHECKPOINTS.md §7 Watch)
+
+/** A checkpoint k and the coin's leaf status in it, read from L1. */
+export interface CheckpointFacts {
+  readonly k: bigint;
+  /** N. */
+  readonly block: bigint;
+  /** The end of its period: withheld and invalid-history challenges must be mined before it. */
+  readonly periodEnd: bigint;
+  /** leafStatus(k, slot). */
+  readonly status: 'pending' | 'final' | 'void';
+  /** The slot's finalAt: every challenge must be mined before it. */
+  readonly finalAt: bigint;
+}
+
+/** The leaf the operator serves, proved under k's root (checkLeafProof); undefined when it serves none or a bad proof. */
+export interface ServedLeaf {
+  /** Undefined for a zero leaf. */
+  readonly txBlock?: bigint;
+  readonly transaction?: Transaction;
+  readonly leafProof: Hex;
+}
+
+/** Any exit of the coin, live or not (an exit is the exit game's record of a spend of its parent, call 7). */
+export interface KnownExit extends ExitFacts {
+  readonly nonce: bigint;
+}
+
+export type LeafDecision =
+  | { readonly kind: 'none'; readonly reason: string }
+  /** Call 2 (+ bond): the leaf is missing; `claim` is the wallet's transaction at or before N. */
+  | { readonly kind: 'challengeLeafWithheld'; readonly claim: Claim; readonly reason: string }
+  /**
+   * Call 4: the leaf is not the coin's at N. `actual`: the slot's true leaf in block txBlock with its proof when the
+   * wallet holds it (a transaction of its chain); `exclusionAt`: the block whose exclusion proof the caller fetches
+   * and checks (the wallet keeps no exclusion proofs), falling back to `fallback` (call 8) when it cannot.
+   */
+  | {
+      readonly kind: 'challengeLeafNotIncluded';
+      readonly actual?: { readonly leaf: Hash; readonly proof: Hex };
+      readonly exclusionAt?: bigint;
+      readonly fallback?: Claim;
+      readonly reason: string;
+    }
+  /** Call 5: the leaf conflicts with the coin's base (a final leaf). */
+  | { readonly kind: 'challengeLeafConflict'; readonly reason: string }
+  /** Call 6: the leaf names a transaction the chain spends again at or before N. */
+  | { readonly kind: 'challengeLeafSpent'; readonly checkpointed: Transaction; readonly spend: InclusionEntry; readonly reason: string }
+  /** Call 7: an exit records a spend of the named transaction within (B, N]. */
+  | { readonly kind: 'challengeLeafSpentByExit'; readonly nonce: bigint; readonly reason: string }
+  /** Call 8 (+ bond): the claim's owner never spent it; only a child it signed can answer. */
+  | { readonly kind: 'challengeLeafHistory'; readonly claim: Claim; readonly reason: string };
+
+/**
+ * What `me` does about the coin's leaf in a checkpoint (docs/CHECKPOINTS.md §7 Watch), from what the wallet
+ * verified. The leaf must name the chain's last transaction at or before N (zero when the coin was deposited
+ * after N); anything else is challenged with the call that voids it without a bond where one applies (4, 5, 6,
+ * 7), else with a bonded one (2, 8). A sender with a spend in flight claims its receipt (8) against a leaf that
+ * names anything it did not verify, so that the answer reveals its receiver.
+ */
+export function decideLeaf(coin: WalletCoin, checkpoint: CheckpointFacts, leaf: ServedLeaf | undefined, exits: readonly KnownExit[], now: bigint, domain: TransactionDomain): LeafDecision {
+  const N = checkpoint.block;
+  if (checkpoint.status !== 'pending') return { kind: 'none', reason: `the leaf is ${checkpoint.status} on L1` };
+  if (now >= checkpoint.finalAt) return { kind: 'none', reason: `the leaf is final from ${checkpoint.finalAt}: no challenge can be mined in time` };
+  if (coin.base !== undefined && N < coin.base.block) return { kind: 'none', reason: `checkpoint ${checkpoint.k} (block ${N}) is older than the coin's base (block ${coin.base.block})` };
+  if (coin.deposit.block > N) return leaf?.txBlock === undefined ? { kind: 'none', reason: `the coin was deposited after block ${N}: its leaf is zero` } : notIncluded(`the coin was deposited at ${coin.deposit.block}, after the checkpoint's block ${N}`);
+  const chain = links(coin);
+  const origin = chain[0]!;
+  const inFlight = spendsInFlight(coin).filter((spend) => spend.landedAt === undefined || spend.landedAt > coin.coveredThrough);
+  const verified = coin.coveredThrough >= N;
+  const expected = [...chain].reverse().find((link) => link.block <= N);
+  const periodOpen = now < checkpoint.periodEnd;
+
+  if (leaf === undefined || leaf.txBlock === undefined || leaf.transaction === undefined) {
+    if (!verified && inFlight.length === 0) return { kind: 'none', reason: `the wallet has not verified the coin through block ${N} yet` };
+    if (expected === undefined) return { kind: 'none', reason: `the wallet's chain starts after block ${N} (its base): it holds no transaction to claim` };
+    if (!periodOpen) return { kind: 'none', reason: `the leaf is missing but the period ended at ${checkpoint.periodEnd}: a withheld challenge is too late` };
+    return { kind: 'challengeLeafWithheld', claim: claimOf(expected), reason: `the operator serves no leaf of the coin in checkpoint ${checkpoint.k} (block ${N}); the wallet's transaction at block ${expected.block} is the coin's` };
+  }
+
+  const B = leaf.txBlock;
+  const digest = transactionDigest(leaf.transaction, domain);
+  const named = chain.findIndex((link) => link.block === B);
+  const namedLink = named === -1 ? undefined : chain[named]!;
+  const namesLink = namedLink !== undefined && transactionDigest(namedLink.transaction, domain) === digest;
+  // An exit recorded a spend of the named transaction within (B, N] (call 7): evidence even where the wallet has
+  // not verified through N (an exit proves its transaction's inclusion).
+  const exitSpend = exits.find((exit) => exit.parentBlock === B && exit.exitBlock > B && exit.exitBlock <= N);
+  if (exitSpend !== undefined) return { kind: 'challengeLeafSpentByExit', nonce: exitSpend.nonce, reason: `exit ${exitSpend.nonce} records a spend of block ${B} at block ${exitSpend.exitBlock} ≤ ${N}` };
+  if (namesLink && namedLink === expected) return { kind: 'none', reason: `the leaf names the chain's last transaction at or before block ${N} (block ${B})` };
+  if (B > N) return notIncluded(`the leaf names block ${B}, after the checkpoint's block ${N}`);
+  if (B < coin.deposit.block) return notIncluded(`the leaf names block ${B}, before the coin's deposit block ${coin.deposit.block}`);
+  if (B === coin.deposit.block) {
+    if (transactionDigest(depositTransaction(coin.deposit), domain) !== digest) return notIncluded(`the leaf names the deposit block ${B} with another transaction than the deposit`);
+  }
+  // A transaction the chain verified, spent again at or before N: the spend voids it (call 6).
+  if (namesLink && named + 1 < chain.length && chain[named + 1]!.block <= N) {
+    const spend = chain[named + 1]!;
+    return { kind: 'challengeLeafSpent', checkpointed: namedLink.transaction, spend: spend.entry!, reason: `the leaf names the transaction of block ${B}, spent at block ${spend.block} ≤ ${N}` };
+  }
+  // Before the wallet's base: a final leaf of the coin says otherwise (call 5).
+  if (coin.base !== undefined && coin.base.block < N && B <= coin.base.block && !(B === coin.base.txBlock && digest === coin.base.txDigest)) {
+    return { kind: 'challengeLeafConflict', reason: `the leaf names block ${B}, which conflicts with the coin's base (block ${coin.base.txBlock} in checkpoint ${coin.base.checkpoint} at ${coin.base.block})` };
+  }
+  // Another transaction than the chain's in block B (call 4 with the chain's leaf there).
+  if (namedLink?.entry !== undefined && !namesLink) {
+    return { kind: 'challengeLeafNotIncluded', actual: { leaf: transactionDigest(namedLink.transaction, domain), proof: namedLink.entry.proof }, reason: `block ${B} holds the chain's transaction, not the one the leaf names` };
+  }
+  // A sender with a spend in flight claims its receipt against any leaf it cannot vouch for (§10 Watcher).
+  const receipt = inFlight.length > 0 ? chain.find((link) => link.block === inFlight[0]!.transaction.prevBlock) : undefined;
+  if (receipt !== undefined && !namesLink && N >= receipt.block && receipt.block < B) {
+    if (!periodOpen && !verified) return { kind: 'none', reason: `the leaf names block ${B} and a spend is in flight, but the period ended at ${checkpoint.periodEnd}` };
+    if (periodOpen) return { kind: 'challengeLeafHistory', claim: claimOf(receipt), reason: `a spend of the receipt at block ${receipt.block} is in flight and the leaf names block ${B}: the answer must reveal the spend's receiver` };
+  }
+  if (!verified) return { kind: 'none', reason: `the wallet has not verified the coin through block ${N} yet` };
+  // B ≤ N, not the chain's: the coin did not move at B (the chain holds no transaction there), or B is after the
+  // chain's last transaction before N. The slot's leaf at B is zero: its exclusion proof voids the leaf (call 4).
+  if (B > origin.block || (B === origin.block && !namesLink)) {
+    const fallback = expected !== undefined && expected.block < B && periodOpen ? expected : undefined;
+    return {
+      kind: 'challengeLeafNotIncluded',
+      exclusionAt: B,
+      ...(fallback === undefined ? {} : { fallback: claimOf(fallback) }),
+      reason: `the leaf names block ${B}, where the wallet's verified history holds no such transaction of the coin`,
+    };
+  }
+  return { kind: 'none', reason: `the leaf names block ${B}, before the wallet's history starts (block ${origin.block}): nothing to hold against it` };
+  function notIncluded(reason: string): LeafDecision {
+    return { kind: 'challengeLeafNotIncluded', reason };
+  }
+}
+
+/**
+ * A final, non-void leaf of an owned coin and the live exits of others: which to cancel with enforceCheckpoint
+ * (call 13). An exit (parent p, exit block e) is consistent with the leaf (B, D)@N iff e == B, or p == B and
+ * e > N, or p > N (docs/CHECKPOINTS.md §4); `settledThrough` ≥ N means the exit is already bound to it or newer.
+ * Only a leaf that names the wallet's own chain is used: enforcing a wrong final leaf would hurt the owner.
+ */
+export function decideEnforce(
+  me: Address,
+  coin: WalletCoin,
+  leaf: { readonly k: bigint; readonly block: bigint; readonly txBlock: bigint; readonly txDigest: Hash },
+  exits: readonly (KnownExit & { readonly settledThrough?: bigint })[],
+  domain: TransactionDomain,
+): { readonly apply: boolean; readonly enforce: readonly bigint[]; readonly reason: string } {
+  const chain = links(coin);
+  const expected = [...chain].reverse().find((link) => link.block <= leaf.block);
+  const named =
+    expected !== undefined && expected.block === leaf.txBlock && transactionDigest(expected.transaction, domain) === leaf.txDigest.toLowerCase();
+  const isBase = coin.base !== undefined && coin.base.checkpoint === leaf.k;
+  if (!named && !isBase) return { apply: false, enforce: [], reason: `the final leaf (block ${leaf.txBlock}) is not the wallet's chain at block ${leaf.block}: not used` };
+  const self = me.toLowerCase();
+  const enforce = exits
+    .filter((exit) => exit.exitor.toLowerCase() !== self && (exit.settledThrough ?? 0n) < leaf.block)
+    .filter((exit) => !(exit.exitBlock === leaf.txBlock || (exit.parentBlock === leaf.txBlock && exit.exitBlock > leaf.block) || exit.parentBlock > leaf.block))
+    .map((exit) => exit.nonce);
+  return { apply: true, enforce, reason: `checkpoint ${leaf.k} is final and names the wallet's transaction at block ${leaf.txBlock}` };
+}
+
+/**
+ * A challengeBefore of this wallet's own exit that its chain cannot answer (decideResponse found no child): the
+ * base's leaf answers it when the claim is at or before the base's N and is not the base's transaction
+ * (respondChallengeBeforeWithCheckpoint, call 14).
+ */
+export function decideCheckpointResponse(coin: WalletCoin, claimDigest: Hash, claimBlock: bigint): { readonly k: bigint; readonly reason: string } | undefined {
+  const base = coin.base;
+  if (base === undefined || claimBlock > base.block) return undefined;
+  if (claimBlock === base.txBlock && claimDigest.toLowerCase() === base.txDigest.toLowerCase()) return undefined;
+  return { k: base.checkpoint, reason: `the claim of block ${claimBlock} is settled by the coin's base, checkpoint ${base.checkpoint} at block ${base.block}` };
 }
