@@ -29,7 +29,8 @@ import {
   type WalletState,
 } from '../wallet/state.ts';
 import { MISSING, type SentCall, type WatcherContext } from './context.ts';
-import { decideResponse, planCoin, type ExitMove } from './decide.ts';
+import { decideCheckpointResponse, decideResponse, planCoin, type ExitMove } from './decide.ts';
+import { baseLeafRef } from '../l1/checkpoint-game.ts';
 
 type Head = { readonly number: bigint; readonly timestamp: bigint };
 
@@ -188,7 +189,11 @@ async function defendOwnExit(ctx: WatcherContext, coin: WalletCoin | undefined, 
     const next = challenge.next;
     if (challenge.status === 'open') {
       const response = coin === undefined ? undefined : decideResponse(coin, id, challenge.claimBlock, record.parentBlock, ctx.wallet.domain);
-      if (response === undefined) {
+      // A claim at or before the coin's base that its chain cannot answer: the base's final leaf does (call 14).
+      const byBase = response === undefined && coin !== undefined ? decideCheckpointResponse(coin, id, challenge.claimBlock) : undefined;
+      if (byBase !== undefined && coin?.base !== undefined) {
+        await ctx.send(tracked.slot, 'respondChallengeBeforeWithCheckpoint', byBase.reason, 'respondChallengeBeforeWithCheckpoint', [baseLeafRef(coin.base), tracked.nonce, id]);
+      } else if (response === undefined) {
         await ctx.decideOnce(`${tracked.slot}:${tracked.nonce}:${id}`, tracked.slot, 'cannot_respond', `no transaction of this wallet's history answers the claim of block ${challenge.claimBlock} against exit ${tracked.nonce}; the exit will be cancelled`);
       } else {
         await ctx.send(tracked.slot, 'respondChallengeBefore', `the claim of block ${challenge.claimBlock} was spent at block ${response.block}`, 'respondChallengeBeforeExit', [tracked.nonce, id, transactionArgument(response.transaction), response.signature, response.proof, response.block]);

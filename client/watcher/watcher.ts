@@ -1,5 +1,5 @@
 /**
- * `plasma watch`: the coin holder's guard (PROTOCOL.md §7). One round (`tick`) runs three phases, in order:
+ * `plasma watch`: the coin holder's guard (PROTOCOL.md §7). One round (`tick`) runs four phases, in order:
  *
  * 1. follow.ts: apply PlasmaCash's events from the stored cursor to the head (minus confirmations), in one
  *    atomic update of the wallet state each range, so a restart resumes exactly where it stopped.
@@ -9,6 +9,9 @@
  *    exit beside a later one when the coin must leave, claim the receipt of a spend in flight against every one),
  *    answer challenges of its own exits, cancel exits whose challenge stood unanswered, settle the losers of an
  *    exited coin, finalize and withdraw its own, settle and withdraw bonds.
+ * 4. checkpoints.ts: the leaf of every owned coin (and of every coin with a spend in flight) in each checkpoint
+ *    still in reach, judged against the verified chain (decide.ts decideLeaf) and challenged when wrong or
+ *    withheld; a final leaf naming the chain cancels the live exits inconsistent with it (decideEnforce).
  *
  * Actions are decided from the current state every round and re-checked against the contract right before
  * they are sent, so a failed or dropped L1 transaction is simply retried in the next round and a repeated
@@ -20,6 +23,7 @@ import type { PlasmaWallet } from '../wallet/wallet.ts';
 import { summarizeExit } from '../wallet/wallet.ts';
 import { liveExitsOf } from '../wallet/state.ts';
 import { act } from './act.ts';
+import { watchCheckpoints } from './checkpoints.ts';
 import { stringify, WatcherContext, type WatcherOptions } from './context.ts';
 import { followL1 } from './follow.ts';
 import { verifyOwnedCoins } from './verify.ts';
@@ -89,6 +93,7 @@ export class Watcher {
     await this.wallet.roots.sync(target);
     await verifyOwnedCoins(this.#ctx, target);
     await act(this.#ctx, head);
+    await watchCheckpoints(this.#ctx, head);
     this.#lastRound = new Date();
   }
 
