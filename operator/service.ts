@@ -10,6 +10,7 @@ import { BlockCommitter } from './block/committer.ts';
 import { startBlockLoop } from './block/loop.ts';
 import { callPlasmaCash, contractOperator } from '../client/l1/contract.ts';
 import { contractHasCheckpoints } from '../client/l1/checkpoints.ts';
+import { startAnswerer } from './checkpoint/answerer.ts';
 import { CheckpointBuilder } from './checkpoint/builder.ts';
 import { defaultCheckpointEveryBlocks, startCheckpointScheduler } from './checkpoint/scheduler.ts';
 import { L1Follower } from './chain/follower.ts';
@@ -168,6 +169,12 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         l1StartBlock: BigInt(config.l1StartBlock), pollMs: Math.max(1000, config.blockIntervalMs), log,
       });
       cleanup.push(() => scheduler.stop());
+      // Challenges of its own leaves, answered within RESPONSE_PERIOD (a warning below a quarter of it left).
+      const answerer = startAnswerer({
+        store, domain, committer, rpc, contract: config.contract, operator: committer.address,
+        marginSeconds: responsePeriod / 4n, pollMs: Math.max(1000, config.l1PollIntervalMs), log,
+      });
+      cleanup.push(() => answerer.stop());
       log.info('checkpoints scheduled', { everyBlocks, responsePeriodSeconds: responsePeriod.toString() });
     } else {
       log.info('checkpoints disabled (--checkpoint-every-blocks 0)');

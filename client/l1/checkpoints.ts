@@ -23,6 +23,9 @@ export const CHECKPOINT_FRAGMENTS: readonly string[] = [
   `function applyCheckpoint(${LEAF_REF} leaf)`,
   'event CheckpointSubmitted(uint256 indexed k, uint256 indexed childBlock, bytes32 root, uint256 periodEnd)',
   `event LeafChallengeOpened(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint8 kind, address challenger, ${TX} claim, uint256 claimBlock, uint256 dueAt)`,
+  `event LeafRevealed(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint8 kind, ${TX} revealed, uint256 revealedBlock, bytes signature, bytes proof, uint256 finalNotBefore)`,
+  'event LeafChallengeDismissed(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint256 baseK)',
+  'event CheckpointApplied(uint64 indexed slot, uint256 indexed k, uint256 checkpointBlock, uint256 txBlock, bytes32 txDigest)',
 ];
 
 let cached: Interface | undefined;

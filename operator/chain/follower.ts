@@ -54,7 +54,7 @@ export interface PollResult {
   readonly events: number;
 }
 
-const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized', 'CheckpointSubmitted'] as const satisfies readonly ChainEvent['name'][];
+const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized', 'CheckpointSubmitted', 'LeafChallengeOpened'] as const satisfies readonly ChainEvent['name'][];
 
 export class L1Follower {
   readonly #options: L1FollowerOptions;

@@ -6,7 +6,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { hexBody, hexOf, slotToDb, toBuffer } from './codec.ts';
 import { markConfirmedByEvent } from './block-status.ts';
-import { markCheckpointSubmitted } from './checkpoints.ts';
+import { markCheckpointSubmitted, recordLeafChallenge } from './checkpoints.ts';
 import type { Hash } from '../../client/protocol/index.ts';
 import type { PlasmaEvent } from '../../client/l1/events.ts';
 
@@ -14,7 +14,8 @@ import type { PlasmaEvent } from '../../client/l1/events.ts';
 export type ChainEvent =
   | Extract<PlasmaEvent, { name: 'Deposit' | 'BlockSubmitted' | 'ExitStarted' | 'ExitCancelled' | 'ExitFinalized' }>
   // with the L1 block's timestamp, when the follower read it: the checkpoint's submittedAt
-  | (Extract<PlasmaEvent, { name: 'CheckpointSubmitted' }> & { readonly submittedAt?: bigint });
+  | (Extract<PlasmaEvent, { name: 'CheckpointSubmitted' }> & { readonly submittedAt?: bigint })
+  | Extract<PlasmaEvent, { name: 'LeafChallengeOpened' }>;
 
 /** A child block on L1 that the operator's database does not hold with the same root. */
 export interface BlockMismatch {
@@ -113,6 +114,10 @@ async function applyEvent(tx: TransactionSql, event: Exclude<ChainEvent, Deposit
         k: event.k, childBlock: event.childBlock, root: event.root, periodEnd: event.periodEnd, l1Block: event.l1Block,
         ...(event.submittedAt === undefined ? {} : { submittedAt: event.submittedAt }),
       });
+      return undefined;
+    case 'LeafChallengeOpened':
+      // A challenge of one of the operator's leaves: the answerer (checkpoint/answerer.ts) takes it from here.
+      await recordLeafChallenge(tx, event);
       return undefined;
     case 'BlockSubmitted': {
       const [row] = await tx<{ root: Buffer | null }[]>`select root from blocks where number = ${event.block.toString()}::int8`;

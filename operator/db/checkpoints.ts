@@ -279,3 +279,111 @@ export async function checkpointStorageBytes(sql: Sql): Promise<number> {
     select pg_total_relation_size('checkpoints') + pg_total_relation_size('checkpoint_buckets') + pg_total_relation_size('checkpoint_nodes') as bytes`;
   return Number(row!.bytes);
 }
+
+// ---- challenges of the operator's own leaves (migrations/0006, checkpoint/answerer.ts)
+
+export type LeafChallengeStatus = 'open' | 'answering' | 'answered' | 'cannot' | 'expired';
+
+export interface StoredLeafChallenge {
+  readonly k: bigint;
+  readonly slot: bigint;
+  readonly challengeId: Hash;
+  readonly kind: 'none' | 'withheld' | 'invalid_history';
+  readonly claim: Transaction;
+  readonly claimBlock: bigint;
+  readonly dueAt: bigint;
+  /** The L1 block of its LeafChallengeOpened (answers are searched from there). */
+  readonly l1Block: bigint;
+  readonly status: LeafChallengeStatus;
+  readonly calls: readonly Hex[];
+  readonly step: number;
+  readonly txStatus: 'persisted' | 'signed' | 'broadcast' | 'confirmed';
+  readonly rawTx?: Uint8Array;
+  readonly txHash?: Hash;
+}
+
+/** LeafChallengeOpened, applied by the follower: recorded when the checkpoint is this operator's (a replay changes nothing). */
+export async function recordLeafChallenge(
+  tx: TransactionSql,
+  event: { readonly k: bigint; readonly slot: bigint; readonly challengeId: Hash; readonly kind: string; readonly claim: Transaction; readonly claimBlock: bigint; readonly dueAt: bigint; readonly l1Block: bigint },
+): Promise<void> {
+  await tx`
+    insert into leaf_challenges (k, slot, challenge_id, kind, claim_block, claim_prev_block, claim_denomination, claim_new_owner, due_at, l1_block)
+    select ${event.k.toString()}::int8, ${slotToDb(event.slot)}::int8, ${toBuffer(event.challengeId)}, ${event.kind}, ${event.claimBlock.toString()}::int8,
+           ${event.claim.prevBlock.toString()}::int8, ${event.claim.denomination.toString()}::numeric, ${toBuffer(event.claim.newOwner)},
+           ${event.dueAt.toString()}::int8, ${event.l1Block.toString()}::int8
+    where exists (select 1 from checkpoints where k = ${event.k.toString()}::int8)
+    on conflict do nothing`;
+}
+
+interface LeafChallengeRow {
+  k: string;
+  slot: string;
+  challenge_id: Buffer;
+  kind: StoredLeafChallenge['kind'];
+  claim_block: string;
+  claim_prev_block: string;
+  claim_denomination: string;
+  claim_new_owner: Buffer;
+  due_at: string;
+  l1_block: string;
+  status: LeafChallengeStatus;
+  calls: Buffer[] | null;
+  step: number;
+  tx_status: StoredLeafChallenge['txStatus'];
+  raw_l1_tx: Buffer | null;
+  l1_tx_hash: Buffer | null;
+}
+
+function toChallenge(row: LeafChallengeRow): StoredLeafChallenge {
+  const slot = slotFromDb(row.slot);
+  return {
+    k: BigInt(row.k),
+    slot,
+    challengeId: hexOf(row.challenge_id),
+    kind: row.kind,
+    claim: { slot, prevBlock: BigInt(row.claim_prev_block), denomination: BigInt(row.claim_denomination), newOwner: hexOf(row.claim_new_owner) as Address },
+    claimBlock: BigInt(row.claim_block),
+    dueAt: BigInt(row.due_at),
+    l1Block: BigInt(row.l1_block),
+    status: row.status,
+    calls: (row.calls ?? []).map((call) => hexOf(call)),
+    step: row.step,
+    txStatus: row.tx_status,
+    ...(row.raw_l1_tx === null ? {} : { rawTx: new Uint8Array(row.raw_l1_tx) }),
+    ...(row.l1_tx_hash === null ? {} : { txHash: hexOf(row.l1_tx_hash) }),
+  };
+}
+
+/** Challenges still to plan or to answer, the earliest due first. */
+export async function challengesToAnswer(sql: Sql): Promise<StoredLeafChallenge[]> {
+  const rows = await sql<LeafChallengeRow[]>`select * from leaf_challenges where status in ('open', 'answering') order by due_at`;
+  return rows.map(toChallenge);
+}
+
+export async function leafChallenge(sql: Sql, k: bigint, slot: bigint, challengeId: Hash): Promise<StoredLeafChallenge> {
+  const [row] = await sql<LeafChallengeRow[]>`
+    select * from leaf_challenges where k = ${k.toString()}::int8 and slot = ${slotToDb(slot)}::int8 and challenge_id = ${toBuffer(challengeId)}`;
+  if (row === undefined) throw new Error(`no challenge ${challengeId} of slot ${slot} in checkpoint ${k}`);
+  return toChallenge(row);
+}
+
+/** Moves a challenge on: its status, the planned calls, the step being sent and its stored L1 transaction. */
+export async function updateLeafChallenge(
+  sql: Sql,
+  challenge: Pick<StoredLeafChallenge, 'k' | 'slot' | 'challengeId'>,
+  change: { readonly status?: LeafChallengeStatus; readonly calls?: readonly Hex[]; readonly step?: number; readonly txStatus?: StoredLeafChallenge['txStatus']; readonly rawTx?: Uint8Array | null; readonly txHash?: Uint8Array | null; readonly note?: string },
+): Promise<void> {
+  const keep = (value: Uint8Array | null | undefined) => (value === undefined ? 'keep' : value === null ? 'clear' : 'set');
+  await sql`
+    update leaf_challenges set
+      status = coalesce(${change.status ?? null}, status),
+      calls = coalesce((select array_agg(decode(u.c, 'hex') order by u.n)
+                        from unnest(${change.calls === undefined ? null : change.calls.map((call) => hexBody(call))}::text[]) with ordinality as u (c, n)), calls),
+      step = coalesce(${change.step ?? null}::int4, step),
+      tx_status = coalesce(${change.txStatus ?? null}, tx_status),
+      raw_l1_tx = case ${keep(change.rawTx)} when 'keep' then raw_l1_tx when 'clear' then null else ${change.rawTx ? toBuffer(change.rawTx) : null}::bytea end,
+      l1_tx_hash = case ${keep(change.txHash)} when 'keep' then l1_tx_hash when 'clear' then null else ${change.txHash ? toBuffer(change.txHash) : null}::bytea end,
+      note = coalesce(${change.note ?? null}, note)
+    where k = ${challenge.k.toString()}::int8 and slot = ${slotToDb(challenge.slot)}::int8 and challenge_id = ${toBuffer(challenge.challengeId)}`;
+}
