@@ -6,7 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CheckpointError,
   HistoryError,
+  transactionDigest,
   parseCheckpointHistoryResponseJson,
   parseCoinHistoryResponseJson,
   verifyCheckpointPackage,
@@ -18,9 +20,10 @@ import {
   type HistoryEntry,
   type InclusionEntry,
 } from '../protocol/index.ts';
-import { CheckpointGameL1, NoCheckpointsError } from '../l1/checkpoint-game.ts';
+import { CheckpointGameL1, leafRefArgument, NoCheckpointsError } from '../l1/checkpoint-game.ts';
+import { transactionArgument } from '../l1/plasma-cash.ts';
 import { isCheckpointPackage, type CoinPackage } from '../operator-api.ts';
-import { WalletError, type WalletContext } from './context.ts';
+import { sendL1, WalletError, type WalletContext } from './context.ts';
 import { isDepositOf, type WalletCoin } from './state.ts';
 
 /**
@@ -59,16 +62,23 @@ export async function receive(context: WalletContext, source: bigint | CoinPacka
   const deposit = { slot, ...history.deposit };
   const since = 'pending' in history ? (history as CheckpointHistoryResponse) : undefined;
   const checkpoints = since === undefined ? undefined : await checkpointsOnL1(context, slot, since);
-  const result = verifyCheckpointPackage({
-    deposit,
-    package: { checkpoint: since?.checkpoint ?? null, entries, pending: since?.pending ?? [] },
-    roots: (block) => context.roots.get(block),
-    checkpoints: (k) => checkpoints?.records.get(k),
-    pendingOnL1: checkpoints?.pending ?? [],
-    committedChildBlocks: context.roots.blocks(),
-    domain: context.domain,
-    expectedOwner: context.address,
-  });
+  let result;
+  try {
+    result = verifyCheckpointPackage({
+      deposit,
+      package: { checkpoint: since?.checkpoint ?? null, entries, pending: since?.pending ?? [] },
+      roots: (block) => context.roots.get(block),
+      checkpoints: (k) => checkpoints?.records.get(k),
+      pendingOnL1: checkpoints?.pending ?? [],
+      committedChildBlocks: context.roots.blocks(),
+      domain: context.domain,
+      expectedOwner: context.address,
+    });
+  } catch (error) {
+    // A pending leaf the package itself shows stale: the receiver voids it (challengeLeafSpent, R9), then asks again.
+    if (error instanceof CheckpointError && error.code === 'pending_leaf_stale' && since !== undefined) await voidStaleLeaf(context, since, entries, error);
+    throw error;
+  }
   const chain: InclusionEntry[] = [...result.chain];
   const base: CheckpointBase | undefined = result.base;
   return context.stateFile.update((wallet) => {
@@ -131,4 +141,23 @@ export async function checkpointsOnL1(
   }
   for (const leaf of pkg.pending) await read(leaf.checkpoint);
   return { records, pending: pending.reverse() };
+}
+
+/**
+ * Voids a pending leaf that names a transaction the package spends again within (B, N] (docs/CHECKPOINTS.md §7
+ * rule 3, R9): challengeLeafSpent with the package's spend. The receipt counts only once that leaf is void, so
+ * the caller still refuses the coin this time; receiving again after the call accepts it.
+ */
+async function voidStaleLeaf(context: WalletContext, pkg: CheckpointHistoryResponse, entries: readonly HistoryEntry[], error: CheckpointError): Promise<void> {
+  const leaf = pkg.pending.find((item) => item.checkpoint === error.checkpoint);
+  const spend = entries.find((entry): entry is InclusionEntry => entry.kind === 'inclusion' && entry.block === error.spendBlock);
+  if (leaf?.txBlock === null || leaf?.txBlock === undefined || leaf.transaction === null || spend === undefined) return;
+  const txDigest = transactionDigest(leaf.transaction, context.domain);
+  const leafRef = leafRefArgument({ checkpoint: leaf.checkpoint, txBlock: leaf.txBlock, txDigest, leafProof: leaf.leafProof }, pkg.slot);
+  try {
+    const sent = await sendL1(context, 'challengeLeafSpent', [leafRef, transactionArgument(leaf.transaction), transactionArgument(spend.transaction), spend.signature, spend.proof, spend.block]);
+    context.log(`coin ${pkg.slot}: the stale leaf of checkpoint ${leaf.checkpoint} is voided (${sent.hash}); receive the coin again`);
+  } catch (cause) {
+    context.log(`coin ${pkg.slot}: could not void the stale leaf of checkpoint ${leaf.checkpoint}: ${(cause as Error).message}`);
+  }
 }

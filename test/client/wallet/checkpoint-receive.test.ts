@@ -21,7 +21,7 @@ import { chainLastBlock, chainOwner, emptyState, type WalletState } from '../../
 import { resumeChain, type WalletContext } from '../../../client/wallet/context.ts';
 import { StateFile } from '../../../client/wallet/state-file.ts';
 import { addressOf, DOMAIN } from '../protocol/fixtures/helpers.ts';
-import { CHILD_BLOCKS, deposit, entries, erin, honestWorld, LAST, roots, SLOT } from '../protocol/fixtures/checkpoint-world.ts';
+import { CHILD_BLOCKS, chainLeaf, checkpoint, deposit, entries, erin, honestWorld, LAST, roots, SLOT } from '../protocol/fixtures/checkpoint-world.ts';
 
 const CONTRACT = '0x00000000000000000000000000000000000c0ffe' as Address;
 type World = Map<bigint, { record: CheckpointRecord; object: CheckpointLeafObject }>;
@@ -69,6 +69,7 @@ function context(t: Test, world: World, count: bigint, served?: CheckpointHistor
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const me = addressOf(erin);
   const rpc = fakeRpc(world, count);
+  const sent: { method: string; args: readonly unknown[] }[] = [];
   const ctx = {
     address: me,
     domain: DOMAIN,
@@ -76,6 +77,11 @@ function context(t: Test, world: World, count: bigint, served?: CheckpointHistor
     stateFile: new StateFile<WalletState>(path.join(dir, 'state.json'), () => emptyState(me, CONTRACT, DOMAIN.chainId, 0n)),
     roots: { sync: async () => undefined, lastBlock: () => LAST, get: (block: bigint) => roots.get(block), blocks: () => CHILD_BLOCKS },
     l1: {
+      sent,
+      send: async (_signer: unknown, method: string, args: readonly unknown[]) => {
+        sent.push({ method, args });
+        return { hash: `0x${'ab'.repeat(32)}`, l1Block: 501n, logs: [] };
+      },
       rpc,
       address: CONTRACT,
       head: async () => ({ number: 500n, timestamp: 1n }),
@@ -86,7 +92,7 @@ function context(t: Test, world: World, count: bigint, served?: CheckpointHistor
       history: async () => { throw new Error('the package reaches the last block: no history request'); },
     },
   } as unknown as WalletContext;
-  return { ctx, rpc };
+  return { ctx, rpc, sent };
 }
 
 t.test('a package starting at a final checkpoint is accepted and its base kept', async (t) => {
@@ -150,4 +156,16 @@ t.test('exits of a coin with a base: §7 rule 4', async (t) => {
   t.equal(chainLastBlock(none), 6000n);
   const depositBase = { ...none, base: { ...coin.base!, txBlock: deposit.block } };
   t.equal(exitCall(depositBase).method, 'startDepositExit', 'a deposit leaf: the deposit exit');
+});
+
+t.test('a pending leaf the package shows stale is voided with challengeLeafSpent, and the coin refused this time', async (t) => {
+  const world = honestWorld();
+  world.set(2n, checkpoint(2n, 10000n, chainLeaf(6000n))); // names Bob → Carol, which Carol spent at 9000 ≤ 10000
+  const { ctx, sent } = context(t, world, 4n);
+  await t.rejects(receive(ctx, checkpointHistoryResponseToJson(packageOf(world, 1n, [2n, 3n]))), { code: 'pending_leaf_stale', checkpoint: 2n, spendBlock: 9000n });
+  t.equal(sent.length, 1);
+  t.equal(sent[0]!.method, 'challengeLeafSpent');
+  t.match(sent[0]!.args[0], { k: 2n, slot: SLOT, txBlock: 6000n });
+  t.equal(sent[0]!.args[5], 9000n, 'the spend of the package at 9000');
+  t.same((await ctx.stateFile.read()).coins, {}, 'nothing stored');
 });
