@@ -16,7 +16,7 @@ import {
   type CheckpointLeafObject,
   type Hash,
 } from '../protocol/index.ts';
-import { CheckpointGameL1, leafRefArgument, NoCheckpointsError, type CheckpointOnL1 } from '../l1/checkpoint-game.ts';
+import { baseLeafRef, CheckpointGameL1, leafRefArgument, NoCheckpointsError, type CheckpointOnL1 } from '../l1/checkpoint-game.ts';
 import { transactionArgument } from '../l1/plasma-cash.ts';
 import { liveExitsOf, spendsInFlight, type WalletCoin, type WalletState } from '../wallet/state.ts';
 import type { WatcherContext } from './context.ts';
@@ -57,6 +57,8 @@ export async function watchCheckpoints(ctx: WatcherContext, head: Head): Promise
   const state = await ctx.wallet.stateFile.read();
   const coins = Object.values(state.coins).filter((coin) => coin.withdrawn !== true && coin.depositGone === undefined && coin.lost === undefined && (coin.role === 'owner' || spendsInFlight(coin).length > 0));
   if (coins.length === 0) return;
+  // The base a coin was received with, however old: it cancels a former owner's exit from before it (R12).
+  for (const coin of coins) if (coin.base !== undefined) await enforceBase(ctx, state, coin);
   for (let k = count - 1n; k >= 0n; k--) {
     const checkpoint = await game.checkpoint(k, head.number);
     // Long past its period every leaf is final or void (a slot's finality moves only while challenges run).
@@ -147,10 +149,23 @@ async function enforceLeaf(ctx: WatcherContext, state: WalletState, coin: Wallet
   const decision = decideEnforce(ctx.me, coin, { k: checkpoint.k, block: checkpoint.childBlock, txBlock: served.txBlock, txDigest }, live, ctx.wallet.domain);
   if (!decision.apply) return;
   const leafRef = leafRefArgument({ checkpoint: checkpoint.k, txBlock: served.txBlock, txDigest, leafProof: served.leafProof }, coin.slot);
+  await enforce(ctx, coin, checkpoint.k, leafRef, decision);
+}
+
+/** The coin's own base against the live exits of others (the wallet holds its leaf and proof: no operator needed). */
+async function enforceBase(ctx: WatcherContext, state: WalletState, coin: WalletCoin): Promise<void> {
+  const base = coin.base!;
+  const live = liveExitsOf(state, coin.slot).filter((exit) => exit.exitor !== ctx.me);
+  if (live.length === 0) return;
+  const decision = decideEnforce(ctx.me, coin, { k: base.checkpoint, block: base.block, txBlock: base.txBlock, txDigest: base.txDigest }, live, ctx.wallet.domain);
+  if (decision.apply) await enforce(ctx, coin, base.checkpoint, baseLeafRef(base), decision);
+}
+
+async function enforce(ctx: WatcherContext, coin: WalletCoin, k: bigint, leafRef: Record<string, unknown>, decision: { readonly enforce: readonly bigint[]; readonly reason: string }): Promise<void> {
   for (const nonce of decision.enforce) {
-    const key = `enforce:${checkpoint.k}:${coin.slot}:${nonce}`;
+    const key = `enforce:${k}:${coin.slot}:${nonce}`;
     if (ctx.reported.has(key)) continue;
-    const sent = await ctx.send(coin.slot, 'enforceCheckpoint', `exit ${nonce} is inconsistent with the final checkpoint ${checkpoint.k}: ${decision.reason}`, 'enforceCheckpoint', [leafRef, nonce]);
+    const sent = await ctx.send(coin.slot, 'enforceCheckpoint', `exit ${nonce} is inconsistent with the final checkpoint ${k}: ${decision.reason}`, 'enforceCheckpoint', [leafRef, nonce]);
     if (sent !== undefined) ctx.reported.add(key);
   }
 }

@@ -14,7 +14,7 @@ import { WatcherContext } from '../../../client/watcher/context.ts';
 import { watchCheckpoints } from '../../../client/watcher/checkpoints.ts';
 import type { PlasmaWallet } from '../../../client/wallet/wallet.ts';
 import { addressOf, DOMAIN } from '../protocol/fixtures/helpers.ts';
-import { carol, chainLeaf, checkpoint, deposit, entries, erin, LAST, mallory, roots, SLOT, spend } from '../protocol/fixtures/checkpoint-world.ts';
+import { carol, chainLeaf, checkpoint, type LeafSpec, deposit, entries, erin, LAST, mallory, roots, SLOT, spend } from '../protocol/fixtures/checkpoint-world.ts';
 
 const CONTRACT = '0x00000000000000000000000000000000000c0ffe' as Address;
 const NOW = 1_000_000n;
@@ -38,7 +38,7 @@ function fakeRpc(world: World) {
   };
 }
 
-async function watch(t: Test, world: World, setup: (state: WalletState) => void = () => undefined) {
+async function watch(t: Test, world: World, setup: (state: WalletState) => void = () => undefined, withBase = false) {
   const dir = mkdtempSync(path.join(tmpdir(), 'checkpoint-watch-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const me = addressOf(erin);
@@ -46,6 +46,13 @@ async function watch(t: Test, world: World, setup: (state: WalletState) => void 
   const chain = [...entries.values()].filter((entry): entry is InclusionEntry => entry.kind === 'inclusion');
   await stateFile.update((state) => {
     state.coins[SLOT.toString()] = { slot: SLOT, deposit, asset: { kind: 'eth', token: `0x${'0'.repeat(40)}`, tokenId: 0n }, chain, coveredThrough: LAST, role: 'owner' };
+    if (withBase) {
+      // Received with a package from checkpoint 0 (at 7000, naming 6000): the chain after it only.
+      const leaf = world.get(0n)!.object!;
+      const base = chainLeaf(6000n) as Exclude<LeafSpec, 'zero'>;
+      state.coins[SLOT.toString()]!.chain = chain.filter((entry) => entry.block > 7000n);
+      state.coins[SLOT.toString()]!.base = { checkpoint: 0n, block: 7000n, txBlock: 6000n, txDigest: transactionDigest(base.tx, DOMAIN), leaf: leaf.leaf, leafProof: leaf.leafProof, transaction: base.tx, signature: base.signature, proof: base.proof };
+    }
     setup(state);
   });
   const sent: { method: string; args: readonly unknown[]; value: bigint }[] = [];
@@ -117,5 +124,20 @@ t.test('a final leaf naming the chain cancels a former owner\'s live exit: enfor
   // Carol's exit of 6000 is the checkpointed transaction itself (consistent; challengeAfter beats it, act.ts);
   // Mallory's second spend of the deposit at 5000 is not.
   t.same(sent.map((call) => [call.method, call.args[1]]), [['enforceCheckpoint', 2n]]);
+  t.match(sent[0]!.args[0], { k: 0n, slot: SLOT, txBlock: 6000n });
+});
+
+t.test('the coin\'s own base cancels a former owner\'s exit from before it, with no operator (R12)', async (t) => {
+  const w = world();
+  const { sent } = await watch(
+    t,
+    w,
+    (state) => {
+      state.exits[exitKey(SLOT, 3n)] = { slot: SLOT, nonce: 3n, exitor: addressOf(mallory), parentBlock: 2003n, exitBlock: 4000n, status: 'live', finalizableAt: NOW + 100n };
+    },
+    true,
+  );
+  // The base (k=0) enforces once from the wallet's own copy; the final leaf served for k=0 is the same call and is not sent twice.
+  t.same(sent.map((call) => [call.method, call.args[1]]), [['enforceCheckpoint', 3n]]);
   t.match(sent[0]!.args[0], { k: 0n, slot: SLOT, txBlock: 6000n });
 });
