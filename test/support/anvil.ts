@@ -33,7 +33,7 @@ export interface TestChain {
 }
 
 /** The operator's test configuration: this chain, `database` (a postgres:// URL), a free port, fast loops. */
-export function testOperatorConfig(chain: TestChain, databaseUrl: string): ReturnType<typeof operatorConfig> {
+export function testOperatorConfig(chain: TestChain, databaseUrl: string, flags: Readonly<Record<string, string | number>> = {}): ReturnType<typeof operatorConfig> {
   return operatorConfig({
     'l1-rpc': chain.rpcUrl,
     contract: chain.address,
@@ -46,6 +46,7 @@ export function testOperatorConfig(chain: TestChain, databaseUrl: string): Retur
     // (deposits still get a block at the half mark; test/operator/block/loop.test.ts covers the wait).
     'deposit-wait-ms': 600_000,
     'l1-poll-interval-ms': 50,
+    ...flags,
   });
 }
 

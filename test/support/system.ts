@@ -43,11 +43,12 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   }
 }
 
-export async function startSystem(t: Test, label: string, periods?: TestPeriods): Promise<TestSystem> {
+/** `operatorFlags`: extra operator flags over testOperatorConfig's (e.g. `'checkpoint-every-blocks'`). */
+export async function startSystem(t: Test, label: string, periods?: TestPeriods, operatorFlags: Readonly<Record<string, string | number>> = {}): Promise<TestSystem> {
   const chain = await startTestChain(t, periods);
   const databaseUrl = await createTestDatabase(t, label);
   const operator = await startOperator(
-    testOperatorConfig(chain, databaseUrl),
+    testOperatorConfig(chain, databaseUrl, operatorFlags),
     { log: createLog({ level: 'warn', write: () => undefined }) },
   );
   t.teardown(() => operator.stop());

@@ -1,0 +1,79 @@
+// Checkpoints end to end (issue 14, client part) on anvil with the real PlasmaCash (and its CheckpointGame
+// module) and the real operator on Postgres: a coin received with a short package after a checkpoint exits and
+// withdraws; an operator that checkpoints a forged spend of a watched coin has its leaf voided by the watcher.
+// Skipped while the shipped artifact has no checkpoint module.
+import t from 'tap';
+import { Contract, type Wallet } from 'ethers';
+import { checkpointLeaf, SparseMerkleTree, bytesToHex, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
+import { artifactHasCheckpoints } from '../../../client/l1/checkpoints.ts';
+import { CheckpointGameL1, checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
+import { EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
+import { advance, depositAndWait, startSystem, until, userOf } from '../../support/system.ts';
+
+const skip = artifactHasCheckpoints() ? false : 'the shipped PlasmaCash artifact has no checkpoint module yet';
+
+t.test('a coin received with a short package after a checkpoint exits and withdraws', { skip }, async (t) => {
+  const system = await startSystem(t, 'checkpoint_receive', undefined, { 'checkpoint-every-blocks': 1 });
+  const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
+  const game = new CheckpointGameL1(alice.l1.rpc, alice.l1.address);
+  const { slot } = await depositAndWait(alice, 10n ** 18n);
+  await bob.receive(await alice.send(slot, bob.address));
+  // Several blocks of history, then a checkpoint after them.
+  for (let i = 0; i < 4; i++) {
+    await alice.receive(await bob.send(slot, alice.address));
+    await bob.receive(await alice.send(slot, bob.address));
+  }
+  const receiptBlock = (await bob.coins()).find((coin) => coin.slot === slot)!.lastTransactionBlock;
+  const k = await until('a checkpoint covering bob\'s receipt', async () => {
+    const count = await game.count();
+    if (count === 0n) return undefined;
+    const last = await game.checkpoint(count - 1n);
+    return last.childBlock >= receiptBlock ? count - 1n : undefined;
+  }, 30_000, 200);
+  await advance(system, EXIT_PERIOD_SECONDS + 1n);
+  t.equal((await game.leafStatus(k, slot)).status, 'final', 'the leaf is final once the period is over');
+
+  const pkg = await bob.send(slot, carol.address);
+  t.ok('checkpoint' in pkg && pkg.checkpoint !== null, 'the package starts at a checkpoint');
+  t.ok(pkg.entries.length < 5, `a short package: ${pkg.entries.length} entries after the base, not the ${Number(receiptBlock / 1000n)} blocks of the coin's life`);
+  const received = await carol.receive(pkg);
+  t.equal(received.base?.checkpoint, k, 'the base is kept');
+  t.equal(received.chain.length, 1, 'the chain after the base: bob → carol');
+
+  const exit = await carol.exit(slot);
+  t.ok(exit.nonce > 0n);
+  await advance(system, EXIT_PERIOD_SECONDS + 1n);
+  t.equal(await carol.finalize(slot), 'finalized');
+  await carol.withdraw(slot);
+  t.equal((await carol.l1.coin(slot)).withdrawn, true, 'carol withdrew the coin she received after the checkpoint');
+});
+
+t.test('an operator that checkpoints a forged spend of a watched coin: the watcher voids the leaf', { skip }, async (t) => {
+  // The operator's own checkpoints are off; the test submits the forged one with the operator's key.
+  const system = await startSystem(t, 'checkpoint_forged', undefined, { 'checkpoint-every-blocks': 0 });
+  const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
+  const { slot } = await depositAndWait(alice, 10n ** 18n);
+  await bob.receive(await alice.send(slot, bob.address));
+  const receipt = (await bob.coins()).find((coin) => coin.slot === slot)!.lastTransactionBlock;
+  await depositAndWait(alice, 10n ** 18n); // another block after bob's receipt
+  const other = await depositAndWait(alice, 10n ** 18n);
+  await alice.send(other.slot, bob.address);
+  const n = BigInt(await system.chain.contract().getFunction('nextChildBlock')()) - 1000n;
+  t.ok(n > receipt, 'a committed block after bob\'s receipt');
+  const thief = (userOf(system, 3) as Wallet).address.toLowerCase() as `0x${string}`;
+  const forged: Transaction = { slot, prevBlock: receipt, denomination: 10n ** 18n, newOwner: thief };
+  const root = SparseMerkleTree.build([{ slot, leaf: bytesToHex(checkpointLeaf(n, transactionDigest(forged, system.chain.domain))) }]).root;
+  const module = new Contract(system.chain.address, checkpointGameInterface(), system.chain.operator);
+  await (await module.getFunction('submitCheckpoint')(n, root)).wait();
+  const game = new CheckpointGameL1(bob.l1.rpc, bob.l1.address);
+  const k = (await game.count()) - 1n;
+
+  const watcher = system.watcher(bob);
+  await watcher.tick();
+  t.ok(watcher.lines.some((line) => line['event'] === 'decision' && String(line['action']).startsWith('challengeLeaf')), 'the watcher challenged the leaf');
+  await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
+  await watcher.tick();
+  t.equal((await game.leafStatus(k, slot)).status, 'void', 'the forged leaf is void');
+  const coin = (await bob.coins()).find((stored) => stored.slot === slot)!;
+  t.equal(coin.owner, bob.address, 'the coin stays bob\'s');
+});
