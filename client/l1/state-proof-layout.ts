@@ -13,7 +13,7 @@ import type { CoinRecord, ExitRecord } from './plasma-cash.ts';
 /** Mapping base slots, from the storage layout. */
 export const STORAGE_SLOTS = {
   childBlockRoots: 3n, // mapping(uint256 blockNumber => bytes32 root)
-  coins: 4n, // mapping(uint64 slot => Coin), 4 words
+  coins: 4n, // mapping(uint64 slot => ChildChain.CoinRecord), 4 words
   exits: 5n, // mapping(uint64 slot => mapping(uint256 nonce => Exit)), 4 words read (a 5th is never written)
   exitBlocks: 8n, // mapping(uint64 slot => mapping(uint256 exitBlock => ExitBlock)), 1 word: the live-exit links
 } as const;
@@ -68,15 +68,21 @@ function field(value: bigint, offset: number, bytes: number): bigint {
 
 const address = (value: bigint): Address => bytesToHex(uintToBytes(value, 20));
 
+const EXITED_STATE = 3n;
+const WITHDRAWN_STAGE = 4n;
+
 // Offsets/sizes below are the `offset` and numberOfBytes of each member in the --json layout's struct types.
 export function decodeCoin(words: readonly bigint[]): L1Coin {
   const [w0 = 0n, w1 = 0n, w2 = 0n, w3 = 0n] = words;
+  // The state byte holds ChildChain.CoinStage: CoinState's four values plus 4 = Withdrawn, which getCoin shows as
+  // state Exited with withdrawn true (there is no separate withdrawn flag in storage).
+  const stage = field(w0, 25, 1);
   return {
     depositor: address(field(w0, 0, 20)),
     depositBlock: field(w0, 20, 5),
     kind: field(w1, 20, 1),
-    state: field(w0, 25, 1),
-    withdrawn: field(w1, 21, 1) !== 0n,
+    state: stage === WITHDRAWN_STAGE ? EXITED_STATE : stage,
+    withdrawn: stage === WITHDRAWN_STAGE,
     exitCount: field(w0, 26, 3),
     headExit: field(w0, 29, 3),
     token: address(field(w1, 0, 20)),

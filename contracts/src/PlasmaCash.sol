@@ -84,14 +84,15 @@ contract PlasmaCash is ExitGame, ReentrancyGuardTransient {
 
     /// @inheritdoc IPlasmaCash
     function withdraw(uint64 slot) external nonReentrant {
-        Coin storage coin = _existingCoin(slot);
-        if (coin.state != CoinState.Exited) revert CoinNotExited(slot, coin.state);
-        if (coin.withdrawn) revert AlreadyWithdrawn(slot);
+        CoinRecord storage coin = _existingCoin(slot);
+        CoinStage stage = coin.stage;
+        if (stage == CoinStage.Withdrawn) revert AlreadyWithdrawn(slot);
+        if (stage != CoinStage.Exited) revert CoinNotExited(slot, _publicState(stage));
         // The winner: finalizeExit leaves headExit at the exit it finalized.
         address owner = _exits[slot][coin.headExit].exitor;
         if (msg.sender != owner) revert NotCoinOwner(msg.sender, owner);
 
-        coin.withdrawn = true;
+        coin.stage = CoinStage.Withdrawn;
         emit CoinWithdrawn(slot, owner);
 
         AssetKind kind = coin.kind;

@@ -57,4 +57,25 @@ contract PlasmaCash_Constructor_Test is Test {
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.InvalidPeriods.selector, 1 days, 1 days + 1));
         new PlasmaCash(operator, 1 days, 1 days + 1, 0.1 ether, 0.1 ether);
     }
+
+    function test_Constructor_ExitPeriodMayBeTenYears() public {
+        PlasmaCash plasma = new PlasmaCash(operator, 10 * 365 days, 1 days, 0.1 ether, 0.1 ether);
+        assertEq(plasma.EXIT_PERIOD(), plasma.MAX_EXIT_PERIOD());
+        // The longest period still opens exits: finalizableAt fits its uint40 (no SafeCast revert).
+        address depositor = makeAddr("depositor");
+        vm.deal(depositor, 1 ether);
+        vm.startPrank(depositor);
+        uint64 slot = plasma.deposit{value: 1}();
+        plasma.startDepositExit{value: 0.1 ether}(slot);
+        vm.stopPrank();
+        assertEq(plasma.getExit(slot, 1).finalizableAt, vm.getBlockTimestamp() + 10 * 365 days);
+    }
+
+    /// @dev Near 2^40 seconds, now + EXIT_PERIOD would overflow finalizableAt's uint40 in every _openExit.
+    function test_RevertWhen_Constructor_ExitPeriodLongerThanTenYears() public {
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.InvalidPeriods.selector, 10 * 365 days + 1, 1 days));
+        new PlasmaCash(operator, 10 * 365 days + 1, 1 days, 0.1 ether, 0.1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.InvalidPeriods.selector, uint256(1) << 40, 1 days));
+        new PlasmaCash(operator, uint256(1) << 40, 1 days, 0.1 ether, 0.1 ether);
+    }
 }

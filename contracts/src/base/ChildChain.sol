@@ -27,9 +27,33 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
         uint96 burnedBonds; // 7.9e28 wei at most: more ether than exists
     }
 
+    /// @dev A coin's stage as stored: CoinState plus Withdrawn (an Exited coin whose asset was paid out). Keeping
+    /// "withdrawn" in word 0's state byte makes withdraw update a non-zero word (word 1 is all zero for ETH).
+    enum CoinStage {
+        None,
+        Deposited,
+        Exiting,
+        Exited,
+        Withdrawn
+    }
+
+    /// @dev A coin as stored (getCoin returns it as IPlasmaCash.Coin: state Exited and withdrawn for Withdrawn).
+    /// Word 0 is written by every exit; word 1 (token, kind) stays zero for ETH.
+    struct CoinRecord {
+        address depositor;
+        uint40 depositBlock; // deposit blocks are < 2^40 (a billion child blocks)
+        CoinStage stage;
+        uint24 exitCount;
+        uint24 headExit;
+        address token;
+        AssetKind kind;
+        uint256 denomination;
+        uint256 tokenId;
+    }
+
     BlockCounters internal _counters;
     mapping(uint256 blockNumber => bytes32 root) internal _childBlockRoots;
-    mapping(uint64 slot => Coin) internal _coins;
+    mapping(uint64 slot => CoinRecord) internal _coins;
 
     constructor(address operator) EIP712("PlasmaCash", "1") {
         OPERATOR = operator;
@@ -79,15 +103,15 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
         if (counters.nextDepositBlock == counters.nextChildBlock) revert DepositBlocksExhausted(counters.nextChildBlock);
 
         slot = uint64(bytes8(keccak256(abi.encode(depositor, uint256(counters.depositNonce)))));
-        Coin storage coin = _coins[slot];
-        if (coin.state != CoinState.None) revert SlotCollision(slot);
+        CoinRecord storage coin = _coins[slot];
+        if (coin.stage != CoinStage.None) revert SlotCollision(slot);
 
         uint48 depositBlock = counters.nextDepositBlock;
         coin.depositor = depositor;
         // A coin's word 0 also holds its exit state; the deposit block is kept in 40 bits to make room.
         coin.depositBlock = SafeCast.toUint40(depositBlock);
-        coin.state = CoinState.Deposited;
-        // Word 1 (token, kind, withdrawn) stays zero for ETH, the kind whose value is zero.
+        coin.stage = CoinStage.Deposited;
+        // Word 1 (token, kind) stays zero for ETH, the kind whose value is zero.
         if (token != address(0)) {
             coin.token = token;
             coin.kind = kind;
@@ -105,9 +129,9 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
     }
 
     /// @dev The coin, which must exist.
-    function _existingCoin(uint64 slot) internal view returns (Coin storage coin) {
+    function _existingCoin(uint64 slot) internal view returns (CoinRecord storage coin) {
         coin = _coins[slot];
-        if (coin.state == CoinState.None) revert UnknownCoin(slot);
+        if (coin.stage == CoinStage.None) revert UnknownCoin(slot);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -121,7 +145,7 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
     /// @dev Reverts unless `tx_` is a transfer of `coin` (its slot and denomination) included in committed
     /// child block `blockNumber`. Returns its digest.
     function _requireIncluded(
-        Coin storage coin,
+        CoinRecord storage coin,
         uint64 slot,
         Transaction calldata tx_,
         bytes calldata proof,
@@ -138,7 +162,7 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
     /// when `blockNumber` is the deposit block, otherwise included in a child block after the deposit. A
     /// transaction the operator put in a block before the coin existed is in no honest history. Returns its digest.
     function _requireInHistory(
-        Coin storage coin,
+        CoinRecord storage coin,
         uint64 slot,
         Transaction calldata tx_,
         bytes calldata proof,
@@ -156,7 +180,7 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
     }
 
     /// @dev Reverts unless `tx_` moves coin `slot` with the coin's denomination.
-    function _requireOfCoin(Coin storage coin, uint64 slot, Transaction calldata tx_) internal view {
+    function _requireOfCoin(CoinRecord storage coin, uint64 slot, Transaction calldata tx_) internal view {
         if (tx_.slot != slot) revert SlotMismatch(slot, tx_.slot);
         uint256 denomination = coin.denomination;
         if (tx_.denomination != denomination) revert DenominationMismatch(slot, denomination, tx_.denomination);
@@ -198,8 +222,24 @@ abstract contract ChildChain is IPlasmaCash, EIP712 {
     }
 
     /// @inheritdoc IPlasmaCash
-    function getCoin(uint64 slot) external view returns (Coin memory) {
-        return _coins[slot];
+    function getCoin(uint64 slot) external view returns (Coin memory view_) {
+        CoinRecord storage coin = _coins[slot];
+        CoinStage stage = coin.stage;
+        view_.depositor = coin.depositor;
+        view_.depositBlock = coin.depositBlock;
+        view_.state = _publicState(stage);
+        view_.exitCount = coin.exitCount;
+        view_.headExit = coin.headExit;
+        view_.token = coin.token;
+        view_.kind = coin.kind;
+        view_.withdrawn = stage == CoinStage.Withdrawn;
+        view_.denomination = coin.denomination;
+        view_.tokenId = coin.tokenId;
+    }
+
+    /// @dev The CoinState a stage shows: a Withdrawn coin is Exited.
+    function _publicState(CoinStage stage) internal pure returns (CoinState) {
+        return stage == CoinStage.Withdrawn ? CoinState.Exited : CoinState(uint8(stage));
     }
 
     /// @notice The EIP-712 domain separator (name "PlasmaCash", version "1", this chain, this contract).

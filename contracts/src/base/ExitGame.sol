@@ -14,6 +14,8 @@ abstract contract ExitGame is ChildChain {
     uint256 public immutable RESPONSE_PERIOD;
     uint256 public immutable EXIT_BOND;
     uint256 public immutable CHALLENGE_BOND;
+    /// @notice The longest EXIT_PERIOD the constructor accepts (ten years).
+    uint256 public constant MAX_EXIT_PERIOD = 10 * 365 days;
 
     /// @dev The record of one exit block of a coin, one storage word: `nonce` is the exit that holds or held it
     /// (0: the block is free), `nextExit`/`previousExit` its neighbours in the coin's list of live exits ordered
@@ -38,7 +40,11 @@ abstract contract ExitGame is ChildChain {
         // period longer than the exit period would let a challenge outlast every honest exit's schedule.
         if (exitBond < 2 || exitBond % 2 != 0) revert InvalidExitBond(exitBond);
         if (challengeBond == 0) revert InvalidChallengeBond();
-        if (responsePeriod == 0 || responsePeriod > exitPeriod) revert InvalidPeriods(exitPeriod, responsePeriod);
+        // The upper bound keeps every finalizableAt (now + EXIT_PERIOD) far inside uint40: an exit period near
+        // 2^40 seconds would make SafeCast revert in every _openExit.
+        if (responsePeriod == 0 || responsePeriod > exitPeriod || exitPeriod > MAX_EXIT_PERIOD) {
+            revert InvalidPeriods(exitPeriod, responsePeriod);
+        }
         EXIT_PERIOD = exitPeriod;
         RESPONSE_PERIOD = responsePeriod;
         EXIT_BOND = exitBond;
@@ -52,7 +58,7 @@ abstract contract ExitGame is ChildChain {
     /// @inheritdoc IPlasmaCash
     function startDepositExit(uint64 slot) external payable {
         _requireBond(EXIT_BOND);
-        Coin storage coin = _existingCoin(slot);
+        CoinRecord storage coin = _existingCoin(slot);
         _requireExitable(coin, slot);
         if (msg.sender != coin.depositor) revert NotDepositor(msg.sender, coin.depositor);
         uint256 depositBlock = coin.depositBlock;
@@ -73,7 +79,7 @@ abstract contract ExitGame is ChildChain {
         _requireBond(EXIT_BOND);
         // The coin exited is the one both transactions move: there is no separate slot argument to disagree.
         uint64 slot = exiting.slot;
-        Coin storage coin = _existingCoin(slot);
+        CoinRecord storage coin = _existingCoin(slot);
         _requireExitable(coin, slot);
         if (parentBlock >= exitingBlock) revert ParentNotBeforeExiting(parentBlock, exitingBlock);
         if (exiting.prevBlock != parentBlock) revert WrongPrevBlock(parentBlock, exiting.prevBlock);
@@ -109,7 +115,9 @@ abstract contract ExitGame is ChildChain {
         if (exit_.status != ExitStatus.Live) revert NoFittingExit(slot);
         if (blockNumber <= exitBlock) revert NotAfterExit(blockNumber, exitBlock);
 
-        Coin storage coin = _coins[slot];
+        CoinRecord storage coin = _coins[slot];
+        // The losers of an Exited coin are settled by settleExit alone (half their bond to the winner).
+        if (coin.stage != CoinStage.Exiting) revert NoFittingExit(slot);
         bytes32 digest = _requireIncluded(coin, slot, spend, proof, blockNumber);
         _requireSignedBy(digest, sig, exit_.exitor);
 
@@ -218,8 +226,8 @@ abstract contract ExitGame is ChildChain {
 
     /// @inheritdoc IPlasmaCash
     function finalizeExit(uint64 slot) external {
-        Coin storage coin = _coins[slot];
-        if (coin.state != CoinState.Exiting) revert NoLiveExit(slot);
+        CoinRecord storage coin = _coins[slot];
+        if (coin.stage != CoinStage.Exiting) revert NoLiveExit(slot);
         uint256 nonce = coin.headExit;
         Exit storage exit_ = _exits[slot][nonce];
         bytes32 oldestOpen = exit_.firstChallenge;
@@ -232,7 +240,7 @@ abstract contract ExitGame is ChildChain {
             // The coin is Exited for the lowest live exit; headExit stays its nonce (withdraw pays its exitor)
             // and every other live exit is cancelled by settleExit, one call each.
             exit_.status = ExitStatus.Finalized;
-            coin.state = CoinState.Exited;
+            coin.stage = CoinStage.Exited;
             _credit(exit_.exitor, EXIT_BOND);
             emit ExitFinalized(slot, nonce, exit_.exitor);
             return;
@@ -261,8 +269,9 @@ abstract contract ExitGame is ChildChain {
     function settleExit(uint64 slot, uint256 nonce) external {
         Exit storage exit_ = _exits[slot][nonce];
         if (exit_.status != ExitStatus.Live) revert ExitNotLive(slot, nonce);
-        Coin storage coin = _coins[slot];
-        if (coin.state != CoinState.Exited) revert NotLosingExit(slot, nonce);
+        CoinRecord storage coin = _coins[slot];
+        // Exited, or Withdrawn since: the losers stay to be settled either way.
+        if (coin.stage < CoinStage.Exited) revert NotLosingExit(slot, nonce);
         address winner = _exits[slot][coin.headExit].exitor;
         _cancelExit(coin, exit_, slot, nonce, winner);
         emit ExitCancelled(slot, nonce, winner, CancelReason.OutlivedByWinner);
@@ -327,16 +336,15 @@ abstract contract ExitGame is ChildChain {
     }
 
     /// @dev Exits join a Deposited or Exiting coin; none once it has exited.
-    function _requireExitable(Coin storage coin, uint64 slot) internal view {
-        CoinState state = coin.state;
-        if (state == CoinState.Exited) revert CoinNotDeposited(slot, state);
+    function _requireExitable(CoinRecord storage coin, uint64 slot) internal view {
+        if (coin.stage >= CoinStage.Exited) revert CoinNotDeposited(slot, CoinState.Exited);
     }
 
     /// @dev The head of the live list (lowest exit block) of an Exiting coin, 0 otherwise: the unnamed forms
     /// target only exits of a coin still Exiting (the losers of an Exited coin are reached by nonce).
     function _headOfExiting(uint64 slot) internal view returns (uint256) {
-        Coin storage coin = _coins[slot];
-        return coin.state == CoinState.Exiting ? coin.headExit : 0;
+        CoinRecord storage coin = _coins[slot];
+        return coin.stage == CoinStage.Exiting ? coin.headExit : 0;
     }
 
     /// @dev The exit block's record of exit (slot, nonce).
@@ -350,16 +358,19 @@ abstract contract ExitGame is ChildChain {
         if (parentBlock == 0) revert DepositExitHasNoParent(slot);
     }
 
-    /// @dev The exit (slot, nonce), which must be live.
+    /// @dev The exit (slot, nonce), which must be live on a coin still Exiting: the losers of an Exited coin are
+    /// no longer challenged or answered by any form; settleExit alone cancels them, half the bond to the winner.
     function _requireLive(uint64 slot, uint256 nonce) internal view returns (Exit storage exit_) {
         exit_ = _exits[slot][nonce];
-        if (exit_.status != ExitStatus.Live) revert ExitNotLive(slot, nonce);
+        if (exit_.status != ExitStatus.Live || _coins[slot].stage != CoinStage.Exiting) {
+            revert ExitNotLive(slot, nonce);
+        }
     }
 
     /// @dev Opens an exit of `coin` with exit block `exitBlock` and links it into the live list; the caller
     /// records its parent and emits ExitStarted. No literal arguments: the Yul optimizer would specialise (copy)
     /// the function per literal.
-    function _openExit(Coin storage coin, uint64 slot, uint256 exitBlock)
+    function _openExit(CoinRecord storage coin, uint64 slot, uint256 exitBlock)
         internal
         returns (uint256 nonce, uint40 finalizableAt)
     {
@@ -396,7 +407,7 @@ abstract contract ExitGame is ChildChain {
         record.previousExit = previous;
         if (previous == 0) coin.headExit = newNonce;
         else previousRecord.nextExit = newNonce;
-        coin.state = CoinState.Exiting;
+        coin.stage = CoinStage.Exiting;
 
         finalizableAt = SafeCast.toUint40(block.timestamp + EXIT_PERIOD);
         // Field by field: the challenge list words stay untouched (zero) until a challenge arrives.
@@ -417,18 +428,18 @@ abstract contract ExitGame is ChildChain {
     /// still names it (finalizeExit frees it after an unanswered challenge). An Exited coin's list is frozen.
     /// The caller emits
     /// ExitCancelled with its reason (no literal arguments: the optimizer would copy the function per literal).
-    function _cancelExit(Coin storage coin, Exit storage exit_, uint64 slot, uint256 nonce, address beneficiary)
+    function _cancelExit(CoinRecord storage coin, Exit storage exit_, uint64 slot, uint256 nonce, address beneficiary)
         internal
     {
         exit_.status = ExitStatus.Cancelled;
-        if (coin.state == CoinState.Exiting) {
+        if (coin.stage == CoinStage.Exiting) {
             ExitBlock storage record = _exitBlocks[slot][exit_.exitBlock];
             uint24 previous = record.previousExit;
             uint24 next = record.nextExit;
             if (previous == 0) coin.headExit = next;
             else _recordOf(slot, previous).nextExit = next;
             if (next != 0) _recordOf(slot, next).previousExit = previous;
-            if (next == 0 && previous == 0) coin.state = CoinState.Deposited;
+            if (next == 0 && previous == 0) coin.stage = CoinStage.Deposited;
         }
         uint256 reward = EXIT_BOND / 2;
         uint256 burned = EXIT_BOND - reward;
@@ -455,7 +466,7 @@ abstract contract ExitGame is ChildChain {
         }
         if (spend.prevBlock != parentBlock) revert WrongPrevBlock(parentBlock, spend.prevBlock);
 
-        Coin storage coin = _coins[slot];
+        CoinRecord storage coin = _coins[slot];
         bytes32 digest = _requireIncluded(coin, slot, spend, proof, blockNumber);
         _requireSignedBy(digest, sig, exit_.parentOwner);
 

@@ -52,16 +52,18 @@ interface IPlasmaCash {
         OutlivedByWinner // settleExit: another exit of the coin finalized
     }
 
-    /// @notice A coin, as stored (the field order is the storage packing: word 0 is written by every exit).
+    /// @notice A coin, as getCoin returns it. Stored as ChildChain.CoinRecord (same order and packing, less
+    /// `withdrawn`, which is kept as a fifth stage in word 0's state byte, so that withdraw updates a word that is
+    /// already non-zero).
     struct Coin {
         address depositor;
         uint40 depositBlock; // deposit blocks are < 2^40 (a billion child blocks)
         CoinState state;
-        uint24 exitCount; // exits ever started; nonces run 1..exitCount
+        uint24 exitCount; // exits ever started; nonces run 1..exitCount (2^24 exits: 1.7 million ETH of bonds)
         uint24 headExit; // Exiting: the live exit with the lowest exit block; Exited: the winner; else 0
         address token; // zero for ETH
         AssetKind kind;
-        bool withdrawn;
+        bool withdrawn; // stored as state byte 4 (ChildChain.CoinStage.Withdrawn)
         uint256 denomination; // wei, token amount, or 1 for an NFT
         uint256 tokenId; // ERC-721 only
     }
@@ -393,7 +395,8 @@ interface IPlasmaCash {
     /// @notice No live exit of `slot` fits the evidence (§6's targeting of the unnamed forms).
     /// @param slot The coin.
     error NoFittingExit(uint64 slot);
-    /// @notice Exit (slot, nonce) is not live.
+    /// @notice Exit (slot, nonce) is not live, or is a loser of an Exited coin (no challenge or answer reaches
+    /// those: settleExit alone cancels them, half the bond to the winner).
     /// @param slot The coin.
     /// @param nonce The exit (its number among the coin's exits).
     error ExitNotLive(uint64 slot, uint256 nonce);
@@ -406,7 +409,8 @@ interface IPlasmaCash {
     error InvalidExitBond(uint256 exitBond);
     /// @notice Constructor: CHALLENGE_BOND must not be zero.
     error InvalidChallengeBond();
-    /// @notice Constructor: RESPONSE_PERIOD must be neither zero nor longer than EXIT_PERIOD.
+    /// @notice Constructor: RESPONSE_PERIOD must be neither zero nor longer than EXIT_PERIOD, and EXIT_PERIOD at
+    /// most MAX_EXIT_PERIOD (ten years: now + EXIT_PERIOD must fit every exit's uint40 finalizableAt).
     /// @param exitPeriod The EXIT_PERIOD given.
     /// @param responsePeriod The RESPONSE_PERIOD given.
     error InvalidPeriods(uint256 exitPeriod, uint256 responsePeriod);
@@ -465,8 +469,11 @@ interface IPlasmaCash {
     /// `exitingBlock`, signed by `parent.newOwner`, naming the caller) spends `parent` (included at `parentBlock`,
     /// or the deposit transaction with an empty proof when `parentBlock` is the deposit block). Allowed while the
     /// coin is Deposited or Exiting: the exit joins the coin's live exits, ordered by exit block (inserted from
-    /// the lowest, so exits stacked above it never make this call costlier). Refused when a live exit has the
-    /// same exit block (ExitBlockTaken) or that block is dead (ExitBlockDead).
+    /// the lowest, so exits stacked above it never make this call costlier). The insertion walks past the live
+    /// exits with a LOWER exit block only (about 5,500 gas each): for an honest owner those are former owners'
+    /// exits (each cancellable by challengeAfter at a profit), so the walk is bounded by the coin's history and
+    /// every exit in it cost its starter a bond; a watcher may cancel them first. Refused when a live exit has
+    /// the same exit block (ExitBlockTaken) or that block is dead (ExitBlockDead).
     /// @param parent The transaction `exiting` spends.
     /// @param parentProof Inclusion proof of `parent` at `parentBlock` (empty for the deposit transaction).
     /// @param parentBlock The block of `parent`; must equal exiting.prevBlock.
@@ -486,7 +493,8 @@ interface IPlasmaCash {
 
     /// @notice Cancels the live exit whose exit block is spend.prevBlock with a spend of the exited transaction:
     /// included after the exit block, signed by the exitor. The exit block is dead from then on. Half the exit
-    /// bond goes to the caller, half is burned. Accepted until the exit ends (deadlines are inclusive).
+    /// bond goes to the caller, half is burned. Accepted until the exit ends (deadlines are inclusive) while the
+    /// coin is Exiting: the losers of an Exited coin are settled by settleExit only (NoFittingExit). O(1).
     /// @param spend The spend of the exited transaction.
     /// @param sig The 65-byte signature of `spend` by the exitor.
     /// @param proof Inclusion proof of `spend` at `blockNumber`.
@@ -497,6 +505,8 @@ interface IPlasmaCash {
     /// @notice Cancels, with a double spend of its parent, the first live exit (lowest exit block first) whose
     /// parent block is spend.prevBlock and whose exit block is after `blockNumber`: the spend is included strictly
     /// between the parent and exit blocks and signed by the parent's owner. The exit block is dead from then on.
+    /// Only exits of a coin still Exiting. Walks the live list from its head: about 9,000 gas per live exit
+    /// passed (an operator can stack forged exits at one bond each), so clients use challengeBetweenExit.
     /// @param spend The other spend of the exit's parent.
     /// @param sig The 65-byte signature of `spend` by the parent's owner.
     /// @param proof Inclusion proof of `spend` at `blockNumber`.
@@ -504,7 +514,8 @@ interface IPlasmaCash {
     function challengeBetween(Transaction calldata spend, bytes calldata sig, bytes calldata proof, uint256 blockNumber)
         external;
 
-    /// @notice challengeBetween against the named exit (spend.slot, nonce) only.
+    /// @notice challengeBetween against the named exit (spend.slot, nonce) only: O(1), the form clients use.
+    /// The exit must be live and its coin Exiting (ExitNotLive otherwise).
     /// @param nonce The exit challenged.
     /// @param spend The other spend of the exit's parent.
     /// @param sig The 65-byte signature of `spend` by the parent's owner.
@@ -522,13 +533,16 @@ interface IPlasmaCash {
     /// `blockNumber`, or the deposit transaction) never spent the coin, against the first live exit (lowest exit
     /// block first) that has a parent after `blockNumber` and does not hold this claim yet: one claim reaches
     /// every exit it fits, one call each. Pushes that exit's finalization to at least now + RESPONSE_PERIOD.
-    /// Accepted until the exit ends (at its finalizableAt too: deadlines are inclusive).
+    /// Accepted until the exit ends (at its finalizableAt too: deadlines are inclusive), on a coin still Exiting.
+    /// Walks the live list from its head: about 9,000 gas per live exit passed (with one claim sent to n exits
+    /// this way, 1 + 2 + ... + n), so clients use challengeBeforeExit.
     /// @param claim The transaction claimed unspent; the challenge's id is transactionDigest(claim).
     /// @param proof Inclusion proof of `claim` at `blockNumber` (empty for the deposit transaction).
     /// @param blockNumber The block of `claim`.
     function challengeBefore(Transaction calldata claim, bytes calldata proof, uint256 blockNumber) external payable;
 
-    /// @notice challengeBefore against the named exit (claim.slot, nonce) only.
+    /// @notice challengeBefore against the named exit (claim.slot, nonce) only: O(1), the form clients use.
+    /// The exit must be live and its coin Exiting (ExitNotLive otherwise).
     /// @param nonce The exit challenged.
     /// @param claim The transaction claimed unspent.
     /// @param proof Inclusion proof of `claim` at `blockNumber` (empty for the deposit transaction).
@@ -540,7 +554,9 @@ interface IPlasmaCash {
     /// @notice Answers challenge `challengeId` of the first live exit (lowest exit block first) that holds it
     /// open, with the direct child of its claim: included after the claim's block and no later than the exit's
     /// parent block, signed by claim.newOwner, prevBlock = the claim's block. The challenger's bond goes to the
-    /// exitor. Pushes finalization to at least now + RESPONSE_PERIOD. Accepted until the exit ends (inclusive).
+    /// exitor. Pushes finalization to at least now + RESPONSE_PERIOD. Accepted until the exit ends (inclusive),
+    /// on a coin still Exiting. Answers the LOWEST exit holding the challenge; walks the live list from its head
+    /// (about 9,000 gas per live exit passed), so clients use respondChallengeBeforeExit.
     /// @param challengeId The challenge answered (the claim's digest).
     /// @param response The direct child of the claim.
     /// @param sig The 65-byte signature of `response` by the claim's new owner.
@@ -554,7 +570,8 @@ interface IPlasmaCash {
         uint256 blockNumber
     ) external;
 
-    /// @notice respondChallengeBefore for the named exit (response.slot, nonce) only.
+    /// @notice respondChallengeBefore for the named exit (response.slot, nonce) only: O(1), the form clients use.
+    /// The exit must be live and its coin Exiting (ExitNotLive otherwise).
     /// @param nonce The exit whose challenge is answered.
     /// @param challengeId The challenge answered (the claim's digest).
     /// @param response The direct child of the claim.
@@ -582,7 +599,8 @@ interface IPlasmaCash {
     function finalizeExit(uint64 slot) external;
 
     /// @notice Cancels exit (slot, nonce), a live exit of a coin that another exit won (reason OutlivedByWinner):
-    /// half its bond is credited to the winner's exitor, half is burned. Anyone may call it; O(1).
+    /// half its bond is credited to the winner's exitor, half is burned. Anyone may call it; O(1). It is the only
+    /// way such an exit ends: no challenge or answer reaches the losers of an Exited coin. Also after withdraw.
     /// @param slot The coin, Exited.
     /// @param nonce A live exit of it other than the winner.
     function settleExit(uint64 slot, uint256 nonce) external;
@@ -641,8 +659,10 @@ interface IPlasmaCash {
     /// @return The challenge's record.
     function getChallenge(uint64 slot, uint256 nonce, bytes32 challengeId) external view returns (Challenge memory);
 
-    /// @notice Whether exit block `exitBlock` of `slot` is dead (an exit of it was cancelled by challengeAfter or
-    /// challengeBetween): no exit of it is accepted again.
+    /// @notice Whether exit block `exitBlock` of `slot` is dead: its record names a Cancelled exit, i.e. an exit
+    /// of it was cancelled by challengeAfter or challengeBetween (no exit of it is accepted again), or, on an
+    /// Exited coin, by settleExit (no exit of an Exited coin is accepted anyway). An exit cancelled by an
+    /// unanswered challengeBefore frees its block (false).
     /// @param slot The coin.
     /// @param exitBlock The exit block.
     /// @return True when dead.
