@@ -10,11 +10,13 @@ import { keccak256Pairs } from '../../client/protocol/keccak-batch.ts';
 import { serveJobs } from '../workers/worker-side.ts';
 
 export interface BucketJob {
-  /** Height of a bucket's root (every slot of a bucket shares slot >> height). */
+  /** Height of the nodes the inputs are (0: leaves). */
+  readonly from?: number;
+  /** Height of the nodes to lift them to (every input of one output shares index >> (height - from)). */
   readonly height: number;
-  /** Slots ascending, no duplicates, every leaf non-zero. */
+  /** Indices at height `from` (slots for leaves), ascending, no duplicates, every node non-empty. */
   readonly slots: BigUint64Array;
-  /** 32 bytes per slot. */
+  /** 32 bytes per index. */
   readonly leaves: Uint8Array;
 }
 
@@ -40,7 +42,8 @@ export function bucketRoots(job: BucketJob): BucketRoots {
   let count = count0;
   const inputs = new Uint8Array(64 * Math.max(count0, 1));
   const inputWords = new Uint32Array(inputs.buffer);
-  for (let d = 0; d < job.height; d++) {
+  const from = job.from ?? 0;
+  for (let d = from; d < job.height; d++) {
     const words = new Uint32Array(hashes.buffer, hashes.byteOffset, 8 * count);
     const siblingWords = DEFAULT_WORDS[d]!;
     const parentHi = new Uint32Array(count);

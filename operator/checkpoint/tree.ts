@@ -25,6 +25,12 @@ import { WorkerPool } from '../workers/pool.ts';
 import { bucketRoots, type BucketJob, type BucketRoots } from './tree-worker.ts';
 
 export const BUCKET_HEIGHT = 48;
+/**
+ * Height of the sub-bucket nodes kept in memory per bucket (not stored): a changed leaf re-lifts only its own
+ * sub-bucket (usually itself alone, 40 hashes), and its bucket is re-combined from its ~15 sub-bucket nodes (8
+ * levels). A bucket restored from the database has none until its first change lifts it whole.
+ */
+export const SUB_HEIGHT = 40;
 export const BUCKETS = 2 ** (TREE_DEPTH - BUCKET_HEIGHT);
 /** Bytes per leaf record in a bucket: slot u64 ‖ txBlock u64 ‖ leaf bytes32 (big-endian). */
 export const RECORD_BYTES = 48;
@@ -48,6 +54,12 @@ export interface TopNode {
   readonly hash: Uint8Array;
 }
 
+/** The nodes at SUB_HEIGHT of one bucket's non-empty sub-buckets, ascending. */
+interface SubNodes {
+  readonly index: Float64Array;
+  readonly nodes: Uint8Array;
+}
+
 /** A checkpoint computed against the tree's current state, not yet its state (commit). */
 export interface CheckpointDelta {
   readonly root: Hash;
@@ -60,6 +72,7 @@ export interface CheckpointDelta {
   /** Leaves whose value changed. */
   readonly changed: number;
   readonly top: readonly Uint8Array[];
+  readonly subs: ReadonlyMap<number, SubNodes>;
 }
 
 export const bucketOf = (slot: bigint): number => Number(slot >> BigInt(BUCKET_HEIGHT));
@@ -168,8 +181,32 @@ function runLift(job: BucketJob): Promise<BucketRoots> {
   return pool.run(job, [job.slots.buffer, job.leaves.buffer] as ArrayBuffer[], bucketRoots);
 }
 
+/**
+ * Lifts sorted nodes at height `from` (index + hash) to height `to`, in two jobs (the two workers) cut where the
+ * output index changes, so that every output is computed by one job.
+ */
+async function lift(indices: BigUint64Array, hashes: Uint8Array, from: number, to: number): Promise<BucketRoots> {
+  const n = indices.length;
+  if (n === 0) return { buckets: new Float64Array(0), roots: new Uint8Array(0) };
+  const shift = BigInt(to - from);
+  let cut = n >> 1;
+  while (cut > 0 && cut < n && indices[cut]! >> shift === indices[cut - 1]! >> shift) cut++;
+  const parts = cut <= 0 || cut >= n ? [[0, n]] : [[0, cut], [cut, n]];
+  const results = await Promise.all(parts.map(([a, b]) => runLift({ from, height: to, slots: indices.slice(a, b), leaves: hashes.slice(32 * a!, 32 * b!) })));
+  if (results.length === 1) return results[0]!;
+  const buckets = new Float64Array(results[0]!.buckets.length + results[1]!.buckets.length);
+  buckets.set(results[0]!.buckets);
+  buckets.set(results[1]!.buckets, results[0]!.buckets.length);
+  const roots = new Uint8Array(32 * buckets.length);
+  roots.set(results[0]!.roots);
+  roots.set(results[1]!.roots, results[0]!.roots.length);
+  return { buckets, roots };
+}
+
 export class CheckpointTree {
   #buckets = new Map<number, Uint8Array>();
+  /** Sub-bucket nodes of the buckets lifted since the start (restored buckets have none yet). */
+  #subs = new Map<number, SubNodes>();
   #top: Uint8Array[];
   #leafCount = 0;
 
@@ -279,20 +316,88 @@ export class CheckpointTree {
       newBuckets.set(b, result.records);
       if (++merged % 4096 === 0) await yieldNow();
     }
-    // 4. lift the changed non-empty buckets to height 48, in two jobs split at a bucket boundary
-    const lifted = [...newBuckets.entries()].filter(([, records]) => records.length > 0).sort((x, y) => x[0] - y[0]);
-    const total = lifted.reduce((sum, [, records]) => sum + recordCount(records), 0);
-    const jobs: [number, Uint8Array][][] = [[], []];
-    let acc = 0;
-    for (const entry of lifted) {
-      jobs[acc < total / 2 ? 0 : 1]!.push(entry);
-      acc += recordCount(entry[1]);
+    // 4. the sub-buckets to re-lift: those of the changes where the bucket's sub-bucket nodes are known, else all
+    const subShift = BigInt(SUB_HEIGHT);
+    const perBucket = 2 ** (BUCKET_HEIGHT - SUB_HEIGHT);
+    const recompute = new Map<number, Set<number> | 'all'>();
+    for (let i = 0; i < n; i++) {
+      const slot = changes.slots[i]!;
+      const bucket = bucketOf(slot);
+      if (!newBuckets.has(bucket)) continue;
+      if (!this.#subs.has(bucket)) recompute.set(bucket, 'all');
+      else {
+        const set = (recompute.get(bucket) as Set<number> | undefined) ?? new Set<number>();
+        set.add(Number(slot >> subShift));
+        recompute.set(bucket, set);
+      }
     }
-    const results = await Promise.all(jobs.filter((job) => job.length > 0).map((job) => runLift(liftJob(job))));
-    // 5. the new top: level 48 takes the bucket roots, the levels above are rehashed
+    const changedBuckets = [...newBuckets.keys()].sort((x, y) => x - y);
+    let liftCount = 0;
+    for (const bucket of changedBuckets) {
+      const set = recompute.get(bucket)!;
+      const records = newBuckets.get(bucket)!;
+      const v = view(records);
+      for (let r = 0; r < recordCount(records); r++) if (set === 'all' || set.has(Number(v.getBigUint64(RECORD_BYTES * r) >> subShift))) liftCount++;
+    }
+    const liftSlots = new BigUint64Array(liftCount);
+    const liftLeaves = new Uint8Array(32 * liftCount);
+    let at = 0;
+    for (const bucket of changedBuckets) {
+      const set = recompute.get(bucket)!;
+      const records = newBuckets.get(bucket)!;
+      const v = view(records);
+      for (let r = 0; r < recordCount(records); r++) {
+        const slot = v.getBigUint64(RECORD_BYTES * r);
+        if (set !== 'all' && !set.has(Number(slot >> subShift))) continue;
+        liftSlots[at] = slot;
+        liftLeaves.set(records.subarray(RECORD_BYTES * r + 16, RECORD_BYTES * r + 48), 32 * at);
+        at++;
+      }
+    }
+    const lifted = await lift(liftSlots, liftLeaves, 0, SUB_HEIGHT);
+    // 5. each changed bucket's sub-bucket nodes: the kept ones not re-lifted, and the re-lifted ones
+    const fresh = new Map<number, { index: number[]; at: number[] }>();
+    lifted.buckets.forEach((sub, k) => {
+      const bucket = Math.floor(sub / perBucket);
+      const entry = fresh.get(bucket) ?? { index: [], at: [] };
+      entry.index.push(sub);
+      entry.at.push(k);
+      fresh.set(bucket, entry);
+    });
+    const newSubs = new Map<number, SubNodes>();
+    let subCount = 0;
+    for (const bucket of changedBuckets) {
+      const set = recompute.get(bucket)!;
+      const kept = this.#subs.get(bucket);
+      const pairs: [number, Uint8Array][] = [];
+      if (set !== 'all' && kept !== undefined) {
+        kept.index.forEach((sub, k) => {
+          if (!set.has(sub)) pairs.push([sub, kept.nodes.subarray(32 * k, 32 * k + 32)]);
+        });
+      }
+      const add = fresh.get(bucket);
+      add?.index.forEach((sub, j) => pairs.push([sub, lifted.roots.subarray(32 * add.at[j]!, 32 * add.at[j]! + 32)]));
+      pairs.sort((x, y) => x[0] - y[0]);
+      const index = Float64Array.from(pairs, (pair) => pair[0]);
+      const nodes = new Uint8Array(32 * pairs.length);
+      pairs.forEach((pair, k) => nodes.set(pair[1], 32 * k));
+      newSubs.set(bucket, { index, nodes });
+      subCount += pairs.length;
+    }
+    // 6. the changed buckets' roots: their sub-bucket nodes lifted from 40 to 48
+    const subIndices = new BigUint64Array(subCount);
+    const subHashes = new Uint8Array(32 * subCount);
+    at = 0;
+    for (const bucket of changedBuckets) {
+      const { index, nodes } = newSubs.get(bucket)!;
+      index.forEach((sub) => (subIndices[at++] = BigInt(sub)));
+      subHashes.set(nodes, 32 * (at - index.length));
+    }
+    const roots = await lift(subIndices, subHashes, SUB_HEIGHT, BUCKET_HEIGHT);
+    // 7. the new top: level 48 takes the bucket roots, the levels above are rehashed
     const top = this.#top.map((level) => level.slice());
-    for (const [bucket, records] of newBuckets) if (records.length === 0) top[0]!.set(DEFAULT_HASHES[BUCKET_HEIGHT]!, 32 * bucket);
-    for (const { buckets, roots } of results) buckets.forEach((bucket, k) => top[0]!.set(roots.subarray(32 * k, 32 * k + 32), 32 * bucket));
+    for (const bucket of changedBuckets) if (newBuckets.get(bucket)!.length === 0) top[0]!.set(DEFAULT_HASHES[BUCKET_HEIGHT]!, 32 * bucket);
+    roots.buckets.forEach((bucket, k) => top[0]!.set(roots.roots.subarray(32 * k, 32 * k + 32), 32 * bucket));
     this.#rehashTop(top);
     const nodes: TopNode[] = [];
     for (let h = BUCKET_HEIGHT; h < TREE_DEPTH; h++) {
@@ -309,7 +414,7 @@ export class CheckpointTree {
         }
       }
     }
-    return { root: bytesToHex(top[TREE_DEPTH - BUCKET_HEIGHT]!.subarray(0, 32)), buckets: newBuckets, nodes, leafCount, changed, top };
+    return { root: bytesToHex(top[TREE_DEPTH - BUCKET_HEIGHT]!.subarray(0, 32)), buckets: newBuckets, nodes, leafCount, changed, top, subs: newSubs };
   }
 
   /** Makes a prepared checkpoint the tree's state (once it is stored). */
@@ -317,6 +422,10 @@ export class CheckpointTree {
     for (const [bucket, records] of delta.buckets) {
       if (records.length === 0) this.#buckets.delete(bucket);
       else this.#buckets.set(bucket, records);
+    }
+    for (const [bucket, subs] of delta.subs) {
+      if (subs.index.length === 0) this.#subs.delete(bucket);
+      else this.#subs.set(bucket, subs);
     }
     this.#top = delta.top.map((level) => level);
     this.#leafCount = delta.leafCount;
@@ -362,21 +471,6 @@ function mergeBucket(old: Uint8Array, group: readonly number[], changes: LeafCha
     w += oldCount - o;
   }
   return { records: out.slice(0, RECORD_BYTES * w), changed };
-}
-
-function liftJob(entries: readonly [number, Uint8Array][]): BucketJob {
-  const count = entries.reduce((sum, [, records]) => sum + recordCount(records), 0);
-  const slots = new BigUint64Array(count);
-  const leaves = new Uint8Array(32 * count);
-  let k = 0;
-  for (const [, records] of entries) {
-    const v = view(records);
-    for (let r = 0; r < recordCount(records); r++, k++) {
-      slots[k] = v.getBigUint64(RECORD_BYTES * r);
-      leaves.set(records.subarray(RECORD_BYTES * r + 16, RECORD_BYTES * r + 48), 32 * k);
-    }
-  }
-  return { height: BUCKET_HEIGHT, slots, leaves };
 }
 
 /** The leaf a record holds, recomputed (tests): keccak256(abi.encode(txBlock, digest)). */

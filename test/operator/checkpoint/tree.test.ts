@@ -119,6 +119,33 @@ t.test('a restored tree equals the one it was stored from', async (t) => {
   t.equal(restored.leafCount, 500);
   const slot = entries[7]![0];
   t.equal(bytesToHex(restored.proof(slot)), bytesToHex(tree.proof(slot)));
+  // the next change: the restored tree lifts the touched buckets whole, the running one only the sub-buckets
+  const next: [bigint, { txBlock: bigint; digest: Uint8Array } | undefined][] = [[entries[7]![0], { txBlock: 2000n, digest: random.bytes(32) }], [entries[9]![0], undefined]];
+  const a = await tree.prepare(changesOf(next));
+  const b = await restored.prepare(changesOf(next));
+  t.equal(a.root, b.root, 'a restored tree and the running one agree on the next checkpoint');
+});
+
+t.test('sub-buckets shared by several leaves: a change re-lifts the shared sub-bucket', async (t) => {
+  const random = rng(8);
+  const base = 7n << 48n;
+  const leaves: Leaves = new Map();
+  const put = (slot: bigint, txBlock: bigint | undefined) => {
+    const value = txBlock === undefined ? undefined : { txBlock, digest: random.bytes(32) };
+    if (value === undefined) leaves.delete(slot);
+    else leaves.set(slot, value);
+    return [slot, value] as [bigint, typeof value];
+  };
+  const tree = CheckpointTree.empty();
+  // three leaves in one sub-bucket (height 40), one in another sub-bucket of the same bucket, one elsewhere
+  tree.commit(await tree.prepare(changesOf([put(base + 1n, 1000n), put(base + 2n, 1000n), put(base + (1n << 39n), 1000n), put(base + (3n << 40n), 1000n), put(1n, 1000n)])));
+  checkAgainst(t, tree, leaves, [...leaves.keys(), base + 5n], 'built');
+  tree.commit(await tree.prepare(changesOf([put(base + 2n, 2000n)])));
+  checkAgainst(t, tree, leaves, [...leaves.keys(), base + 5n], 'one leaf of a shared sub-bucket moved');
+  tree.commit(await tree.prepare(changesOf([put(base + 1n, undefined), put(base + 9n, 3000n)])));
+  checkAgainst(t, tree, leaves, [...leaves.keys(), base + 1n], 'one left, one came, same sub-bucket');
+  tree.commit(await tree.prepare(changesOf([put(base + (3n << 40n), undefined)])));
+  checkAgainst(t, tree, leaves, [...leaves.keys(), base + (3n << 40n)], 'a sub-bucket emptied');
 });
 
 t.test('a big change set is lifted on the worker threads', async (t) => {
@@ -134,6 +161,6 @@ t.test('a big change set is lifted on the worker threads', async (t) => {
   const before = liftsOnWorkers();
   const tree = CheckpointTree.empty();
   tree.commit(await tree.prepare(changesOf(entries)));
-  t.equal(liftsOnWorkers() - before, 2, 'both halves of the lift ran on worker threads');
+  t.equal(liftsOnWorkers() - before, 4, 'both halves of both lifts (leaves to height 40, sub-buckets to 48) ran on worker threads');
   checkAgainst(t, tree, leaves, entries.slice(0, 200).map(([slot]) => slot), '20,000 leaves');
 });
