@@ -16,11 +16,13 @@ import {
   type CheckpointLeafObject,
   type Hash,
 } from '../protocol/index.ts';
-import { baseLeafRef, CheckpointGameL1, leafRefArgument, NoCheckpointsError, type CheckpointOnL1 } from '../l1/checkpoint-game.ts';
+import { baseLeafRef, CheckpointGameL1, checkpointGameInterface, leafRefArgument, NoCheckpointsError, type CheckpointOnL1 } from '../l1/checkpoint-game.ts';
+import { quantity, type RpcLog } from '../l1/rpc.ts';
 import { transactionArgument } from '../l1/plasma-cash.ts';
 import { liveExitsOf, spendsInFlight, type WalletCoin, type WalletState } from '../wallet/state.ts';
 import type { WatcherContext } from './context.ts';
-import { decideEnforce, decideLeaf, type CheckpointFacts, type KnownExit, type LeafDecision, type ServedLeaf } from './decide.ts';
+import { revealSpend } from './follow.ts';
+import { decideEnforce, decideLeaf, decideLeafChallenge, type CheckpointFacts, type KnownExit, type LeafDecision, type ServedLeaf } from './decide.ts';
 
 interface Head {
   readonly number: bigint;
@@ -56,6 +58,7 @@ export async function watchCheckpoints(ctx: WatcherContext, head: Head): Promise
   const { exitPeriod, challengeBond } = await ctx.wallet.l1.parameters();
   const state = await ctx.wallet.stateFile.read();
   const coins = Object.values(state.coins).filter((coin) => coin.withdrawn !== true && coin.depositGone === undefined && coin.lost === undefined && (coin.role === 'owner' || spendsInFlight(coin).length > 0));
+  await followLeafEvents(ctx, head, game);
   if (coins.length === 0) return;
   // The base a coin was received with, however old: it cancels a former owner's exit from before it (R12).
   for (const coin of coins) if (coin.base !== undefined) await enforceBase(ctx, state, coin);
@@ -170,3 +173,58 @@ async function enforce(ctx: WatcherContext, coin: WalletCoin, k: bigint, leafRef
   }
 }
 
+
+/** How far each watcher has read the checkpoint module's events (in memory: a restart reads the recent past again). */
+const eventCursors = new WeakMap<WatcherContext, bigint>();
+/** A fresh watcher reads this many L1 blocks back (a leaf challenge matters for at most an exit period). */
+const FIRST_SCAN_BLOCKS = 100_000n;
+
+/**
+ * The module's LeafRevealed and LeafChallengeOpened events since the last round: a revealed transaction naming
+ * this wallet is a revealed transfer (the exit game's machinery claims and exits it); an invalid-history
+ * challenge of an owned coin's leaf is answered from the wallet's chain, or dismissed by its base
+ * (decideLeafChallenge).
+ */
+async function followLeafEvents(ctx: WatcherContext, head: Head, game: CheckpointGameL1): Promise<void> {
+  const iface = checkpointGameInterface();
+  const revealedTopic = iface.getEvent('LeafRevealed')!.topicHash;
+  const openedTopic = iface.getEvent('LeafChallengeOpened')!.topicHash;
+  const range = ctx.options.maxRange ?? 2000n;
+  let from = eventCursors.get(ctx) ?? (head.number > FIRST_SCAN_BLOCKS ? head.number - FIRST_SCAN_BLOCKS : 0n);
+  while (from <= head.number) {
+    const to = from + range - 1n < head.number ? from + range - 1n : head.number;
+    const logs = await ctx.wallet.l1.rpc.request<RpcLog[]>('eth_getLogs', [{ address: ctx.wallet.l1.address, fromBlock: quantity(from), toBlock: quantity(to), topics: [[revealedTopic, openedTopic]] }]);
+    for (const log of logs) {
+      if (log.removed === true) continue;
+      const parsed = iface.parseLog({ topics: log.topics, data: log.data });
+      if (parsed === null) continue;
+      const k = BigInt(parsed.args[0]);
+      const slot = BigInt(parsed.args[1]);
+      const txOf = (value: { slot: bigint; prevBlock: bigint; denomination: bigint; newOwner: string }) => ({ slot: BigInt(value.slot), prevBlock: BigInt(value.prevBlock), denomination: BigInt(value.denomination), newOwner: value.newOwner.toLowerCase() as `0x${string}` });
+      if (parsed.name === 'LeafRevealed') {
+        const proof = String(parsed.args[7]) as `0x${string}`;
+        if (proof === '0x') continue; // a deposit transaction: nothing to claim or exit
+        const revealed = { slot, block: BigInt(parsed.args[5]), transaction: txOf(parsed.args[4]), signature: String(parsed.args[6]).toLowerCase() as `0x${string}`, proof };
+        await ctx.wallet.stateFile.update((state) => revealSpend(ctx, state, revealed, `the answer to a challenge of checkpoint ${k}`));
+      } else if (parsed.name === 'LeafChallengeOpened') {
+        const coin = (await ctx.wallet.stateFile.read()).coins[slot.toString()];
+        if (coin === undefined || coin.role !== 'owner' || coin.withdrawn === true) continue;
+        const kind = Number(parsed.args[3]) === 2 ? 'invalidHistory' : 'withheld';
+        const challengeId = String(parsed.args[2]).toLowerCase() as Hash;
+        const claim = txOf(parsed.args[5]);
+        const claimBlock = BigInt(parsed.args[6]);
+        const checkpoint = await game.checkpoint(k, head.number);
+        const answer = decideLeafChallenge(coin, { k, block: checkpoint.childBlock, challengeId, kind, claim, claimBlock }, ctx.wallet.domain);
+        if (answer.kind === 'answerLeafHistory') {
+          const child = answer.child;
+          await ctx.send(slot, 'answerLeafHistory', answer.reason, 'answerLeafHistory', [k, slot, challengeId, transactionArgument(child.transaction), child.signature, child.proof, child.block]);
+        } else if (answer.kind === 'dismissLeafHistory' && coin.base !== undefined) {
+          await ctx.send(slot, 'applyCheckpoint', `the coin's base settles claims before it: ${answer.reason}`, 'applyCheckpoint', [baseLeafRef(coin.base)]);
+          await ctx.send(slot, 'dismissLeafHistory', answer.reason, 'dismissLeafHistory', [k, slot, claimBlock, transactionDigest(claim, ctx.wallet.domain)]);
+        }
+      }
+    }
+    from = to + 1n;
+  }
+  eventCursors.set(ctx, head.number + 1n);
+}

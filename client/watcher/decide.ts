@@ -422,3 +422,41 @@ export function decideCheckpointResponse(coin: WalletCoin, claimDigest: Hash, cl
   if (claimBlock === base.txBlock && claimDigest.toLowerCase() === base.txDigest.toLowerCase()) return undefined;
   return { k: base.checkpoint, reason: `the claim of block ${claimBlock} is settled by the coin's base, checkpoint ${base.checkpoint} at block ${base.block}` };
 }
+
+/** A challenge of a leaf as its LeafChallengeOpened event tells it. */
+export interface LeafChallengeFacts {
+  readonly k: bigint;
+  /** N of checkpoint k. */
+  readonly block: bigint;
+  readonly challengeId: Hash;
+  readonly kind: 'withheld' | 'invalidHistory';
+  readonly claim: Transaction;
+  readonly claimBlock: bigint;
+}
+
+export type LeafChallengeAnswer =
+  | { readonly kind: 'none'; readonly reason: string }
+  /** Call 9: the claim's direct child in the wallet's chain, at or before N. */
+  | { readonly kind: 'answerLeafHistory'; readonly child: InclusionEntry; readonly reason: string }
+  /** Calls 12 then 10: the claim lies before the coin's base (and is not the base): the applied base dismisses it. */
+  | { readonly kind: 'dismissLeafHistory'; readonly reason: string };
+
+/**
+ * An invalid-history challenge of a leaf of an owned coin (docs/CHECKPOINTS.md §7 Watch): answered with the
+ * claim's child from the wallet's chain (half the bond to the answerer; the operator usually answers first, and a
+ * second answer reverts at its estimate, costing nothing); a claim before the base other than the base itself is
+ * dismissed once the base is applied. A withheld challenge is the operator's to answer with the leaf it holds.
+ */
+export function decideLeafChallenge(coin: WalletCoin, challenge: LeafChallengeFacts, domain: TransactionDomain): LeafChallengeAnswer {
+  if (challenge.kind !== 'invalidHistory') return { kind: 'none', reason: 'a withheld challenge is answered by the operator with the leaf it holds' };
+  const chain = links(coin);
+  const claimDigest = transactionDigest(challenge.claim, domain);
+  const base = coin.base;
+  if (base !== undefined && base.block < challenge.block && challenge.claimBlock <= base.block && !(challenge.claimBlock === base.txBlock && claimDigest === base.txDigest)) {
+    return { kind: 'dismissLeafHistory', reason: `the claim of block ${challenge.claimBlock} lies before the coin's base (checkpoint ${base.checkpoint} at block ${base.block})` };
+  }
+  const index = chain.findIndex((link) => link.block === challenge.claimBlock && transactionDigest(link.transaction, domain) === claimDigest);
+  const child = index === -1 ? undefined : chain[index + 1];
+  if (child?.entry === undefined || child.block > challenge.block) return { kind: 'none', reason: `the wallet's chain holds no child of the claim of block ${challenge.claimBlock} at or before block ${challenge.block}` };
+  return { kind: 'answerLeafHistory', child: child.entry, reason: `the claim of block ${challenge.claimBlock} was spent at block ${child.block}` };
+}

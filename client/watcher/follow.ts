@@ -34,7 +34,7 @@ export function followed(state: WalletState, slot: bigint): boolean {
  * signature and proof: all a claim or an exit needs. It names this wallet: the operator withheld a transfer to
  * it. It is a spend of ours whose receiver may not have known: the receiver now can.
  */
-function revealSpend(ctx: WatcherContext, state: WalletState, revealed: RevealedTransfer, how: string): void {
+export function revealSpend(ctx: WatcherContext, state: WalletState, revealed: RevealedTransfer, how: string): void {
   const sender = state.coins[revealed.slot.toString()];
   if (sender !== undefined && deliver(sender, transactionDigest(revealed.transaction, ctx.wallet.domain))) {
     ctx.decide(state, revealed.slot, 'spend_revealed', `${how} revealed this wallet's transfer at block ${revealed.block} to its receiver ${revealed.transaction.newOwner}`);

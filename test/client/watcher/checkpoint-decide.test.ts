@@ -2,7 +2,7 @@
 // call that voids it; a right one, a final one or one past its deadline gets nothing.
 import t from 'tap';
 import { depositTransaction, transactionDigest, type CheckpointBase, type Hash, type Hex, type Transaction } from '../../../client/protocol/index.ts';
-import { decideCheckpointResponse, decideEnforce, decideLeaf, type CheckpointFacts, type ServedLeaf } from '../../../client/watcher/decide.ts';
+import { decideCheckpointResponse, decideEnforce, decideLeaf, decideLeafChallenge, type CheckpointFacts, type ServedLeaf } from '../../../client/watcher/decide.ts';
 import { DOMAIN } from '../protocol/fixtures/helpers.ts';
 import { BOB, CAROL, coin, DAVE, DEPOSIT, SLOT, addr } from './fixtures/coins.ts';
 
@@ -115,4 +115,21 @@ t.test('a final leaf naming the chain: applied, and inconsistent live exits enfo
   t.same(decision.enforce, [1n, 5n]);
   const wrong = decideEnforce(CAROL, carols, { ...leaf, txBlock: 2000n }, exits, DOMAIN);
   t.same({ apply: wrong.apply, enforce: wrong.enforce }, { apply: false, enforce: [] }, 'a final leaf that is not the wallet\'s chain is never used');
+});
+
+t.test('an invalid-history challenge of an owned coin: answered with the claim\'s child, or dismissed by the base', async (t) => {
+  const bobs = carols.chain[0]!; // alice → bob at 1000, spent by bob → carol at 3000
+  const challenge = { k: 2n, block: 4000n, challengeId: `0x${'77'.repeat(32)}` as Hash, kind: 'invalidHistory' as const, claim: bobs.transaction, claimBlock: 1000n };
+  t.match(decideLeafChallenge(carols, challenge, DOMAIN), { kind: 'answerLeafHistory', child: { block: 3000n } });
+  t.equal(decideLeafChallenge(carols, { ...challenge, block: 2000n }, DOMAIN).kind, 'none', 'the child is after N: not an answer');
+  t.equal(decideLeafChallenge(carols, { ...challenge, claim: receipt.transaction, claimBlock: 3000n }, DOMAIN).kind, 'none', 'carol\'s receipt was never spent');
+  t.equal(decideLeafChallenge(carols, { ...challenge, kind: 'withheld' }, DOMAIN).kind, 'none', 'withheld: the operator answers');
+  const base: CheckpointBase = {
+    checkpoint: 1n, block: 2000n, txBlock: 1000n, txDigest: digest(bobs.transaction), leaf: `0x${'22'.repeat(32)}` as Hash,
+    leafProof: '0x0000000000000000' as Hex, transaction: bobs.transaction, signature: bobs.signature, proof: bobs.proof,
+  };
+  const based = coin([receipt], 5000n, { base });
+  const before = { ...challenge, claim: depositTransaction(based.deposit), claimBlock: DEPOSIT };
+  t.equal(decideLeafChallenge(based, before, DOMAIN).kind, 'dismissLeafHistory', 'a claim before the base: dismissed');
+  t.match(decideLeafChallenge(based, challenge, DOMAIN), { kind: 'answerLeafHistory', child: { block: 3000n } }, 'the base claim itself: its child answers');
 });

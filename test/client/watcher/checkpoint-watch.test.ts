@@ -21,10 +21,11 @@ const NOW = 1_000_000n;
 const BOND = 10n ** 17n;
 type World = Map<bigint, { record: CheckpointRecord; object: CheckpointLeafObject | undefined }>;
 
-function fakeRpc(world: World) {
+function fakeRpc(world: World, logs: readonly { topics: string[]; data: string }[] = []) {
   const iface = checkpointGameInterface();
   return {
     async request<T>(method: string, params: unknown[]): Promise<T> {
+      if (method === 'eth_getLogs') return logs.map((log) => ({ ...log, address: CONTRACT, blockNumber: '0x1', transactionHash: `0x${'cd'.repeat(32)}`, logIndex: '0x0', removed: false })) as T;
       const call = iface.parseTransaction({ data: (params[0] as { data: string }).data })!;
       const k = call.args.length > 0 ? (call.args[0] as bigint) : -1n;
       const record = world.get(k)?.record;
@@ -38,7 +39,7 @@ function fakeRpc(world: World) {
   };
 }
 
-async function watch(t: Test, world: World, setup: (state: WalletState) => void = () => undefined, withBase = false) {
+async function watch(t: Test, world: World, setup: (state: WalletState) => void = () => undefined, withBase = false, logs: readonly { topics: string[]; data: string }[] = []) {
   const dir = mkdtempSync(path.join(tmpdir(), 'checkpoint-watch-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const me = addressOf(erin);
@@ -61,7 +62,7 @@ async function watch(t: Test, world: World, setup: (state: WalletState) => void 
     domain: DOMAIN,
     stateFile,
     roots: { get: (block: bigint) => roots.get(block) },
-    l1: { rpc: fakeRpc(world), address: CONTRACT, parameters: async () => ({ exitPeriod: 604800n, responsePeriod: 86400n, exitBond: BOND, challengeBond: BOND }) },
+    l1: { rpc: fakeRpc(world, logs), address: CONTRACT, parameters: async () => ({ exitPeriod: 604800n, responsePeriod: 86400n, exitBond: BOND, challengeBond: BOND }) },
     operator: {
       coinCheckpoint: async (_slot: bigint, k: bigint) => world.get(k)?.object,
       proof: async (_slot: bigint, block: bigint) => entries.get(block),
@@ -140,4 +141,29 @@ t.test('the coin\'s own base cancels a former owner\'s exit from before it, with
   // The base (k=0) enforces once from the wallet's own copy; the final leaf served for k=0 is the same call and is not sent twice.
   t.same(sent.map((call) => [call.method, call.args[1]]), [['enforceCheckpoint', 3n]]);
   t.match(sent[0]!.args[0], { k: 0n, slot: SLOT, txBlock: 6000n });
+});
+
+t.test('an invalid-history challenge of an owned coin\'s leaf is answered with the claim\'s child from the chain', async (t) => {
+  const iface = checkpointGameInterface();
+  const claim = chainLeaf(9000n) as Exclude<LeafSpec, 'zero'>; // Carol → Dave, spent by Dave → Erin at 11000
+  const id = `0x${'5a'.repeat(32)}`;
+  const event = iface.getEvent('LeafChallengeOpened')!;
+  const log = iface.encodeEventLog(event, [1n, SLOT, id, 2, addressOf(mallory), { slot: SLOT, prevBlock: claim.tx.prevBlock, denomination: claim.tx.denomination, newOwner: claim.tx.newOwner }, 9000n, NOW + 30n]);
+  const w = world();
+  w.set(1n, checkpoint(1n, 12000n, chainLeaf(11000n)));
+  const { sent } = await watch(t, w, undefined, false, [log]);
+  t.same(sent.map((call) => call.method), ['answerLeafHistory']);
+  t.same(sent[0]!.args.slice(0, 3), [1n, SLOT, id]);
+  t.equal(sent[0]!.args[6], 11000n, 'the child at 11000');
+  t.equal(sent[0]!.args[4], (entries.get(11000n) as InclusionEntry).signature);
+});
+
+t.test('a LeafRevealed naming this wallet is kept as a revealed transfer', async (t) => {
+  const iface = checkpointGameInterface();
+  const hidden = spend(11000n, erin, erin).tx; // a transfer to erin the operator withheld, shown by an answer
+  const event = iface.getEvent('LeafRevealed')!;
+  const log = iface.encodeEventLog(event, [1n, SLOT, `0x${'5b'.repeat(32)}`, 1, { slot: SLOT, prevBlock: 11000n, denomination: hidden.denomination, newOwner: hidden.newOwner }, 13000n, `0x${'11'.repeat(65)}`, '0x0000000000000000', NOW + 60n]);
+  const { ctx } = await watch(t, world(), undefined, false, [log]);
+  const revealed = (await ctx.wallet.stateFile.read()).revealed;
+  t.match(Object.values(revealed), [{ slot: SLOT, block: 13000n, transaction: { newOwner: addressOf(erin), prevBlock: 11000n } }]);
 });
