@@ -7,10 +7,11 @@
  * stores per changed bucket (db/checkpoints.ts). Above the buckets the tree is dense: heights 48..64 are 2^17 nodes
  * (4 MiB), each level one buffer, so a level is hashed from the one below in place (keccak256Pairs over it).
  *
- * A checkpoint's changes (the slots whose leaf moved since the previous one) touch some buckets: only those are
- * re-lifted to height 48 (on the two worker threads, tree-worker.ts), then the 2^16-node top is rehashed. With
- * 1,000,000 coins a bucket holds ~15 leaves, so changing 1% of the coins re-lifts ~15% of the leaves; changing all
- * of them costs ~47 hashes per coin (the private path below height 48 of each leaf).
+ * A checkpoint's changes (the slots whose leaf moved since the previous one) touch some buckets. In memory only,
+ * each bucket also keeps its nodes at height 40 (SUB_HEIGHT; at 1M coins a sub-bucket almost always holds one leaf):
+ * a changed leaf re-lifts its own sub-bucket to 40, its bucket is re-combined from its sub-bucket nodes to 48 (both
+ * on the two worker threads, tree-worker.ts), then the 2^16-node top is rehashed. A full build costs ~47 hashes per
+ * coin (the private path of each leaf below its bucket); 1% of 1M coins changed, ~1.5 M hashes.
  *
  * Proofs are derived, never stored: the siblings below 48 come from the leaves of the slot's one bucket (a
  * SparseMerkleTree over ~15 leaves), the 16 above from the top nodes (deriveCheckpointProof). The bytes are the
