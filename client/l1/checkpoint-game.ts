@@ -120,7 +120,9 @@ export class CheckpointGameL1 {
 
   async checkpoint(k: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<CheckpointOnL1> {
     const [c] = await this.#call('getCheckpoint', [k], blockTag);
-    return { k, root: String(c.root).toLowerCase() as Hash, childBlock: BigInt(c.childBlock), submittedAt: BigInt(c.submittedAt), periodEnd: BigInt(c.periodEnd) };
+    // By §3's field names, by position when the deployed struct names them otherwise (root, N, submittedAt, periodEnd).
+    const field = (name: string, index: number): unknown => (c[name] as unknown) ?? c[index];
+    return { k, root: String(field('root', 0)).toLowerCase() as Hash, childBlock: BigInt(field('childBlock', 1) as bigint), submittedAt: BigInt(field('submittedAt', 2) as bigint), periodEnd: BigInt(field('periodEnd', 3) as bigint) };
   }
 
   async leafStatus(k: bigint, slot: bigint, blockTag: bigint | 'latest' = 'latest'): Promise<{ status: LeafStatusName; finalAt: bigint }> {
