@@ -104,7 +104,10 @@ async function challengeLeaf(ctx: WatcherContext, coin: WalletCoin, facts: Check
   switch (decision.kind) {
     case 'challengeLeafNotIncluded': {
       if (decision.actual !== undefined) return send('challengeLeafNotIncluded', [leafRef, decision.actual.leaf, decision.actual.proof]);
-      if (decision.exclusionAt === undefined) return send('challengeLeafNotIncluded', [leafRef, ZERO_HASH, '0x']);
+      // No proof needed when B is not a block L1 committed (nor the deposit block, which decideLeaf judged).
+      if (decision.exclusionAt === undefined || (ctx.wallet.roots.get(decision.exclusionAt) === undefined && decision.exclusionAt !== coin.deposit.block)) {
+        return send('challengeLeafNotIncluded', [leafRef, ZERO_HASH, '0x']);
+      }
       const exclusion = await exclusionProof(ctx, slot, decision.exclusionAt);
       if (exclusion !== undefined) return send('challengeLeafNotIncluded', [leafRef, ZERO_HASH, exclusion]);
       if (decision.fallback === undefined) return false;

@@ -366,10 +366,9 @@ export function decideLeaf(coin: WalletCoin, checkpoint: CheckpointFacts, leaf: 
     if (!periodOpen && !verified) return { kind: 'none', reason: `the leaf names block ${B} and a spend is in flight, but the period ended at ${checkpoint.periodEnd}` };
     if (periodOpen) return { kind: 'challengeLeafHistory', claim: claimOf(receipt), reason: `a spend of the receipt at block ${receipt.block} is in flight and the leaf names block ${B}: the answer must reveal the spend's receiver` };
   }
-  if (!verified) return { kind: 'none', reason: `the wallet has not verified the coin through block ${N} yet` };
-  // B ≤ N, not the chain's: the coin did not move at B (the chain holds no transaction there), or B is after the
-  // chain's last transaction before N. The slot's leaf at B is zero: its exclusion proof voids the leaf (call 4).
-  if (B > origin.block || (B === origin.block && !namesLink)) {
+  // B ≤ N, not the chain's, in blocks the wallet verified: the coin did not move at B. The slot's leaf at B is
+  // zero: its exclusion proof voids the leaf (call 4).
+  if (B <= coin.coveredThrough && (B > origin.block || (B === origin.block && !namesLink))) {
     const fallback = expected !== undefined && expected.block < B && periodOpen ? expected : undefined;
     return {
       kind: 'challengeLeafNotIncluded',
@@ -378,6 +377,7 @@ export function decideLeaf(coin: WalletCoin, checkpoint: CheckpointFacts, leaf: 
       reason: `the leaf names block ${B}, where the wallet's verified history holds no such transaction of the coin`,
     };
   }
+  if (!verified) return { kind: 'none', reason: `the wallet has not verified the coin through block ${N} yet` };
   return { kind: 'none', reason: `the leaf names block ${B}, before the wallet's history starts (block ${origin.block}): nothing to hold against it` };
   function notIncluded(reason: string): LeafDecision {
     return { kind: 'challengeLeafNotIncluded', reason };

@@ -99,6 +99,8 @@ t.test('a sender with a spend in flight claims its receipt against a leaf naming
   t.match(decision, { kind: 'challengeLeafHistory', claim: { block: 3000n, transaction: receipt.transaction } });
   t.equal(decideLeaf(sender, at(1n, 7000n), leafOf(3000n, receipt.transaction), [], NOW, DOMAIN).kind, 'none', 'a leaf naming its receipt: the wallet holds no proof of its spend');
   t.equal(decideLeaf(sender, at(1n, 7000n), leafOf(6000n, forged(3000n)), [], 1000n, DOMAIN).kind, 'none', 'after the period: call 8 is too late');
+  // Naming a block before its receipt that it verified as empty: the exclusion proof voids it, verified through N or not.
+  t.match(decideLeaf(sender, at(1n, 7000n), leafOf(2000n, forged(1000n)), [], NOW, DOMAIN), { kind: 'challengeLeafNotIncluded', exclusionAt: 2000n });
 });
 
 t.test('a final leaf naming the chain: applied, and inconsistent live exits enforced', async (t) => {
