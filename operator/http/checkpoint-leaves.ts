@@ -9,9 +9,9 @@
  * has an L1 node and the contract answers it; otherwise from time alone (final once periodEnd passed, never
  * void), and the response says so in the header `X-Checkpoint-Status-Source: l1 | time`.
  */
-import { bytesToHex, depositTransaction, ZERO_HASH, type Address, type Hash, type Hex, type Transaction } from '../../client/protocol/index.ts';
+import { bytesToHex, depositTransaction, ZERO_HASH, type Address, type Hash, type Hex, type LeafStatusName, type Transaction } from '../../client/protocol/index.ts';
 import { callPlasmaCash } from '../../client/l1/contract.ts';
-import { leafStatusOnL1, type LeafStatusName } from '../../client/l1/checkpoints.ts';
+import { leafStatusOnL1 } from '../../client/l1/checkpoints.ts';
 import { JsonRpc } from '../../client/l1/rpc.ts';
 import { storedLeaf } from '../checkpoint/proofs.ts';
 import {
