@@ -7,7 +7,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
 import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ChildChain} from "./base/ChildChain.sol";
+import {ExitCore} from "./base/ExitCore.sol";
 import {ExitGame} from "./base/ExitGame.sol";
 import {IPlasmaCash} from "./interfaces/IPlasmaCash.sol";
 
@@ -18,12 +18,8 @@ import {IPlasmaCash} from "./interfaces/IPlasmaCash.sol";
 contract PlasmaCash is ExitGame, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @dev An NFT held for a coin that is not yet withdrawn: a token can back at most one live coin.
-    mapping(address token => mapping(uint256 tokenId => bool held)) internal _nftHeld;
-
     constructor(address operator, uint256 exitPeriod, uint256 responsePeriod, uint256 exitBond, uint256 challengeBond)
-        ChildChain(operator)
-        ExitGame(exitPeriod, responsePeriod, exitBond, challengeBond)
+        ExitCore(operator, exitPeriod, responsePeriod, exitBond, challengeBond)
     {
         if (operator == address(0)) revert NotOperator(address(0));
     }

@@ -10,47 +10,6 @@ import {Transaction} from "../Transaction.sol";
 /// @notice The exit game of PROTOCOL.md §6. Every exit has an id (slot, nonce) and its challenges belong to
 /// that exit only. Bonds are credited here and paid out by pull (withdrawBonds, in PlasmaCash).
 abstract contract ExitGame is ChildChain {
-    uint256 public immutable EXIT_PERIOD;
-    uint256 public immutable RESPONSE_PERIOD;
-    uint256 public immutable EXIT_BOND;
-    uint256 public immutable CHALLENGE_BOND;
-    /// @notice The longest EXIT_PERIOD the constructor accepts (ten years).
-    uint256 public constant MAX_EXIT_PERIOD = 10 * 365 days;
-
-    /// @dev The record of one exit block of a coin, one storage word: `nonce` is the exit that holds or held it
-    /// (0: the block is free), `nextExit`/`previousExit` its neighbours in the coin's list of live exits ordered
-    /// by exit block (meaningful only while that exit is live, or for the winner). The block is dead when its
-    /// exit is Cancelled and the record still names it: an exit cancelled by an unanswered challenge frees its
-    /// block (finalizeExit deletes the record), one cancelled by challengeAfter or challengeBetween leaves it, so
-    /// a cancellation that kills a block writes nothing here. Keeping the links in the word every startExit writes
-    /// anyway makes an insertion beside a live exit cost updates of non-zero words only.
-    struct ExitBlock {
-        uint24 nonce;
-        uint24 nextExit;
-        uint24 previousExit;
-    }
-
-    mapping(uint64 slot => mapping(uint256 nonce => Exit)) internal _exits;
-    mapping(uint64 slot => mapping(uint256 nonce => mapping(bytes32 challengeId => Challenge))) internal _challenges;
-    mapping(address account => uint256 amount) internal _bondBalances;
-    mapping(uint64 slot => mapping(uint256 exitBlock => ExitBlock)) internal _exitBlocks;
-
-    constructor(uint256 exitPeriod, uint256 responsePeriod, uint256 exitBond, uint256 challengeBond) {
-        // A slashed bond is split in two equal halves; a zero challenge bond makes griefing free; a response
-        // period longer than the exit period would let a challenge outlast every honest exit's schedule.
-        if (exitBond < 2 || exitBond % 2 != 0) revert InvalidExitBond(exitBond);
-        if (challengeBond == 0) revert InvalidChallengeBond();
-        // The upper bound keeps every finalizableAt (now + EXIT_PERIOD) far inside uint40: an exit period near
-        // 2^40 seconds would make SafeCast revert in every _openExit.
-        if (responsePeriod == 0 || responsePeriod > exitPeriod || exitPeriod > MAX_EXIT_PERIOD) {
-            revert InvalidPeriods(exitPeriod, responsePeriod);
-        }
-        EXIT_PERIOD = exitPeriod;
-        RESPONSE_PERIOD = responsePeriod;
-        EXIT_BOND = exitBond;
-        CHALLENGE_BOND = challengeBond;
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Starting exits
     // ---------------------------------------------------------------------------------------------------------
@@ -331,15 +290,6 @@ abstract contract ExitGame is ChildChain {
     // Internals
     // ---------------------------------------------------------------------------------------------------------
 
-    function _requireBond(uint256 required) internal view {
-        if (msg.value != required) revert WrongBond(msg.value, required);
-    }
-
-    /// @dev Exits join a Deposited or Exiting coin; none once it has exited.
-    function _requireExitable(CoinRecord storage coin, uint64 slot) internal view {
-        if (coin.stage >= CoinStage.Exited) revert CoinNotDeposited(slot, CoinState.Exited);
-    }
-
     /// @dev The head of the live list (lowest exit block) of an Exiting coin, 0 otherwise: the unnamed forms
     /// target only exits of a coin still Exiting (the losers of an Exited coin are reached by nonce).
     function _headOfExiting(uint64 slot) internal view returns (uint256) {
@@ -347,105 +297,10 @@ abstract contract ExitGame is ChildChain {
         return coin.stage == CoinStage.Exiting ? coin.headExit : 0;
     }
 
-    /// @dev The exit block's record of exit (slot, nonce).
-    function _recordOf(uint64 slot, uint256 nonce) internal view returns (ExitBlock storage) {
-        return _exitBlocks[slot][_exits[slot][nonce].exitBlock];
-    }
-
     /// @dev The exit's parent block; a deposit exit has none, so only challengeAfter applies to it.
     function _requireParent(Exit storage exit_, uint64 slot) internal view returns (uint256 parentBlock) {
         parentBlock = exit_.parentBlock;
         if (parentBlock == 0) revert DepositExitHasNoParent(slot);
-    }
-
-    /// @dev The exit (slot, nonce), which must be live on a coin still Exiting: the losers of an Exited coin are
-    /// no longer challenged or answered by any form; settleExit alone cancels them, half the bond to the winner.
-    function _requireLive(uint64 slot, uint256 nonce) internal view returns (Exit storage exit_) {
-        exit_ = _exits[slot][nonce];
-        if (exit_.status != ExitStatus.Live || _coins[slot].stage != CoinStage.Exiting) {
-            revert ExitNotLive(slot, nonce);
-        }
-    }
-
-    /// @dev Opens an exit of `coin` with exit block `exitBlock` and links it into the live list; the caller
-    /// records its parent and emits ExitStarted. No literal arguments: the Yul optimizer would specialise (copy)
-    /// the function per literal.
-    function _openExit(CoinRecord storage coin, uint64 slot, uint256 exitBlock)
-        internal
-        returns (uint256 nonce, uint40 finalizableAt)
-    {
-        ExitBlock storage record = _exitBlocks[slot][exitBlock];
-        // A record naming an exit is a live exit's or a dead block's (a freed block's record is deleted; an Exited
-        // coin takes no exit).
-        uint24 holder = record.nonce;
-        if (holder != 0) {
-            if (_exits[slot][holder].status == ExitStatus.Cancelled) revert ExitBlockDead(slot, exitBlock);
-            revert ExitBlockTaken(slot, exitBlock, holder);
-        }
-        uint24 newNonce = ++coin.exitCount;
-
-        // Insert from the low end: walk past the live exits with a lower exit block. Forged exits have higher
-        // exit blocks than the honest one (its owner verified every block up to its receipt), so however many
-        // an operator stacks, the honest exit's walk stops at once.
-        uint24 previous;
-        uint24 next = coin.headExit;
-        ExitBlock storage previousRecord = record;
-        while (next != 0) {
-            uint256 nextBlock = _exits[slot][next].exitBlock;
-            ExitBlock storage nextRecord = _exitBlocks[slot][nextBlock];
-            // Equal is impossible: that block's record would hold a live nonce.
-            if (nextBlock > exitBlock) {
-                nextRecord.previousExit = newNonce;
-                break;
-            }
-            previous = next;
-            previousRecord = nextRecord;
-            next = nextRecord.nextExit;
-        }
-        record.nonce = newNonce;
-        record.nextExit = next;
-        record.previousExit = previous;
-        if (previous == 0) coin.headExit = newNonce;
-        else previousRecord.nextExit = newNonce;
-        coin.stage = CoinStage.Exiting;
-
-        finalizableAt = SafeCast.toUint40(block.timestamp + EXIT_PERIOD);
-        // Field by field: the challenge list words stay untouched (zero) until a challenge arrives.
-        Exit storage exit_ = _exits[slot][newNonce];
-        exit_.exitor = msg.sender;
-        // casting to 'uint48' is safe because it is a committed or deposit block number, all below nextChildBlock
-        // forge-lint: disable-next-line(unsafe-typecast)
-        exit_.exitBlock = uint48(exitBlock);
-        exit_.finalizableAt = finalizableAt;
-        exit_.status = ExitStatus.Live;
-        exit_.maturesAt = finalizableAt;
-        nonce = newNonce;
-    }
-
-    /// @dev Cancels a live exit; the exit bond goes half to `beneficiary` and half is burned, so an exitor who
-    /// front-runs a challenge of its own exit still loses half. While the coin is Exiting the exit leaves the
-    /// live list (the coin is Deposited again when it was the last) and its exit block is dead, as its record
-    /// still names it (finalizeExit frees it after an unanswered challenge). An Exited coin's list is frozen.
-    /// The caller emits
-    /// ExitCancelled with its reason (no literal arguments: the optimizer would copy the function per literal).
-    function _cancelExit(CoinRecord storage coin, Exit storage exit_, uint64 slot, uint256 nonce, address beneficiary)
-        internal
-    {
-        exit_.status = ExitStatus.Cancelled;
-        if (coin.stage == CoinStage.Exiting) {
-            ExitBlock storage record = _exitBlocks[slot][exit_.exitBlock];
-            uint24 previous = record.previousExit;
-            uint24 next = record.nextExit;
-            if (previous == 0) coin.headExit = next;
-            else _recordOf(slot, previous).nextExit = next;
-            if (next != 0) _recordOf(slot, next).previousExit = previous;
-            if (next == 0 && previous == 0) coin.stage = CoinStage.Deposited;
-        }
-        uint256 reward = EXIT_BOND / 2;
-        uint256 burned = EXIT_BOND - reward;
-        _credit(beneficiary, reward);
-        _counters.burnedBonds += SafeCast.toUint96(burned);
-        emit BondBurned(slot, nonce, burned);
     }
 
     /// @dev challengeBetween against exit (slot, nonce): the spend of its parent included strictly between
@@ -555,12 +410,6 @@ abstract contract ExitGame is ChildChain {
             finalizableAt = responseDeadline;
             exit_.finalizableAt = SafeCast.toUint40(responseDeadline);
         }
-    }
-
-    function _credit(address account, uint256 amount) internal {
-        if (amount == 0) return;
-        _bondBalances[account] += amount;
-        emit BondCredited(account, amount);
     }
 
     /// @dev Appends to the exit's doubly linked list of open challenges (oldest first): O(1) to add, to
