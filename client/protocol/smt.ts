@@ -52,7 +52,7 @@ export interface TreeLeaf {
 }
 
 /** Nodes of one height, sorted by index. */
-interface Level {
+export interface Level {
   readonly count: number;
   readonly hi: Uint32Array;
   readonly lo: Uint32Array;
@@ -127,49 +127,16 @@ export class SparseMerkleTree {
     // One level at a time: lay out every parent's 64-byte input (both children, or the child and default[d]) in
     // one buffer, then hash them all in one keccak256Pairs call (no per-node JS → WASM round trip).
     const inputs = new Uint8Array(64 * leafLevel.count);
-    const inputWords = new Uint32Array(inputs.buffer);
     let level = leafLevel;
     // isBranch[k]: node k of `level` has two non-empty children (always kept). Leaves are kept regardless.
     let isBranch = new Uint8Array(level.count).fill(1);
     for (let d = 0; d < TREE_DEPTH; d++) {
-      const { count, hi, lo, hashes } = level;
       const keep = isBranch;
-      const parentHi = new Uint32Array(count);
-      const parentLo = new Uint32Array(count);
-      const parentIsBranch = new Uint8Array(count);
-      const siblingWords = DEFAULT_WORDS[d]!;
-      const words = new Uint32Array(hashes.buffer, hashes.byteOffset, 8 * count);
-      let parents = 0;
-      for (let i = 0; i < count; ) {
-        const h = hi[i]!;
-        const l = lo[i]!;
-        const at = 16 * parents;
-        // Children of one parent are adjacent in the sorted level: index 2p and 2p+1.
-        if (i + 1 < count && (l & 1) === 0 && hi[i + 1] === h && lo[i + 1] === l + 1) {
-          for (let w = 0; w < 16; w++) inputWords[at + w] = words[8 * i + w]!;
-          keep[i] = 1;
-          keep[i + 1] = 1;
-          parentIsBranch[parents] = 1;
-          i += 2;
-        } else {
-          // Copy word by word: no subarray views, which on ~4.7M single-child nodes is measurable GC.
-          const own = (l & 1) === 1 ? 8 : 0;
-          const other = 8 - own;
-          for (let w = 0; w < 8; w++) {
-            inputWords[at + own + w] = words[8 * i + w]!;
-            inputWords[at + other + w] = siblingWords[w]!;
-          }
-          i += 1;
-        }
-        parentHi[parents] = h >>> 1;
-        parentLo[parents] = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
-        parents++;
-      }
-      const parentHashes = new Uint8Array(32 * parents);
-      keccak256Pairs(inputs, parentHashes, parents);
+      const parentIsBranch = new Uint8Array(level.count);
+      const parent = liftLevel(level, d, inputs, { keep, parentIsBranch });
       if (d > 0) kept.push(compact(level, keep));
-      level = { count: parents, hi: parentHi.subarray(0, parents), lo: parentLo.subarray(0, parents), hashes: parentHashes };
-      isBranch = parentIsBranch.subarray(0, parents);
+      level = parent;
+      isBranch = parentIsBranch.subarray(0, parent.count);
     }
     return new SparseMerkleTree(level.hashes.slice(0, 32), kept);
   }
@@ -294,6 +261,53 @@ export class SparseMerkleTree {
  * A provided sibling equal to default[d] is accepted: the contract accepts it too (it checks the length only),
  * it yields the same root as the canonical proof, and nothing in the protocol identifies a proof by its bytes.
  */
+/**
+ * The parents of the non-empty nodes `level` at height `d`: each parent hashes its two children, or its one
+ * child with default[d]. `inputs` is scratch space of at least 64 bytes per node of `level` (reused across
+ * levels). Every parent's 64-byte input is laid out first and all are hashed in one keccak256Pairs call (no
+ * per-node JS → WASM round trip). With `marks`, a paired child is marked in `keep` and its parent in
+ * `parentIsBranch` (what SparseMerkleTree keeps for proofs); the checkpoint tree's workers need neither.
+ */
+export function liftLevel(level: Level, d: number, inputs: Uint8Array, marks?: { keep: Uint8Array; parentIsBranch: Uint8Array }): Level {
+  const { count, hi, lo, hashes } = level;
+  const inputWords = new Uint32Array(inputs.buffer, inputs.byteOffset, inputs.byteLength >>> 2);
+  const siblingWords = DEFAULT_WORDS[d]!;
+  const words = new Uint32Array(hashes.buffer, hashes.byteOffset, 8 * count);
+  const parentHi = new Uint32Array(count);
+  const parentLo = new Uint32Array(count);
+  let parents = 0;
+  for (let i = 0; i < count; ) {
+    const h = hi[i]!;
+    const l = lo[i]!;
+    const at = 16 * parents;
+    // Children of one parent are adjacent in the sorted level: index 2p and 2p+1.
+    if (i + 1 < count && (l & 1) === 0 && hi[i + 1] === h && lo[i + 1] === l + 1) {
+      for (let w = 0; w < 16; w++) inputWords[at + w] = words[8 * i + w]!;
+      if (marks !== undefined) {
+        marks.keep[i] = 1;
+        marks.keep[i + 1] = 1;
+        marks.parentIsBranch[parents] = 1;
+      }
+      i += 2;
+    } else {
+      // Copy word by word: no subarray views, which on ~4.7M single-child nodes is measurable GC.
+      const own = (l & 1) === 1 ? 8 : 0;
+      const other = 8 - own;
+      for (let w = 0; w < 8; w++) {
+        inputWords[at + own + w] = words[8 * i + w]!;
+        inputWords[at + other + w] = siblingWords[w]!;
+      }
+      i += 1;
+    }
+    parentHi[parents] = h >>> 1;
+    parentLo[parents] = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+    parents++;
+  }
+  const parentHashes = new Uint8Array(32 * parents);
+  keccak256Pairs(inputs, parentHashes, parents);
+  return { count: parents, hi: parentHi.subarray(0, parents), lo: parentLo.subarray(0, parents), hashes: parentHashes };
+}
+
 export function computeRootFromProof(slot: bigint, leaf: Uint8Array | Hex, proof: Uint8Array | Hex): Uint8Array {
   if (typeof slot !== 'bigint' || slot < 0n || slot > UINT64_MAX) {
     throw new ProofError('invalid_slot', `slot ${String(slot)} is not a uint64`);
