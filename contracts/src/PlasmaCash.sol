@@ -10,6 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ExitCore} from "./base/ExitCore.sol";
 import {ExitGame} from "./base/ExitGame.sol";
 import {IPlasmaCash} from "./interfaces/IPlasmaCash.sol";
+import {CheckpointGame} from "./CheckpointGame.sol";
 
 /// @title PlasmaCash
 /// @notice The root-chain contract: takes assets in as coins, pays them out to the winners of the exit game.
@@ -18,10 +19,32 @@ import {IPlasmaCash} from "./interfaces/IPlasmaCash.sol";
 contract PlasmaCash is ExitGame, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
+    /// @notice The CheckpointGame module deployed by the constructor (same parameters); reached through fallback.
+    address public immutable CHECKPOINTS;
+
     constructor(address operator, uint256 exitPeriod, uint256 responsePeriod, uint256 exitBond, uint256 challengeBond)
         ExitCore(operator, exitPeriod, responsePeriod, exitBond, challengeBond)
     {
         if (operator == address(0)) revert NotOperator(address(0));
+        CHECKPOINTS = address(new CheckpointGame(operator, exitPeriod, responsePeriod, exitBond, challengeBond));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Checkpoints (PROTOCOL.md §10)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Every call this contract does not define (the ICheckpoints calls) runs in the CHECKPOINTS module
+    /// by delegatecall, on this contract's storage; its result or revert is returned as is. There is no receive:
+    /// plain ether reaches the module, which has no such call, and reverts.
+    fallback() external payable {
+        address module = CHECKPOINTS;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let success := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(success) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

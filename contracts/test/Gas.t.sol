@@ -3,6 +3,9 @@ pragma solidity 0.8.30;
 
 import {PlasmaCashTestBase} from "./utils/PlasmaCashTestBase.sol";
 import {Transaction} from "../src/Transaction.sol";
+import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
+import {LeafRef} from "../src/Checkpoint.sol";
+import {TestTree} from "./utils/TestTree.sol";
 
 /// @notice Gas of every external function of PlasmaCash, written to snapshots/PlasmaCash_Gas_Test.json by
 /// `vm.snapshotGasLastCall` and checked in CI (FORGE_SNAPSHOT_CHECK). See GAS.md for the table and targets.
@@ -384,6 +387,77 @@ contract PlasmaCash_Gas_Test is PlasmaCashTestBase {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @dev The state of a fresh transaction from `sender`: the contract and its storage cold, the sender warm.
+    // ---------------------------------------------------------------------------------------------------------
+    // Checkpoints (through PlasmaCash's fallback into the CheckpointGame module)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Steady state: not the first checkpoint (the counters word is non-zero).
+    function test_SubmitCheckpoint_gas() public {
+        _depositEth(alice, 1 ether);
+        uint256 first = _submitEmptyBlock();
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).submitCheckpoint(first, keccak256("checkpoint 0"));
+        vm.warp(vm.getBlockTimestamp() + RESPONSE_PERIOD);
+        uint256 n = _submitEmptyBlock();
+        _beforeCall(operator);
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).submitCheckpoint(n, keccak256("checkpoint 1"));
+        vm.snapshotGasLastCall("submitCheckpoint");
+    }
+
+    function test_ChallengeLeafWithheld_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1,) = _checkpointOfBusyCoin();
+        bytes memory proof = _busyProof(b1, slot);
+        _beforeCall(bob);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).challengeLeafWithheld{value: CHALLENGE_BOND}(0, slot, toBob, proof, b1);
+        vm.snapshotGasLastCall("challengeLeafWithheld");
+    }
+
+    /// @dev The answer proves the leaf in a checkpoint of 1,001 coins and the transaction in a busy block.
+    function test_AnswerLeafWithheld_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        bytes memory proof = _busyProof(b1, slot);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).challengeLeafWithheld{value: CHALLENGE_BOND}(0, slot, toBob, proof, b1);
+        bytes32 id = keccak256(abi.encode(uint8(1), b1, _digest(toBob)));
+        LeafRef memory leaf = LeafRef({k: 0, slot: slot, txBlock: b1, txDigest: _digest(toBob), proof: leafProof});
+        bytes memory sig = _sign(aliceKey, toBob);
+        _beforeCall(operator);
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).answerLeafWithheld(leaf, id, toBob, sig, proof);
+        vm.snapshotGasLastCall("answerLeafWithheld");
+    }
+
+    /// @dev alice -> bob in a busy block b1; checkpoint 0 of b1 holds bob's leaf among 1,000 others.
+    function _checkpointOfBusyCoin()
+        internal
+        returns (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof)
+    {
+        _slashOnce(); // steady state: the burned-bond total is non-zero
+        slot = _depositEth(alice, 1 ether);
+        toBob = _tx(slot, _depositBlock(slot), bob);
+        b1 = _submitBusyBlock(toBob);
+        bytes32 root;
+        (root, leafProof) = this.checkpointTree(slot, keccak256(abi.encode(b1, _digest(toBob))));
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).submitCheckpoint(b1, root);
+    }
+
+    /// @notice The root of a checkpoint holding `leaf` at `slot` and 1,000 other coins' leaves, and its proof.
+    function checkpointTree(uint64 slot, bytes32 leaf) external pure returns (bytes32 root, bytes memory proof) {
+        uint64[] memory slots = new uint64[](OTHER_COINS + 1);
+        bytes32[] memory leaves = new bytes32[](OTHER_COINS + 1);
+        for (uint256 i = 0; i < OTHER_COINS; i++) {
+            slots[i] = uint64(bytes8(keccak256(abi.encode("gas/checkpoint-coin", i))));
+            leaves[i] = keccak256(abi.encode("gas/checkpoint-leaf", i));
+        }
+        _sortBySlot(slots, leaves, 0, OTHER_COINS - 1);
+        slots[OTHER_COINS] = slot;
+        leaves[OTHER_COINS] = leaf;
+        (root, proof) = TestTree.rootAndProof(slots, leaves, slot);
+    }
+
     function _beforeCall(address sender) internal {
         vm.cool(address(plasma));
         vm.deal(sender, sender.balance + 1 ether); // reads (and so warms) the sender, and funds the bond

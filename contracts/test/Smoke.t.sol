@@ -5,6 +5,7 @@ import {PlasmaCashTestBase} from "./utils/PlasmaCashTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {Transaction} from "../src/Transaction.sol";
 import {PlasmaCash} from "../src/PlasmaCash.sol";
+import {CheckpointGame} from "../src/CheckpointGame.sol";
 
 contract SmokeTest is PlasmaCashTestBase {
     function test_FullLifecycle() public {
@@ -34,6 +35,25 @@ contract PlasmaCash_Deploy_Test is PlasmaCashTestBase {
         assertLe(address(plasma).code.length, 24_576);
     }
 
+    /// @dev The CheckpointGame module deployed by the constructor fits too, and so does PlasmaCash's initcode
+    /// (which carries the module's) under EIP-3860's 49,152 bytes.
+    function test_Deploy_ModuleAndInitcodeFitLimits() public view {
+        address module = PlasmaCashModule(address(plasma)).CHECKPOINTS();
+        assertGt(module.code.length, 0);
+        assertLe(module.code.length, 24_576);
+        assertLe(type(PlasmaCash).creationCode.length + 5 * 32, 49_152);
+    }
+
+    function test_Deploy_ModuleRecordsParameters() public view {
+        CheckpointGame module = CheckpointGame(PlasmaCashModule(address(plasma)).CHECKPOINTS());
+        assertEq(module.OPERATOR(), operator);
+        assertEq(module.EXIT_PERIOD(), EXIT_PERIOD);
+        assertEq(module.RESPONSE_PERIOD(), RESPONSE_PERIOD);
+        assertEq(module.EXIT_BOND(), EXIT_BOND);
+        assertEq(module.CHALLENGE_BOND(), CHALLENGE_BOND);
+        assertEq(module.SELF(), address(module));
+    }
+
     function test_Deploy_RecordsParameters() public view {
         assertEq(plasma.OPERATOR(), operator);
         assertEq(plasma.EXIT_PERIOD(), EXIT_PERIOD);
@@ -48,4 +68,8 @@ contract PlasmaCash_Deploy_Test is PlasmaCashTestBase {
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.NotOperator.selector, address(0)));
         new PlasmaCash(address(0), EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
     }
+}
+
+interface PlasmaCashModule {
+    function CHECKPOINTS() external view returns (address);
 }

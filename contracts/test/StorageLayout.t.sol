@@ -4,12 +4,13 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {PlasmaCash} from "../src/PlasmaCash.sol";
 import {PlasmaCashStorage} from "../src/base/PlasmaCashStorage.sol";
+import {CheckpointGame} from "../src/CheckpointGame.sol";
 
 /// @dev The slot of every state variable, as seen by a contract: PlasmaCash itself.
 contract PlasmaCashSlots is PlasmaCash {
     constructor() PlasmaCash(address(1), 7 days, 1 days, 2, 1) {}
 
-    function slots() external pure returns (uint256[8] memory s) {
+    function slots() external pure returns (uint256[12] memory s) {
         uint256 a;
         uint256 b;
         uint256 c;
@@ -18,6 +19,10 @@ contract PlasmaCashSlots is PlasmaCash {
         uint256 f;
         uint256 g;
         uint256 h;
+        uint256 i;
+        uint256 j;
+        uint256 k;
+        uint256 l;
         assembly {
             a := _counters.slot
             b := _childBlockRoots.slot
@@ -27,14 +32,18 @@ contract PlasmaCashSlots is PlasmaCash {
             f := _bondBalances.slot
             g := _exitBlocks.slot
             h := _nftHeld.slot
+            i := _cpCounters.slot
+            j := _checkpoints.slot
+            k := _leaves.slot
+            l := _leafChallenges.slot
         }
-        s = [a, b, c, d, e, f, g, h];
+        s = [a, b, c, d, e, f, g, h, i, j, k, l];
     }
 }
 
 /// @dev The same, as seen by anything that inherits PlasmaCashStorage first (a module run by delegatecall).
 contract StorageOnlySlots is PlasmaCashStorage {
-    function slots() external pure returns (uint256[8] memory s) {
+    function slots() external pure returns (uint256[12] memory s) {
         uint256 a;
         uint256 b;
         uint256 c;
@@ -43,6 +52,10 @@ contract StorageOnlySlots is PlasmaCashStorage {
         uint256 f;
         uint256 g;
         uint256 h;
+        uint256 i;
+        uint256 j;
+        uint256 k;
+        uint256 l;
         assembly {
             a := _counters.slot
             b := _childBlockRoots.slot
@@ -52,25 +65,73 @@ contract StorageOnlySlots is PlasmaCashStorage {
             f := _bondBalances.slot
             g := _exitBlocks.slot
             h := _nftHeld.slot
+            i := _cpCounters.slot
+            j := _checkpoints.slot
+            k := _leaves.slot
+            l := _leafChallenges.slot
         }
-        s = [a, b, c, d, e, f, g, h];
+        s = [a, b, c, d, e, f, g, h, i, j, k, l];
+    }
+}
+
+/// @dev The same, as seen by the CheckpointGame module that PlasmaCash's fallback runs by delegatecall.
+contract CheckpointGameSlots is CheckpointGame {
+    constructor() CheckpointGame(address(1), 7 days, 1 days, 2, 1) {}
+
+    function slots() external pure returns (uint256[12] memory s) {
+        uint256 a;
+        uint256 b;
+        uint256 c;
+        uint256 d;
+        uint256 e;
+        uint256 f;
+        uint256 g;
+        uint256 h;
+        uint256 i;
+        uint256 j;
+        uint256 k;
+        uint256 l;
+        assembly {
+            a := _counters.slot
+            b := _childBlockRoots.slot
+            c := _coins.slot
+            d := _exits.slot
+            e := _challenges.slot
+            f := _bondBalances.slot
+            g := _exitBlocks.slot
+            h := _nftHeld.slot
+            i := _cpCounters.slot
+            j := _checkpoints.slot
+            k := _leaves.slot
+            l := _leafChallenges.slot
+        }
+        s = [a, b, c, d, e, f, g, h, i, j, k, l];
     }
 }
 
 /// @notice PlasmaCash's storage layout is PlasmaCashStorage's, and it is the one documented (PROTOCOL.md §8.7,
-/// notes/v2-interface.md, client/l1/state-proof-layout.ts): slots 0-1 EIP712's fallbacks, then 2..9.
+/// notes/v2-interface.md, client/l1/state-proof-layout.ts): slots 0-1 EIP712's fallbacks, then 2..13 (10-13 the
+/// checkpoint variables); the CheckpointGame module sees the same.
 contract PlasmaCash_StorageLayout_Test is Test {
     function test_StorageLayout_PlasmaCashEqualsPlasmaCashStorage() public {
-        uint256[8] memory full = new PlasmaCashSlots().slots();
-        uint256[8] memory base = new StorageOnlySlots().slots();
-        for (uint256 i = 0; i < 8; i++) {
+        uint256[12] memory full = new PlasmaCashSlots().slots();
+        uint256[12] memory base = new StorageOnlySlots().slots();
+        for (uint256 i = 0; i < 12; i++) {
             assertEq(full[i], base[i], "slot differs");
         }
     }
 
+    function test_StorageLayout_CheckpointGameEqualsPlasmaCash() public {
+        uint256[12] memory full = new PlasmaCashSlots().slots();
+        uint256[12] memory module = new CheckpointGameSlots().slots();
+        for (uint256 i = 0; i < 12; i++) {
+            assertEq(full[i], module[i], "slot differs");
+        }
+    }
+
     function test_StorageLayout_IsTheDocumentedOne() public {
-        uint256[8] memory s = new StorageOnlySlots().slots();
-        for (uint256 i = 0; i < 8; i++) {
+        uint256[12] memory s = new StorageOnlySlots().slots();
+        for (uint256 i = 0; i < 12; i++) {
             assertEq(s[i], i + 2, "documented slot");
         }
     }

@@ -3,12 +3,13 @@ pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IPlasmaCash} from "../interfaces/IPlasmaCash.sol";
+import {Checkpoint, LeafState, LeafChallenge} from "../Checkpoint.sol";
 
 /// @title PlasmaCashStorage
 /// @notice Every state variable of PlasmaCash, in one place and one order, so that a module executed by
 /// delegatecall on PlasmaCash's storage (it inherits this contract first, as PlasmaCash does) sees the same slots.
 /// @dev Layout (slot: variable): 0-1 EIP712's name/version fallbacks, 2 _counters, 3 _childBlockRoots, 4 _coins,
-/// 5 _exits, 6 _challenges, 7 _bondBalances, 8 _exitBlocks, 9 _nftHeld. New variables are appended only;
+/// 5 _exits, 6 _challenges, 7 _bondBalances, 8 _exitBlocks, 9 _nftHeld, 10 _cpCounters, 11 _checkpoints, 12 _leaves, 13 _leafChallenges. New variables are appended only;
 /// test/StorageLayout.t.sol pins the slots. No functions, no immutables (those are per contract).
 abstract contract PlasmaCashStorage is EIP712 {
     /// @dev Packed in one word: every deposit and every submitBlock touches the counters. Block numbers are
@@ -69,6 +70,21 @@ abstract contract PlasmaCashStorage is EIP712 {
 
     /// @dev An NFT held for a coin that is not yet withdrawn: a token can back at most one live coin.
     mapping(address token => mapping(uint256 tokenId => bool held)) internal _nftHeld;
+
+    // Checkpoints (PROTOCOL.md §10, docs/CHECKPOINTS.md §3): written only by the CheckpointGame module.
+
+    /// @dev One word, touched by every submitCheckpoint.
+    struct CheckpointCounters {
+        uint32 count;
+        uint48 lastChildBlock;
+        uint40 lastSubmittedAt;
+    }
+
+    CheckpointCounters internal _cpCounters;
+    mapping(uint256 k => Checkpoint) internal _checkpoints;
+    mapping(uint256 k => mapping(uint64 slot => LeafState)) internal _leaves;
+    mapping(uint256 k => mapping(uint64 slot => mapping(bytes32 challengeId => LeafChallenge))) internal
+        _leafChallenges;
 
     constructor() EIP712("PlasmaCash", "1") {}
 }

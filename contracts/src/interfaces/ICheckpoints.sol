@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Transaction} from "../Transaction.sol";
+import {
+    LeafRef,
+    Checkpoint,
+    LeafState,
+    LeafChallenge,
+    LeafStatus,
+    LeafChallengeKind
+} from "../Checkpoint.sol";
+
+/// @title ICheckpoints
+/// @notice The checkpoint calls of PROTOCOL.md §10 (docs/CHECKPOINTS.md §2), served at PlasmaCash's address: its
+/// fallback runs them in the CheckpointGame module by delegatecall, on PlasmaCash's storage.
+interface ICheckpoints {
+    /// @notice Checkpoint `k` of child block `childBlock` was submitted; its leaves can be challenged until
+    /// `periodEnd` (exclusive) and are final from then on at the earliest.
+    event CheckpointSubmitted(uint256 indexed k, uint256 indexed childBlock, bytes32 root, uint256 periodEnd);
+    /// @notice A challenge of leaf (k, slot) was opened; answers are accepted until `dueAt` (inclusive).
+    event LeafChallengeOpened(
+        uint256 indexed k,
+        uint64 indexed slot,
+        bytes32 indexed challengeId,
+        LeafChallengeKind kind,
+        address challenger,
+        Transaction claim,
+        uint256 claimBlock,
+        uint256 dueAt
+    );
+    /// @notice A challenge of leaf (k, slot) was answered: `revealed` (Withheld: the checkpointed transaction, at
+    /// `revealedBlock`, with its signature as given and inclusion proof) may name an owner who never saw it; the
+    /// leaf is not final before `finalNotBefore`.
+    event LeafRevealed(
+        uint256 indexed k,
+        uint64 indexed slot,
+        bytes32 indexed challengeId,
+        LeafChallengeKind kind,
+        Transaction revealed,
+        uint256 revealedBlock,
+        bytes signature,
+        bytes proof,
+        uint256 finalNotBefore
+    );
+
+    /// @notice The call was made to the module's own address, not through PlasmaCash.
+    error NotDelegated();
+    /// @notice submitCheckpoint: the previous checkpoint is less than RESPONSE_PERIOD old; retry at `readyAt`.
+    error CheckpointTooSoon(uint256 readyAt);
+    /// @notice submitCheckpoint: `given` is not after the previous checkpoint's child block `last`.
+    error CheckpointBlockNotAfter(uint256 given, uint256 last);
+    /// @notice No checkpoint `k` was submitted.
+    error UnknownCheckpoint(uint256 k);
+    /// @notice The leaf presented for (k, slot) does not verify under checkpoint k's root.
+    error LeafNotProved(uint256 k, uint64 slot);
+    /// @notice Leaf (k, slot) is not pending (final or void): it can no longer be challenged.
+    error LeafNotPending(uint256 k, uint64 slot, LeafStatus status);
+    /// @notice The challenge window of leaf (k, slot) closed at `closedAt`.
+    error ChallengeWindowClosed(uint256 k, uint64 slot, uint256 closedAt);
+    /// @notice A challenge with this id is already on the leaf.
+    error LeafChallengeExists(bytes32 challengeId);
+    /// @notice The challenge is not open (or of another kind than the call answers).
+    error LeafChallengeNotOpen(bytes32 challengeId, uint8 status);
+    /// @notice The answer came after the challenge's due time `dueAt`.
+    error AnswerTooLate(bytes32 challengeId, uint256 dueAt);
+    /// @notice The transaction given does not hash to the leaf's digest.
+    error DigestMismatch(bytes32 expected, bytes32 given);
+
+    /// @notice Operator only: commits checkpoint k = checkpointCount() of committed child block `childBlock`
+    /// (after the previous checkpoint's) with the root of its leaves; at most one per RESPONSE_PERIOD.
+    function submitCheckpoint(uint256 childBlock, bytes32 root) external;
+
+    /// @notice With CHALLENGE_BOND (exact), while the period runs (now < periodEnd): the leaf of `slot` in
+    /// checkpoint k is withheld. `claim` is a transaction of the coin included at `claimBlock` (or its deposit
+    /// transaction with an empty proof). Unanswered by its due time (openedAt + RESPONSE_PERIOD), the leaf is void.
+    function challengeLeafWithheld(
+        uint256 k,
+        uint64 slot,
+        Transaction calldata claim,
+        bytes calldata claimProof,
+        uint256 claimBlock
+    ) external payable;
+
+    /// @notice Answers a Withheld challenge with the leaf (proved under the root), the checkpointed transaction
+    /// (hashing to the leaf's digest) and its inclusion proof at the leaf's block (the deposit transaction with an
+    /// empty proof at the deposit block); `signature` is carried in the event for the owner it reveals. A reveal:
+    /// the leaf is not final before now + RESPONSE_PERIOD. The bond: half to the caller, half burned.
+    function answerLeafWithheld(
+        LeafRef calldata leaf,
+        bytes32 challengeId,
+        Transaction calldata checkpointed,
+        bytes calldata signature,
+        bytes calldata inclusionProof
+    ) external;
+
+    /// @notice The status of leaf (k, slot): Void once recorded void or while every open challenge is past due;
+    /// Final once now ≥ finalAt with no challenge open; else Pending. finalAt = max(periodEnd, last reveal + RP,
+    /// newest challenge + RP).
+    function leafStatus(uint256 k, uint64 slot) external view returns (LeafStatus status, uint256 finalAt);
+
+    /// @notice Checkpoints submitted so far (the next one's k).
+    function checkpointCount() external view returns (uint256);
+
+    /// @notice Checkpoint k.
+    function getCheckpoint(uint256 k) external view returns (Checkpoint memory);
+
+    /// @notice What the contract stores about leaf (k, slot).
+    function getLeafState(uint256 k, uint64 slot) external view returns (LeafState memory);
+
+    /// @notice Challenge `challengeId` of leaf (k, slot).
+    function getLeafChallenge(uint256 k, uint64 slot, bytes32 challengeId)
+        external
+        view
+        returns (LeafChallenge memory);
+}
