@@ -74,7 +74,11 @@ const ACCOUNTS = [
 const step = (text: string) => console.log(`• ${text}`);
 
 step(`starting anvil on 127.0.0.1:${port}…`);
-const anvil = await startAnvil({ port, blockTimeSeconds: 1 });
+const anvil = await startAnvil({ port, blockTimeSeconds: 1 }).catch((error: unknown) => {
+  // One line, no stack: the message says what to do (e.g. a port already in use: another devnet still running).
+  console.error(`devnet failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 let operator: RunningOperator | undefined;
 let dropDatabase: (() => Promise<void>) | undefined;
 const watchers: { name: string; wallet: PlasmaWallet; stop(): Promise<void> }[] = [];
