@@ -15,7 +15,8 @@ import {
     LeafChallenge,
     LeafStatus,
     LeafChallengeKind,
-    LeafChallengeStatus
+    LeafChallengeStatus,
+    VoidReason
 } from "./Checkpoint.sol";
 
 /// @title CheckpointGame
@@ -121,6 +122,100 @@ contract CheckpointGame is ExitCore, ICheckpoints {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // Challenges that void at once
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICheckpoints
+    function challengeLeafNotIncluded(LeafRef calldata leaf, bytes32 actualLeaf, bytes calldata actualProof)
+        external
+        delegated
+    {
+        uint256 k = leaf.k;
+        uint64 slot = leaf.slot;
+        _requireLeafProved(leaf);
+        _requirePending(k, slot);
+        uint256 n = _checkpoints[k].childBlock;
+        uint256 txBlock = leaf.txBlock;
+        CoinRecord storage coin = _coins[slot];
+        uint256 depositBlock = coin.depositBlock;
+        bool notIncluded = txBlock > n || coin.stage == CoinStage.None || depositBlock > n || txBlock < depositBlock;
+        if (!notIncluded) {
+            if (txBlock == depositBlock) {
+                notIncluded = leaf.txDigest != _depositDigest(coin, slot);
+            } else {
+                bytes32 blockRoot = _childBlockRoots[txBlock];
+                notIncluded = blockRoot == bytes32(0)
+                    || (
+                        actualProof.length != 0 && actualLeaf != leaf.txDigest
+                            && SparseMerkle.computeRoot(actualLeaf, slot, actualProof) == blockRoot
+                    );
+            }
+        }
+        if (!notIncluded) revert LeafIsIncluded(k, slot);
+        _void(k, slot, VoidReason.NotIncluded, actualLeaf);
+    }
+
+    /// @inheritdoc ICheckpoints
+    function challengeLeafConflict(LeafRef calldata leaf, LeafRef calldata other) external delegated {
+        uint256 k = leaf.k;
+        uint64 slot = leaf.slot;
+        uint256 otherK = other.k;
+        if (other.slot != slot) revert IPlasmaCash.SlotMismatch(slot, other.slot);
+        _requireLeafProved(leaf);
+        _requirePending(k, slot);
+        _requireFinalOfCoin(other);
+        uint256 n = _checkpoints[k].childBlock;
+        uint256 otherN = _checkpoints[otherK].childBlock;
+        if (otherK == k) revert NoConflict(k, otherK);
+        // Ordered by N: (b1, d1) at n1 the earlier, (b2, d2) the later.
+        (uint256 b1, bytes32 d1, uint256 n1, uint256 b2, bytes32 d2) = n < otherN
+            ? (leaf.txBlock, leaf.txDigest, n, other.txBlock, other.txDigest)
+            : (other.txBlock, other.txDigest, otherN, leaf.txBlock, leaf.txDigest);
+        if (!(b2 < b1 || (b2 <= n1 && (b1 != b2 || d1 != d2)))) revert NoConflict(k, otherK);
+        _void(k, slot, VoidReason.Conflict, keccak256(abi.encode(otherK, other.txBlock, other.txDigest)));
+    }
+
+    /// @inheritdoc ICheckpoints
+    function challengeLeafSpent(
+        LeafRef calldata leaf,
+        Transaction calldata checkpointed,
+        Transaction calldata spend,
+        bytes calldata spendSig,
+        bytes calldata spendProof,
+        uint256 spendBlock
+    ) external delegated {
+        uint256 k = leaf.k;
+        uint64 slot = leaf.slot;
+        _requireLeafProved(leaf);
+        _requirePending(k, slot);
+        bytes32 checkpointedDigest = _digest(checkpointed);
+        if (checkpointedDigest != leaf.txDigest) revert DigestMismatch(leaf.txDigest, checkpointedDigest);
+        uint256 txBlock = leaf.txBlock;
+        uint256 n = _checkpoints[k].childBlock;
+        if (spend.prevBlock != txBlock) revert IPlasmaCash.WrongPrevBlock(txBlock, spend.prevBlock);
+        if (spendBlock <= txBlock || spendBlock > n) revert SpendOutOfRange(spendBlock, txBlock, n);
+        bytes32 spendDigest = _requireIncluded(_existingCoin(slot), slot, spend, spendProof, spendBlock);
+        _requireSignedBy(spendDigest, spendSig, checkpointed.newOwner);
+        _void(k, slot, VoidReason.Spent, spendDigest);
+    }
+
+    /// @inheritdoc ICheckpoints
+    function challengeLeafSpentByExit(LeafRef calldata leaf, uint256 nonce) external delegated {
+        uint256 k = leaf.k;
+        uint64 slot = leaf.slot;
+        _requireLeafProved(leaf);
+        _requirePending(k, slot);
+        IPlasmaCash.Exit storage exit_ = _exits[slot][nonce];
+        uint256 txBlock = leaf.txBlock;
+        uint256 exitBlock = exit_.exitBlock;
+        if (
+            exit_.status == IPlasmaCash.ExitStatus.None || exit_.parentBlock != txBlock || exitBlock <= txBlock
+                || exitBlock > _checkpoints[k].childBlock
+        ) revert NotASpend(slot, nonce);
+        _void(k, slot, VoidReason.SpentByExit, bytes32(nonce));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------
 
@@ -157,6 +252,39 @@ contract CheckpointGame is ExitCore, ICheckpoints {
     // ---------------------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Records leaf (k, slot) void for good; its open challenges get their bonds back by settlement.
+    function _void(uint256 k, uint64 slot, VoidReason reason, bytes32 evidence) internal {
+        LeafState storage state = _leaves[k][slot];
+        state.voided = true;
+        state.reason = reason;
+        emit LeafVoided(k, slot, reason, evidence);
+    }
+
+    /// @dev The digest of the coin's deposit transaction (slot, 0, denomination, depositor).
+    function _depositDigest(CoinRecord storage coin, uint64 slot) internal view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(TransactionLib.TYPEHASH, slot, uint256(0), coin.denomination, coin.depositor))
+        );
+    }
+
+    /// @dev `leaf` is proved, Final (so not void), and of the coin (R11): deposit block <= txBlock <= N, txBlock
+    /// a committed child block or the deposit block.
+    function _requireFinalOfCoin(LeafRef calldata leaf) internal view {
+        uint256 k = leaf.k;
+        uint64 slot = leaf.slot;
+        _requireLeafProved(leaf);
+        (LeafStatus status, uint256 finalAt) = _leafStatus(_checkpoints[k], _leaves[k][slot]);
+        if (status != LeafStatus.Final) revert LeafNotFinal(k, slot, status, finalAt);
+        CoinRecord storage coin = _existingCoin(slot);
+        uint256 depositBlock = coin.depositBlock;
+        uint256 n = _checkpoints[k].childBlock;
+        uint256 txBlock = leaf.txBlock;
+        if (
+            txBlock < depositBlock || txBlock > n
+                || (txBlock != depositBlock && _childBlockRoots[txBlock] == bytes32(0))
+        ) revert LeafNotOfCoin(slot, txBlock, depositBlock, n);
+    }
 
     function _existingCheckpoint(uint256 k) internal view returns (Checkpoint storage checkpoint) {
         checkpoint = _checkpoints[k];

@@ -8,7 +8,8 @@ import {
     LeafState,
     LeafChallenge,
     LeafStatus,
-    LeafChallengeKind
+    LeafChallengeKind,
+    VoidReason
 } from "../Checkpoint.sol";
 
 /// @title ICheckpoints
@@ -43,6 +44,25 @@ interface ICheckpoints {
         bytes proof,
         uint256 finalNotBefore
     );
+
+    /// @notice Leaf (k, slot) is void from now on; `evidence`: the challenge id (Unanswered), the leaf actually in
+    /// the block (NotIncluded), keccak256(abi.encode(k', B', D')) of the conflicting final leaf (Conflict), the
+    /// spend's digest (Spent), bytes32(nonce) of the exit (SpentByExit).
+    event LeafVoided(uint256 indexed k, uint64 indexed slot, VoidReason reason, bytes32 evidence);
+
+    /// @notice challengeLeafNotIncluded: none of the not-included conditions holds for the leaf.
+    error LeafIsIncluded(uint256 k, uint64 slot);
+    /// @notice challengeLeafConflict: the two leaves agree.
+    error NoConflict(uint256 k, uint256 otherK);
+    /// @notice A leaf used as evidence is not of the coin: its block is before the deposit, after its checkpoint's
+    /// block, or neither a committed child block nor the deposit block.
+    error LeafNotOfCoin(uint64 slot, uint256 txBlock, uint256 depositBlock, uint256 checkpointBlock);
+    /// @notice A final leaf was required.
+    error LeafNotFinal(uint256 k, uint64 slot, LeafStatus status, uint256 finalAt);
+    /// @notice challengeLeafSpent: the spend is not included in (txBlock, checkpointBlock].
+    error SpendOutOfRange(uint256 spendBlock, uint256 txBlock, uint256 checkpointBlock);
+    /// @notice challengeLeafSpentByExit: exit (slot, nonce) is no spend of the leaf's transaction before N.
+    error NotASpend(uint64 slot, uint256 nonce);
 
     /// @notice The call was made to the module's own address, not through PlasmaCash.
     error NotDelegated();
@@ -93,6 +113,32 @@ interface ICheckpoints {
         bytes calldata signature,
         bytes calldata inclusionProof
     ) external;
+
+    /// @notice Voids a pending leaf at once (anyone, no bond) when it names what the child chain does not hold:
+    /// `txBlock` after N, before the coin's deposit block, or neither a committed child block nor the deposit
+    /// block; no coin at N (none, or deposited after N, R7); the deposit block with a digest other than the
+    /// deposit transaction's; or (`actualProof` non-empty) the slot's leaf in child block `txBlock`, proved to be
+    /// `actualLeaf`, differs from `txDigest`.
+    function challengeLeafNotIncluded(LeafRef calldata leaf, bytes32 actualLeaf, bytes calldata actualProof) external;
+
+    /// @notice Voids a pending leaf that conflicts with a final, non-void leaf `other` of the coin (R11) in another
+    /// checkpoint: ordered by N as (B1, D1) at N1 < (B2, D2) at N2, iff B2 < B1, or B2 <= N1 and (B1, D1) != (B2, D2).
+    function challengeLeafConflict(LeafRef calldata leaf, LeafRef calldata other) external;
+
+    /// @notice Voids a pending leaf whose transaction (`checkpointed`, hashing to txDigest) was spent by
+    /// checkpointed.newOwner in a transaction (`spend`, prevBlock = txBlock) included at a block in (txBlock, N].
+    function challengeLeafSpent(
+        LeafRef calldata leaf,
+        Transaction calldata checkpointed,
+        Transaction calldata spend,
+        bytes calldata spendSig,
+        bytes calldata spendProof,
+        uint256 spendBlock
+    ) external;
+
+    /// @notice Voids a pending leaf when exit (slot, nonce) of the exit game (any status) spent its block before
+    /// N: parentBlock == txBlock and exitBlock in (txBlock, N] (R1: only while the leaf is pending).
+    function challengeLeafSpentByExit(LeafRef calldata leaf, uint256 nonce) external;
 
     /// @notice The status of leaf (k, slot): Void once recorded void or while every open challenge is past due;
     /// Final once now ≥ finalAt with no challenge open; else Pending. finalAt = max(periodEnd, last reveal + RP,
