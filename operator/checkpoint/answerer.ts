@@ -9,6 +9,7 @@
  * challenge's dueAt passes (expired). A challenge with no honest answer (the claim is not the chain's) means the
  * operator's own leaf is wrong: logged as an error (cannot), nothing sent.
  */
+import { pollRounds } from './rounds.ts';
 import { PlasmaError, type Address, type Hex } from '../../client/protocol/index.ts';
 import { checkpointAwareInterface, simulateCall } from '../../client/l1/checkpoints.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
@@ -82,9 +83,6 @@ export function answerCall(deps: Pick<AnswererDeps, 'store' | 'rpc' | 'contract'
 
 export function startAnswerer(deps: AnswererDeps): Answerer {
   const { store, log } = deps;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
   const l1Now = async (): Promise<bigint> => BigInt((await deps.rpc.request<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])).timestamp);
 
   const answer = async (challenge: StoredLeafChallenge): Promise<void> => {
@@ -118,7 +116,7 @@ export function startAnswerer(deps: AnswererDeps): Answerer {
 
   const round = async (): Promise<void> => {
     for (const challenge of await challengesToAnswer(store.sql)) {
-      if (stopped) return;
+      if (rounds.stopped) return;
       try {
         await answer(challenge);
       } catch (error) {
@@ -127,22 +125,7 @@ export function startAnswerer(deps: AnswererDeps): Answerer {
     }
   };
 
-  const runRound = (): Promise<void> => (running ??= round().finally(() => (running = undefined)));
-  const tick = (): void => {
-    timer = undefined;
-    void runRound()
-      .catch((error: unknown) => log.error('answer round failed', { error: errorMessage(error) }))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, deps.pollMs);
-      });
-  };
-  timer = setTimeout(tick, deps.pollMs);
-  return {
-    round: runRound,
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running?.catch(() => {});
-    },
-  };
+  const rounds = pollRounds(round, deps.pollMs, (error: unknown) => log.error('answer round failed', { error: errorMessage(error) }));
+  return { round: rounds.round, stop: rounds.stop };
 }
+

@@ -13,6 +13,7 @@
  *   periodEnd − EXIT_PERIOD, both periods read from the contract), the follower is awaited past N (its deposits
  *   are in the database), the checkpoint at N is built and submitted.
  */
+import { pollRounds } from './rounds.ts';
 import { PlasmaError, type Address, type Hash } from '../../client/protocol/index.ts';
 import { callPlasmaCash } from '../../client/l1/contract.ts';
 import { encodeSubmitCheckpoint, findCheckpointSubmitted, simulateCall } from '../../client/l1/checkpoints.ts';
@@ -131,9 +132,6 @@ export function checkpointCall(deps: Pick<CheckpointSchedulerDeps, 'store' | 'rp
 export function startCheckpointScheduler(deps: CheckpointSchedulerDeps): CheckpointScheduler {
   const { store, rpc, contract, log } = deps;
   let periods: { responsePeriod: bigint; exitPeriod: bigint } | undefined;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<RoundOutcome> | undefined;
 
   const l1Now = async (): Promise<bigint> => BigInt((await rpc.request<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])).timestamp);
 
@@ -181,35 +179,16 @@ export function startCheckpointScheduler(deps: CheckpointSchedulerDeps): Checkpo
     for (;;) {
       const cursor = await readCursor(store.sql);
       if (cursor !== undefined && cursor >= safeHead) break;
-      if (stopped) return 'waiting_for_follower';
+      if (rounds.stopped) return 'waiting_for_follower';
       await new Promise((resolve) => setTimeout(resolve, Math.min(deps.pollMs, 500)));
     }
     const record = await deps.builder.build(confirmed.number);
     return submit(record);
   };
 
-  const runRound = (): Promise<RoundOutcome> => {
-    running ??= round().finally(() => (running = undefined));
-    return running;
-  };
-
-  const tick = (): void => {
-    timer = undefined;
-    void runRound()
-      .catch((error: unknown) => log.error('checkpoint round failed; retrying on the next one', { error: errorMessage(error), fatal: error instanceof CheckpointConflictError }))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, deps.pollMs);
-      });
-  };
-  timer = setTimeout(tick, deps.pollMs);
-
-  return {
-    round: runRound,
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await running?.catch(() => {});
-    },
-  };
+  const rounds = pollRounds(round, deps.pollMs, (error: unknown) =>
+    log.error('checkpoint round failed; retrying on the next one', { error: errorMessage(error), fatal: error instanceof CheckpointConflictError }),
+  );
+  return { round: rounds.round, stop: rounds.stop };
 }
+

@@ -9,7 +9,7 @@
  * has an L1 node and the contract answers it; otherwise from time alone (final once periodEnd passed, never
  * void), and the response says so in the header `X-Checkpoint-Status-Source: l1 | time`.
  */
-import { bytesToHex, depositTransaction, ZERO_HASH, type Address, type Hash, type Hex, type LeafStatusName, type Transaction } from '../../client/protocol/index.ts';
+import { bytesToHex, depositTransaction, transactionToJson, ZERO_HASH, type CheckpointLeafObjectJson, type Address, type LeafStatusName } from '../../client/protocol/index.ts';
 import { callPlasmaCash } from '../../client/l1/contract.ts';
 import { leafStatusOnL1 } from '../../client/l1/checkpoints.ts';
 import { JsonRpc } from '../../client/l1/rpc.ts';
@@ -84,21 +84,9 @@ class CheckpointL1 {
   }
 }
 
-export interface LeafObjectJson {
-  checkpoint: string;
-  block: string;
-  slot: string;
-  leaf: Hash;
-  leafProof: Hex;
-  txBlock: string | null;
-  transaction: { slot: string; prevBlock: string; denomination: string; newOwner: Address } | null;
-  signature: Hex | null;
-  proof: Hex | null;
-  status: LeafStatusName;
-  finalAt: string | null;
-}
+/** The §9 leaf object, as client/protocol's parser reads it. */
+export type LeafObjectJson = CheckpointLeafObjectJson;
 
-const transactionJson = (tx: Transaction) => ({ slot: tx.slot.toString(), prevBlock: tx.prevBlock.toString(), denomination: tx.denomination.toString(), newOwner: tx.newOwner.toLowerCase() as Address });
 
 /** Where a response's leaf statuses came from; the routes put it in X-Checkpoint-Status-Source. */
 export interface StatusNote {
@@ -161,11 +149,11 @@ export class CheckpointLeaves {
     const leafHash = bytesToHex(leaf.leaf);
     if (coin !== undefined && leaf.txBlock === coin.depositBlock) {
       const tx = depositTransaction({ slot, denomination: coin.denomination, owner: coin.depositor });
-      return { ...base, leaf: leafHash, txBlock: leaf.txBlock.toString(), transaction: transactionJson(tx), signature: null, proof: null };
+      return { ...base, leaf: leafHash, txBlock: leaf.txBlock.toString(), transaction: transactionToJson(tx), signature: null, proof: null };
     }
     const checkpointed = await checkpointedTransaction(sql, slot, leaf.txBlock);
     if (checkpointed === undefined) throw new Error(`checkpoint ${record.k}: slot ${slot} names block ${leaf.txBlock}, whose transaction is not stored`);
-    return { ...base, leaf: leafHash, txBlock: leaf.txBlock.toString(), transaction: transactionJson(checkpointed.transaction), signature: checkpointed.signature, proof: checkpointed.proof };
+    return { ...base, leaf: leafHash, txBlock: leaf.txBlock.toString(), transaction: transactionToJson(checkpointed.transaction), signature: checkpointed.signature, proof: checkpointed.proof };
   }
 
   /**
