@@ -26,6 +26,7 @@ export type { Env };
 
 import { LOG_LEVELS, type LogLevel } from '../client/log.ts';
 import { DEFAULT_PARAMS } from '../client/l1/deploy.ts';
+import { ROLES, type Role } from './roles/role.ts';
 export { LOG_LEVELS, type LogLevel };
 
 export type DatabaseConfig =
@@ -41,6 +42,8 @@ export interface OperatorConfig {
   readonly l1StartBlock: number;
   readonly blockIntervalMs: number;
   readonly blockSize: number;
+  /** A block is built once no transfer was accepted for this long (at the latest every blockIntervalMs). */
+  readonly blockQuietMs: number;
   /** While a deposit waits after the last child block, a block (empty if nothing is pending) follows within this. */
   readonly depositWaitMs: number;
   readonly confirmations: number;
@@ -57,6 +60,8 @@ export interface OperatorConfig {
   /** Requests per second per remote address (token bucket of `burst`); perSecond 0 turns the limit off. */
   readonly rateLimit: { readonly perSecond: number; readonly burst: number };
   readonly logLevel: LogLevel;
+  /** What this process runs (operator/roles/): everything, the block producer, or the HTTP API. */
+  readonly role: Role;
 }
 
 /** Bad flags or variables; `problems` holds one line per problem. */
@@ -79,8 +84,9 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres:// URL; without it an embedded Postgres runs in --data-dir' },
   { flag: 'data-dir', env: 'PLASMA_DATA_DIR', default: './data/postgres', help: 'directory of the embedded Postgres (used only without --database-url)' },
   { flag: 'l1-start-block', env: 'PLASMA_L1_START_BLOCK', default: '0', help: 'first L1 block to read events from on a fresh database (the deployment block)' },
-  { flag: 'block-interval-ms', env: 'PLASMA_BLOCK_INTERVAL_MS', default: '1000', help: 'how often a child block is built from pending transfers' },
+  { flag: 'block-interval-ms', env: 'PLASMA_BLOCK_INTERVAL_MS', default: '1000', help: 'the longest pending transfers wait for a child block under a steady stream (sooner once acceptance is quiet for --block-quiet-ms)' },
   { flag: 'block-size', env: 'PLASMA_BLOCK_SIZE', default: '100000', help: 'most transfers in one child block' },
+  { flag: 'block-quiet-ms', env: 'PLASMA_BLOCK_QUIET_MS', default: '50', help: 'a child block is built once no transfer was accepted for this long; a steady stream is cut every --block-interval-ms' },
   { flag: 'deposit-wait-ms', env: 'PLASMA_DEPOSIT_WAIT_MS', help: 'while a deposit waits, a child block (empty if no transfer is pending) at least this often [default: the block interval]' },
   { flag: 'confirmations', env: 'PLASMA_CONFIRMATIONS', default: '2', help: 'L1 blocks on top before a deposit/exit is applied or a commit counts (0 for devnets)' },
   { flag: 'l1-poll-interval-ms', env: 'PLASMA_L1_POLL_INTERVAL_MS', default: '1000', help: 'how often L1 events are read' },
@@ -92,6 +98,7 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-batch-items', env: 'PLASMA_MAX_BATCH_ITEMS', default: '1000', help: 'most transfers in one POST /v1/transactions' },
   { flag: 'rate-limit-per-second', env: 'PLASMA_RATE_LIMIT', default: '1000', help: 'requests per second per client address (429 past it); 0 turns the limit off' },
   { flag: 'rate-limit-burst', env: 'PLASMA_RATE_LIMIT_BURST', help: 'requests an idle client address may send at once [default 2 × the rate]' },
+  { flag: 'role', env: 'PLASMA_ROLE', default: 'all', help: 'all (one process does everything), producer (L1 follower, blocks, commits, checkpoints; one active among several, elected in Postgres) or api (HTTP API and transfer acceptance); producer and api need --database-url (docs/DEPLOY.md)' },
   { flag: 'log-level', env: 'PLASMA_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
   { flag: 'help', help: 'print this help', boolean: true },
 ];
@@ -100,7 +107,8 @@ export function operatorHelp(): string {
   return `Usage: plasma operator [options]
 
 Runs the Plasma Cash operator: follows PlasmaCash on L1, accepts signed transfers over HTTP, builds a child
-block every --block-interval-ms and commits its root to L1, serves every coin's history.
+block once acceptance goes quiet (at least every --block-interval-ms) and commits its root to L1, serves every
+coin's history.
 
 Options (a flag wins over its environment variable):
 ${optionsHelp(OPERATOR_OPTIONS)}
@@ -188,6 +196,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const l1StartBlock = r.integer('l1-start-block', 0, Number.MAX_SAFE_INTEGER);
   const blockIntervalMs = r.integer('block-interval-ms', 10, 3_600_000);
   const blockSize = r.integer('block-size', 1, 1_000_000);
+  const blockQuietMs = r.integer('block-quiet-ms', 1, 3_600_000);
   const depositWaitMs = r.given('deposit-wait-ms') === undefined ? blockIntervalMs : r.integer('deposit-wait-ms', 10, 86_400_000);
   const confirmations = r.integer('confirmations', 0, 1000);
   const l1PollIntervalMs = r.integer('l1-poll-interval-ms', 10, 600_000);
@@ -201,6 +210,11 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   const rateBurst = r.given('rate-limit-burst') === undefined ? Math.max(1, 2 * ratePerSecond) : r.integer('rate-limit-burst', 1, 100_000_000);
   const logLevel = r.string('log-level')! as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) r.fail(`${r.source('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const role = r.string('role')! as Role;
+  if (!ROLES.includes(role)) r.fail(`${r.source('role')} must be one of ${ROLES.join(', ')}, got "${role}"`);
+  else if (role !== 'all' && database.kind === 'embedded') {
+    r.fail(`${r.source('role')} ${role} shares its database with other processes: pass --database-url (a Postgres server); the embedded Postgres serves one process (--role all)`);
+  }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   const config = {
@@ -210,6 +224,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     l1StartBlock,
     blockIntervalMs,
     blockSize,
+    blockQuietMs,
     depositWaitMs,
     confirmations,
     l1PollIntervalMs,
@@ -219,6 +234,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     limits: Object.freeze({ maxBodyBytes, maxBatchItems }),
     rateLimit: Object.freeze({ perSecond: ratePerSecond, burst: rateBurst }),
     logLevel,
+    role,
   };
   Object.defineProperty(config, 'operatorKey', { value: operatorKey, enumerable: false });
   return Object.freeze(config) as OperatorConfig;

@@ -1,8 +1,12 @@
 /**
- * The operator's block loop: one pass per interval, never two at once.
+ * The operator's block loop: passes that claim blocks, never two at once.
  *
- * A pass runs every block interval, and at once when the transfers accepted since the last claim fill a block
- * (noteAccepted, called by the HTTP API). A pass (1) waits for the previous block to be persisted and committed,
+ * A pass runs once acceptance goes quiet: `blockQuietMs` after the last transfer accepted (noteAccepted, called
+ * by the HTTP API), so a lone transfer or the end of a burst gets its block at once instead of at the next tick.
+ * Each acceptance pushes that pass back, but never past the block interval after the previous pass: a steady
+ * stream, which is never quiet, is cut into a big block every interval. A pass also runs every interval with
+ * nothing accepted (deposits, reconcile), and at once when the transfers accepted since the last claim fill a
+ * block. A pass (1) waits for the previous block to be persisted and committed,
  * (2) after a start or a failure, finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
  * driven to L1 (committer.resume()), (3) claims the next block. The claimed block's tree, persistence and L1
  * commit then run in the background, so transfers naming it are accepted while they do; the next pass waits for
@@ -49,7 +53,8 @@ export interface BlockLoopMetrics {
 }
 
 export interface BlockLoopDeps {
-  readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'> & Partial<Pick<OperatorConfig, 'depositWaitMs'>>;
+  /** Without blockQuietMs a pass waits for the interval or a full block (the quiet trigger is off). */
+  readonly config: Pick<OperatorConfig, 'blockSize' | 'blockIntervalMs'> & Partial<Pick<OperatorConfig, 'depositWaitMs' | 'blockQuietMs'>>;
   readonly store: Store;
   readonly committer: Pick<BlockCommitter, 'reconcile' | 'resume' | 'commit'>;
   readonly log: Log;
@@ -73,6 +78,8 @@ export interface BlockLoop {
 export function startBlockLoop({ config, store, committer, log, metrics, timers = REAL_TIMERS }: BlockLoopDeps): BlockLoop {
   let stopped = false;
   let timer: unknown;
+  /** When the armed timer fires (meaningful while `timer` is set). */
+  let timerDueAt = timers.now();
   let running: Promise<void> | undefined;
   /** Persisting and committing the last claimed block; undefined once a pass has collected its outcome. */
   let inFlight: Promise<void> | undefined;
@@ -91,6 +98,28 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
   const passDue = (): boolean => blockIsFull() || depositsAtHalf();
   /** A failed pass waits the interval before the next, even with a full block waiting (no hot retry loop). */
   let lastPassFailed = false;
+  /** An interval after the previous pass ended: the latest the next pass may start, however busy acceptance is. */
+  let intervalDueAt = timers.now();
+  let lastAcceptedAt = 0;
+  const quietMs = config.blockQuietMs;
+
+  /** When the next pass should start, from the rules in the header. */
+  const nextPassAt = (): number => {
+    if (lastPassFailed) return intervalDueAt;
+    if (passDue()) return timers.now();
+    if (quietMs !== undefined && acceptedSinceClaim > 0) return Math.min(intervalDueAt, lastAcceptedAt + quietMs);
+    return intervalDueAt;
+  };
+  /** (Re)arms the timer for nextPassAt(); only between passes (a running pass arms it when it ends). */
+  const arm = (): void => {
+    const at = nextPassAt();
+    if (timer !== undefined) {
+      if (at === timerDueAt) return;
+      timers.clearTimeout(timer);
+    }
+    timerDueAt = at;
+    timer = timers.setTimeout(tick, Math.max(0, at - timers.now()));
+  };
 
   const reportFailure = (error: unknown): void => {
     needResume = true;
@@ -164,27 +193,26 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
         void (inFlight ?? Promise.resolve()).finally(() => {
           for (const resolve of done) resolve();
         });
-        if (!stopped) timer = timers.setTimeout(tick, passDue() && !lastPassFailed ? 0 : config.blockIntervalMs);
+        intervalDueAt = timers.now() + config.blockIntervalMs;
+        if (!stopped) arm();
       });
   };
-  timer = timers.setTimeout(tick, 0);
+  timer = timers.setTimeout(tick, 0); // the first pass at once (it finishes what a stop left)
 
-  /** Between passes, starts the next one now instead of at the end of the interval (not right after a failure). */
-  const startNowIfDue = (): void => {
-    if (passDue() && !lastPassFailed && running === undefined && timer !== undefined && !stopped) {
-      timers.clearTimeout(timer);
-      timer = timers.setTimeout(tick, 0);
-    }
+  /** Between passes, moves the next one to when the rules now want it (sooner for a full block or quiet). */
+  const rearm = (): void => {
+    if (running === undefined && timer !== undefined && !stopped) arm();
   };
 
   return {
     noteAccepted(count: number): void {
       acceptedSinceClaim += count;
-      startNowIfDue();
+      lastAcceptedAt = timers.now();
+      rearm();
     },
     noteDeposit(block: bigint): void {
       if (block > lastDeposit) lastDeposit = block;
-      startNowIfDue();
+      rearm();
     },
     nextPass: () => new Promise<void>((resolve) => waiters.push(resolve)),
     async stop(graceMs: number): Promise<void> {

@@ -25,6 +25,7 @@ t.test('defaults, with everything required from the environment', async (t) => {
     l1StartBlock: 0,
     blockIntervalMs: 1000,
     blockSize: 100000,
+    blockQuietMs: 50,
     depositWaitMs: 1000,
     confirmations: 2,
     l1PollIntervalMs: 1000,
@@ -48,6 +49,8 @@ t.test('flags win over the environment; DATABASE_URL selects a server', async (t
   if (config === 'help') throw new Error('unexpected help');
   t.match(config, { http: { host: '0.0.0.0', port: 9000 }, confirmations: 0, blockIntervalMs: 250, blockSize: 5, l1Rpc: 'https://rpc.example' });
   t.equal(config.depositWaitMs, 250, 'a deposit waits one block interval unless told otherwise');
+  t.match(parseOperatorConfig(['--block-quiet-ms', '80'], { ...BASE, PLASMA_BLOCK_QUIET_MS: '20' }), { blockQuietMs: 80 });
+  t.throws(() => parseOperatorConfig(['--block-quiet-ms', '0'], BASE), /block-quiet-ms/);
   t.match(parseOperatorConfig([], { ...BASE, PLASMA_DEPOSIT_WAIT_MS: '60000' }), { blockIntervalMs: 1000, depositWaitMs: 60000 });
   t.equal(config.checkpointEveryBlocks, undefined, 'checkpoint spacing: the default (one RESPONSE_PERIOD of blocks) unless told');
   t.match(parseOperatorConfig(['--checkpoint-every-blocks', '0'], { ...BASE, PLASMA_CHECKPOINT_EVERY_BLOCKS: '50' }), { checkpointEveryBlocks: 0 });
