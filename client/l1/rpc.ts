@@ -62,6 +62,8 @@ export interface RpcLog {
   readonly blockNumber: string;
   readonly transactionHash: `0x${string}`;
   readonly logIndex: string;
+  /** The hash of the block the log is in (the operator's follower keeps it to notice reorgs). */
+  readonly blockHash?: string;
   readonly topics: string[];
   readonly data: string;
   readonly removed?: boolean;

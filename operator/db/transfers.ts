@@ -10,7 +10,8 @@ import type { AssetKind } from '../../client/l1/events.ts';
 import { hexBody, hexOf, slotFromDb, slotToDb } from './codec.ts';
 import type { BlockStatus } from './store.ts';
 
-export type CoinStatus = 'deposited' | 'exiting' | 'exited';
+/** 'reorged_out': a deep L1 reorg removed its deposit (db/reorg.ts); kept, refused for transfers. */
+export type CoinStatus = 'deposited' | 'exiting' | 'exited' | 'reorged_out';
 
 export interface Coin {
   readonly slot: bigint;

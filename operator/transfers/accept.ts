@@ -22,6 +22,7 @@ export type RejectionCode =
   | 'unknown_coin'
   | 'coin_exiting'
   | 'coin_exited'
+  | 'coin_reorged_out'
   | 'wrong_prev_block'
   | 'wrong_denomination'
   | 'invalid_signature'
@@ -32,6 +33,7 @@ export const REJECTION_CODES: readonly RejectionCode[] = [
   'unknown_coin',
   'coin_exiting',
   'coin_exited',
+  'coin_reorged_out',
   'wrong_prev_block',
   'wrong_denomination',
   'invalid_signature',
@@ -101,6 +103,9 @@ function checkCoin(tx: Transaction, coin: Coin | undefined, signer?: string): { 
   if (coin === undefined) return rejection('unknown_coin', `no deposited coin has slot ${tx.slot}`);
   if (coin.state === 'exiting') return rejection('coin_exiting', `coin ${tx.slot} is exiting on L1 and takes no transfer`);
   if (coin.state === 'exited') return rejection('coin_exited', `coin ${tx.slot} has exited on L1 and takes no transfer`);
+  if (coin.state === 'reorged_out') {
+    return rejection('coin_reorged_out', `coin ${tx.slot}'s deposit was removed from L1 by a reorg deeper than the operator's confirmation depth: it is not a coin`);
+  }
   if (tx.prevBlock !== coin.lastBlock) {
     return rejection('wrong_prev_block', `prevBlock must be ${coin.lastBlock}, the block of the coin's last transaction; got ${tx.prevBlock}`);
   }
