@@ -39,6 +39,11 @@ export interface OperatorConfig {
   /** Never printed: non-enumerable on the parsed object. */
   readonly operatorKey: Hex;
   readonly database: DatabaseConfig;
+  /**
+   * A streaming replica of the database's server (--database-read-url): the HTTP API's reads go there, transfer
+   * acceptance stays on the primary. Only with a `url` database.
+   */
+  readonly databaseReadUrl?: string;
   readonly l1StartBlock: number;
   readonly blockIntervalMs: number;
   readonly blockSize: number;
@@ -82,6 +87,7 @@ export const OPERATOR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'operator-key', env: 'PLASMA_OPERATOR_KEY', help: 'private key (0x + 64 hex) that signs submitBlock; prefer the variable or the file' },
   { flag: 'operator-key-file', env: 'PLASMA_OPERATOR_KEY_FILE', help: 'file holding the operator key (instead of --operator-key)' },
   { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres:// URL; without it an embedded Postgres runs in --data-dir' },
+  { flag: 'database-read-url', env: 'DATABASE_READ_URL', help: 'postgres:// URL of a streaming replica of --database-url\'s server: histories, proofs, owners\' coins, blocks and checkpoints are read there; transfers are still checked on the primary' },
   { flag: 'data-dir', env: 'PLASMA_DATA_DIR', default: './data/postgres', help: 'directory of the embedded Postgres (used only without --database-url)' },
   { flag: 'l1-start-block', env: 'PLASMA_L1_START_BLOCK', default: '0', help: 'first L1 block to read events from on a fresh database (the deployment block)' },
   { flag: 'block-interval-ms', env: 'PLASMA_BLOCK_INTERVAL_MS', default: '1000', help: 'the longest pending transfers wait for a child block under a steady stream (sooner once acceptance is quiet for --block-quiet-ms)' },
@@ -192,6 +198,11 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
   } else {
     database = { kind: 'embedded', dataDir: r.string('data-dir')! };
   }
+  const databaseReadUrl = r.given('database-read-url');
+  if (databaseReadUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseReadUrl)) r.fail(`${r.source('database-read-url')} must be a postgres:// or postgresql:// URL of a streaming replica`);
+    if (databaseUrl === undefined) r.fail(`${r.source('database-read-url')} names a replica of a Postgres server: pass the primary's --database-url too (the embedded Postgres has no replicas)`);
+  }
 
   const l1StartBlock = r.integer('l1-start-block', 0, Number.MAX_SAFE_INTEGER);
   const blockIntervalMs = r.integer('block-interval-ms', 10, 3_600_000);
@@ -221,6 +232,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Env, options: 
     l1Rpc,
     contract: contractText!.toLowerCase() as Address,
     database: Object.freeze(database),
+    ...(databaseReadUrl === undefined ? {} : { databaseReadUrl }),
     l1StartBlock,
     blockIntervalMs,
     blockSize,
@@ -251,7 +263,7 @@ export function operatorConfig(values: Readonly<Record<string, string | number |
 /** The config as it may be logged: the database URL's password masked, the key absent. */
 export function describeConfig(config: OperatorConfig): Record<string, unknown> {
   const database = config.database.kind === 'url' ? { kind: 'url', url: maskPassword(config.database.url) } : config.database;
-  return { ...config, database };
+  return { ...config, database, ...(config.databaseReadUrl === undefined ? {} : { databaseReadUrl: maskPassword(config.databaseReadUrl) }) };
 }
 
 export function maskPassword(url: string): string {

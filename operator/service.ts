@@ -16,6 +16,7 @@ import { defaultCheckpointEveryBlocks, startCheckpointScheduler } from './checkp
 import { L1Follower } from './chain/follower.ts';
 import { JsonRpc } from '../client/l1/rpc.ts';
 import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
+import { openReadReplica, type ReadReplica } from './db/read-replica.ts';
 import { Store } from './db/store.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { createApp } from './http/app.ts';
@@ -109,6 +110,18 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     } catch (error) {
       throw new StartupError(`cannot use Postgres at ${maskPassword(databaseUrl)}: ${errorMessage(error)}; start Postgres, fix --database-url, or unset it to use the embedded one`, { cause: error });
     }
+    // The API's reads go to the replica (db/read-replica.ts); transfer acceptance stays on `store`, the primary.
+    let readReplica: ReadReplica | undefined;
+    if (config.databaseReadUrl !== undefined) {
+      try {
+        readReplica = await openReadReplica(config.databaseReadUrl, databaseUrl, store, { max: 8 });
+      } catch (error) {
+        throw new StartupError(`cannot read from the replica at ${maskPassword(config.databaseReadUrl)}: ${errorMessage(error)}; fix --database-read-url, or unset it to read from the primary`, { cause: error });
+      }
+      cleanup.push(() => readReplica!.close());
+      if (readReplica.notInRecovery) log.warn('the read database is not in recovery: it does not follow the primary (a promoted replica?); reads may go stale', { url: maskPassword(config.databaseReadUrl) });
+      log.info('read replica ready', { url: maskPassword(config.databaseReadUrl) });
+    }
 
     const follower = new L1Follower({
       rpc,
@@ -139,6 +152,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
     const { app, metrics } = createApp({
       store,
+      ...(readReplica === undefined ? {} : { reads: readReplica.store, replicaLag: readReplica.lag }),
       domain,
       limits: config.limits,
       ...(config.rateLimit.perSecond > 0 ? { rateLimit: config.rateLimit } : {}),

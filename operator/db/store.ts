@@ -161,8 +161,8 @@ export class Store {
   }
 
   /** Numbers of the child blocks confirmed on L1 in `[from, to]`, ascending, at most `limit` (index-only scan). */
-  async committedBlockNumbers(from: bigint, to: bigint, limit: number): Promise<bigint[]> {
-    const rows = await this.sql<{ number: string }[]>`
+  async committedBlockNumbers(from: bigint, to: bigint, limit: number, on: Sql = this.sql): Promise<bigint[]> {
+    const rows = await on<{ number: string }[]>`
       select number from blocks
       where status = 'confirmed' and number between ${from.toString()}::int8 and ${to.toString()}::int8
       order by number limit ${limit}`;
@@ -179,10 +179,12 @@ export class Store {
    * candidates lie on opposite sides of the slot, so their highest differing bits differ and there is no tie. The
    * stored values are `slot - 2^63` (the top bit flipped), so `a # b` of stored values is the xor of the slots,
    * and `x # min(int8)` maps a uint64 bit pattern to an int8 with the same order.
+   *
+   * `on`: a connection of a ReadSnapshot (db/snapshot.ts), so that every page of one answer sees one state.
    */
-  async coinHistory(slot: bigint, from: bigint, to: bigint, limit = 10_000): Promise<CoinHistoryPage> {
+  async coinHistory(slot: bigint, from: bigint, to: bigint, limit = 10_000, on: Sql = this.sql): Promise<CoinHistoryPage> {
     const s = slotToDb(slot);
-    const rows = await this.sql<HistoryRow[]>`
+    const rows = await on<HistoryRow[]>`
       select b.number, t.prev_block, t.denomination, t.new_owner, t.signature, tp.proof,
              n.slot as n_slot, n.digest as n_digest, np.proof as n_proof
       from blocks b

@@ -5,7 +5,9 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { TransactionDomain } from '../../client/protocol/index.ts';
+import type { ReplicaLag } from '../db/read-replica.ts';
 import type { Store } from '../db/store.ts';
+import type { RoleReport } from '../roles/report.ts';
 import { blocksRoutes } from './blocks.ts';
 import { checkpointsRoutes } from './checkpoints.ts';
 import { coinsRoutes } from './coins.ts';
@@ -21,7 +23,12 @@ import { transactionsRoutes } from './transactions.ts';
 export { DEFAULT_LIMITS, type ChainInfo, type L1Health, type Limits } from './deps.ts';
 
 export interface AppOptions {
+  /** The primary: transfers are accepted against it. */
   readonly store: Store;
+  /** The read replica the API's reads go to (default: `store`). */
+  readonly reads?: Store;
+  /** The replica's lag, for /v1/status and /metrics (with `reads`). */
+  readonly replicaLag?: () => Promise<ReplicaLag>;
   readonly domain: TransactionDomain;
   readonly limits?: Partial<Limits>;
   readonly l1Status?: () => Promise<L1Health>;
@@ -32,6 +39,8 @@ export interface AppOptions {
   readonly onAccepted?: (count: number) => void;
   /** What /v1/status tells the explorer page about L1: the node to verify against by default, where to scan from. */
   readonly chain?: ChainInfo;
+  /** This process's role and the producer election, shown in /v1/status as `operator`. */
+  readonly role?: () => Promise<RoleReport>;
 }
 
 export interface OperatorApp {
@@ -41,9 +50,11 @@ export interface OperatorApp {
 
 export function createApp(options: AppOptions): OperatorApp {
   const limits = validateLimits({ ...DEFAULT_LIMITS, ...options.limits });
-  const metrics = createMetrics(options.store.sql);
+  const metrics = createMetrics(options.store.sql, options.replicaLag);
   const deps: Deps = {
     store: options.store,
+    reads: options.reads ?? options.store,
+    replicaLag: options.replicaLag,
     domain: options.domain,
     limits,
     l1Status: options.l1Status,
@@ -51,6 +62,7 @@ export function createApp(options: AppOptions): OperatorApp {
     chain: options.chain,
     metrics,
     log: options.log ?? jsonLogger,
+    ...(options.role === undefined ? {} : { role: options.role }),
   };
   const app = new Koa();
   app.silent = true; // errors are logged once, by errorMiddleware

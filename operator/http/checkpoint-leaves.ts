@@ -118,20 +118,20 @@ export class CheckpointLeaves {
 
   /** Checkpoint k as submitted by this operator; 404 unknown_checkpoint otherwise. */
   async submitted(k: bigint): Promise<CheckpointRecord> {
-    const record = await checkpointByK(this.#deps.store.sql, k);
+    const record = await checkpointByK(this.#deps.reads.sql, k);
     if (record?.periodEnd === undefined) throw new HttpError(404, 'unknown_checkpoint', `no checkpoint ${k} was submitted by this operator`);
     return record;
   }
 
   async latest(): Promise<CheckpointRecord> {
-    const record = await latestSubmittedCheckpoint(this.#deps.store.sql);
+    const record = await latestSubmittedCheckpoint(this.#deps.reads.sql);
     if (record?.periodEnd === undefined) throw new HttpError(404, 'unknown_checkpoint', 'no checkpoint is submitted yet');
     return record;
   }
 
   /** The leaf object of `slot` in a submitted checkpoint (its status from L1, or from time: `note` says which). */
   async leafObject(record: CheckpointRecord, slot: bigint, coin: Coin | undefined, note: StatusNote): Promise<LeafObjectJson> {
-    const { sql } = this.#deps.store;
+    const { sql } = this.#deps.reads;
     const { record: leaf, proof } = await storedLeaf(sql, record.id, slot);
     const onL1 = await this.#l1.leafStatus(record.k!, slot);
     let status: LeafStatusName;
@@ -161,7 +161,7 @@ export class CheckpointLeaves {
    * the leaves of every pending checkpoint at or after the base's block, ascending.
    */
   async baseAndPending(coin: Coin, note: StatusNote): Promise<{ base: LeafObjectJson | undefined; pending: LeafObjectJson[] }> {
-    const all = await submittedCheckpointsFrom(this.#deps.store.sql, 0n);
+    const all = await submittedCheckpointsFrom(this.#deps.reads.sql, 0n);
     const leaves: LeafObjectJson[] = [];
     let base: LeafObjectJson | undefined;
     for (let at = all.length - 1; at >= 0; at--) {

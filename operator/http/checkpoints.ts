@@ -28,14 +28,14 @@ export function checkpointsRoutes(deps: Deps): Router {
   router.get('/v1/checkpoints/:id/coins/:slot', async (ctx) => {
     const record = await leaves.submitted(blockParam(ctx.params['id'], 'id'));
     const slot = slotParam(ctx.params['slot']);
-    const coin = await knownCoin(deps.store, slot).catch(() => undefined);
+    const coin = await knownCoin(deps.reads, slot).catch(() => undefined);
     const note: StatusNote = { source: 'l1' };
     ctx.body = await leaves.leafObject(record, slot, coin, note);
     ctx.set('X-Checkpoint-Status-Source', note.source);
   });
 
   router.get('/v1/coins/:slot/checkpoint', async (ctx) => {
-    const coin = await knownCoin(deps.store, slotParam(ctx.params['slot']));
+    const coin = await knownCoin(deps.reads, slotParam(ctx.params['slot']));
     const note: StatusNote = { source: 'l1' };
     const { base } = await leaves.baseAndPending(coin, note);
     ctx.set('X-Checkpoint-Status-Source', note.source);

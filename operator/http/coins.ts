@@ -1,6 +1,9 @@
 /**
  * GET /v1/coins/:slot, /v1/coins/:slot/history and /v1/coins/:slot/proofs/:block.
  *
+ * Every read goes to `deps.reads` (the read replica when there is one). A history's lastCommittedBlock and all its
+ * pages come from one ReadSnapshot (db/snapshot.ts): it never names a committed block its entries lack.
+ *
  * The history is streamed: the head, then one page of `historyPageBlocks` entries per query to Store.coinHistory,
  * so one request holds at most HISTORY_PAGES_IN_FLIGHT pages in memory however long the coin's life. Past `maxHistoryEntries` (or the
  * caller's `limit`) it stops and names the block to continue from in `next` (§9).
@@ -11,8 +14,10 @@
  */
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
+import type { Sql } from 'postgres';
 import { historyEntryToJson, type Address } from '../../client/protocol/index.ts';
 import { coinBySlot, latestCommittedBlock, type Coin } from '../db/transfers.ts';
+import { inReadSnapshot, ReadSnapshot } from '../db/snapshot.ts';
 import type { Store } from '../db/store.ts';
 import type { Deps } from './deps.ts';
 import { HttpError } from './errors.ts';
@@ -24,7 +29,7 @@ export function coinsRoutes(deps: Deps): Router {
   const router = new Router();
 
   router.get('/v1/coins/:slot', async (ctx) => {
-    ctx.body = coinJson(await knownCoin(deps.store, slotParam(ctx.params['slot'])));
+    ctx.body = coinJson(await knownCoin(deps.reads, slotParam(ctx.params['slot'])));
   });
 
   router.get('/v1/coins/:slot/history', async (ctx) => {
@@ -34,8 +39,8 @@ export function coinsRoutes(deps: Deps): Router {
     const limit = limitParam(ctx.query, deps.limits.maxHistoryEntries);
     const since = queryValue(ctx.query, 'since');
     if (since !== undefined && since !== 'checkpoint') throw new HttpError(400, 'invalid_since', 'since must be "checkpoint" (the history after the coin\'s base)');
-    const coin = await knownCoin(deps.store, slot);
-    const last = (await latestCommittedBlock(deps.store.sql))?.number ?? 0n;
+    // The coin's deposit never changes once stored: read outside the snapshot, so an unknown slot is a 404 at once.
+    const coin = await knownCoin(deps.reads, slot);
     // Only committed child blocks after the deposit belong to the history; the range is clamped to them.
     let start = from === undefined || from <= coin.depositBlock ? coin.depositBlock + 1n : from;
     let extra = '';
@@ -46,16 +51,30 @@ export function coinsRoutes(deps: Deps): Router {
       if (base !== undefined && BigInt(base.block) + 1n > start) start = BigInt(base.block) + 1n;
       extra = `"checkpoint":${JSON.stringify(base ?? null)},"pending":${JSON.stringify(pending)},`;
     }
+    // Opened after the checkpoint leaves were read: the snapshot sees every block they name.
+    const snapshot = await ReadSnapshot.open(deps.reads.sql);
+    let last: bigint;
+    try {
+      last = (await latestCommittedBlock(snapshot.sql))?.number ?? 0n;
+    } catch (error) {
+      await snapshot.close();
+      throw error;
+    }
     const end = to === undefined || to > last ? last : to;
     ctx.type = 'application/json';
-    ctx.body = Readable.from(streamHistory(deps, coin, last, start, end, limit, extra));
+    const body = Readable.from(streamHistory(deps, snapshot, coin, last, start, end, limit, extra));
+    // Finished, failed, or the client went away (the generator may never have started): the connections go back.
+    body.once('close', () => void snapshot.close());
+    ctx.body = body;
   });
 
   router.get('/v1/coins/:slot/proofs/:block', async (ctx) => {
     const slot = slotParam(ctx.params['slot']);
     const block = blockParam(ctx.params['block']);
-    await knownCoin(deps.store, slot);
-    const [entry] = (await deps.store.coinHistory(slot, block, block, 1)).entries;
+    const [entry] = await inReadSnapshot(deps.reads.sql, async (sql) => {
+      await knownCoin(deps.reads, slot, sql);
+      return (await deps.reads.coinHistory(slot, block, block, 1, sql)).entries;
+    });
     if (entry === undefined) throw new HttpError(404, 'unknown_block', `block ${block} is not a child block committed on L1`);
     ctx.body = historyEntryToJson(entry);
   });
@@ -63,8 +82,8 @@ export function coinsRoutes(deps: Deps): Router {
   return router;
 }
 
-export async function knownCoin(store: Store, slot: bigint): Promise<Coin> {
-  const coin = await coinBySlot(store.sql, slot);
+export async function knownCoin(store: Store, slot: bigint, on: Sql = store.sql): Promise<Coin> {
+  const coin = await coinBySlot(on, slot);
   if (coin === undefined) throw new HttpError(404, 'unknown_coin', `no deposited coin has slot ${slot}`);
   return coin;
 }
@@ -73,13 +92,21 @@ export async function knownCoin(store: Store, slot: bigint): Promise<Coin> {
 const HISTORY_PAGES_IN_FLIGHT = 2;
 
 /** `extra`: more fields of the object, each followed by a comma, written before `entries` (since=checkpoint). */
-async function* streamHistory(deps: Deps, coin: Coin, last: bigint, start: bigint, end: bigint, limit: number, extra = ''): AsyncGenerator<string> {
+async function* streamHistory(deps: Deps, snapshot: ReadSnapshot, coin: Coin, last: bigint, start: bigint, end: bigint, limit: number, extra = ''): AsyncGenerator<string> {
+  try {
+    yield* historyChunks(deps, snapshot, coin, last, start, end, limit, extra);
+  } finally {
+    await snapshot.close();
+  }
+}
+
+async function* historyChunks(deps: Deps, snapshot: ReadSnapshot, coin: Coin, last: bigint, start: bigint, end: bigint, limit: number, extra: string): AsyncGenerator<string> {
   const deposit = { block: coin.depositBlock.toString(), owner: coin.depositor.toLowerCase() as Address, denomination: coin.denomination.toString() };
   yield `{"slot":"${coin.slot}","deposit":${JSON.stringify(deposit)},"lastCommittedBlock":"${last}",${extra}"entries":[`;
   // The committed block numbers of the range come first (an index-only scan), so the pages' bounds are known up
   // front and the pages, independent queries, can run ahead of the one being written: most of a history's time
   // is the per-block index probes of Store.coinHistory, and one query uses one core.
-  const numbers = end < start ? [] : await deps.store.committedBlockNumbers(start, end, limit + 1);
+  const numbers = end < start ? [] : await deps.reads.committedBlockNumbers(start, end, limit + 1, snapshot.sql);
   const next = numbers.length > limit ? numbers[limit] : undefined;
   const pageSize = deps.limits.historyPageBlocks;
   const bounds: [bigint, bigint, number][] = [];
@@ -87,14 +114,17 @@ async function* streamHistory(deps: Deps, coin: Coin, last: bigint, start: bigin
     const page = numbers.slice(at, Math.min(at + pageSize, limit));
     bounds.push([page[0]!, page[page.length - 1]!, page.length]);
   }
-  const query = ([first, lastOfPage, count]: [bigint, bigint, number]) => deps.store.coinHistory(coin.slot, first, lastOfPage, count);
+  // Pages alternate between the snapshot's two connections (the second joins it only when there are two pages).
+  const connections = [snapshot.sql, bounds.length > 1 ? await snapshot.second() : snapshot.sql];
+  const query = ([first, lastOfPage, count]: [bigint, bigint, number], k: number) =>
+    deps.reads.coinHistory(coin.slot, first, lastOfPage, count, connections[k % connections.length]!);
   const inFlight = bounds.slice(0, HISTORY_PAGES_IN_FLIGHT).map(query);
   inFlight.forEach((page) => page.catch(() => {})); // awaited in order below; a failure surfaces there
   let first = true;
   for (let k = 0; k < bounds.length; k++) {
     const page = await inFlight[k]!;
     if (k + HISTORY_PAGES_IN_FLIGHT < bounds.length) {
-      const ahead = query(bounds[k + HISTORY_PAGES_IN_FLIGHT]!);
+      const ahead = query(bounds[k + HISTORY_PAGES_IN_FLIGHT]!, k + HISTORY_PAGES_IN_FLIGHT);
       ahead.catch(() => {});
       inFlight.push(ahead);
     }

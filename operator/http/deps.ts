@@ -1,6 +1,8 @@
 /** What every route group is built from: the app's dependencies and its validated limits. */
 import type { TransactionDomain } from '../../client/protocol/index.ts';
+import type { ReplicaLag } from '../db/read-replica.ts';
 import type { Store } from '../db/store.ts';
+import type { RoleReport } from '../roles/report.ts';
 import type { Logger } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -41,7 +43,15 @@ export interface ChainInfo {
 }
 
 export interface Deps {
+  /** The primary: transfer acceptance reads and writes here, always. */
   readonly store: Store;
+  /**
+   * Where the API's reads go (histories, proofs, owners' coins, blocks, checkpoints): the read replica
+   * (--database-read-url), or the primary itself without one.
+   */
+  readonly reads: Store;
+  /** The read replica's lag behind the primary; undefined without a replica. */
+  readonly replicaLag: (() => Promise<ReplicaLag>) | undefined;
   readonly domain: TransactionDomain;
   readonly limits: Limits;
   readonly l1Status: (() => Promise<L1Health>) | undefined;
@@ -49,5 +59,7 @@ export interface Deps {
   readonly chain: ChainInfo | undefined;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** This process's role and the producer election, for /v1/status (operator/roles/report.ts). */
+  readonly role?: () => Promise<RoleReport>;
 }
 

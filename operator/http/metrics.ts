@@ -8,7 +8,9 @@ import type { Middleware } from 'koa';
 import type { Sql } from 'postgres';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlockLoopMetrics } from '../block/loop.ts';
+import type { ReplicaLag } from '../db/read-replica.ts';
 import { latestCommittedBlock, pendingCount } from '../db/transfers.ts';
+import { registerReorgCounter } from './reorg-status.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -31,10 +33,12 @@ export function blockLoopMetrics(metrics: Pick<Metrics, 'blockPhase' | 'blockTra
   };
 }
 
-export function createMetrics(sql?: Sql): Metrics {
+export function createMetrics(sql?: Sql, replicaLag?: () => Promise<ReplicaLag>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'plasma_operator_' });
   if (sql !== undefined) registerStoreGauges(sql, registry);
+  if (sql !== undefined) registerReorgCounter(sql, registry, within);
+  if (replicaLag !== undefined) registerReplicaLagGauges(replicaLag, registry);
   return {
     registry,
     requests: new Counter({
@@ -97,6 +101,32 @@ function registerStoreGauges(sql: Sql, registry: Registry): void {
     async collect() {
       const latest = await within(latestCommittedBlock(sql).then((block) => block ?? null));
       this.set(latest === undefined ? Number.NaN : Number(latest?.number ?? 0n));
+    },
+  });
+}
+
+/**
+ * The read replica's lag (--database-read-url), read at scrape time: WAL bytes not replayed, and seconds since
+ * the last replayed commit while behind (NaN when either server does not answer in time).
+ */
+function registerReplicaLagGauges(replicaLag: () => Promise<ReplicaLag>, registry: Registry): void {
+  let reading: Promise<ReplicaLag | undefined> | undefined;
+  // One read serves both gauges of a scrape.
+  const read = (): Promise<ReplicaLag | undefined> => (reading ??= within(replicaLag()).finally(() => setTimeout(() => (reading = undefined), 0)));
+  new Gauge({
+    name: 'plasma_read_replica_lag_bytes',
+    help: 'WAL bytes the read replica has not replayed (the primary\'s pg_current_wal_lsn() minus the replica\'s pg_last_wal_replay_lsn())',
+    registers: [registry],
+    async collect() {
+      this.set((await read())?.bytes ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'plasma_read_replica_lag_seconds',
+    help: 'While the read replica is behind: now() - pg_last_xact_replay_timestamp() on it; 0 when it has replayed everything',
+    registers: [registry],
+    async collect() {
+      this.set((await read())?.seconds ?? Number.NaN);
     },
   });
 }

@@ -11,7 +11,7 @@ export function ownersRoutes(deps: Deps): Router {
     const owner = addressParam(ctx.params['address']);
     const after = optionalUint(ctx.query, 'after', slotParam);
     const limit = limitParam(ctx.query, deps.limits.maxListItems);
-    const coins = await coinsOfOwner(deps.store.sql, owner, after === undefined ? { limit: limit + 1 } : { limit: limit + 1, after });
+    const coins = await coinsOfOwner(deps.reads.sql, owner, after === undefined ? { limit: limit + 1 } : { limit: limit + 1, after });
     const page = coins.slice(0, limit);
     const body: { owner: string; coins: ReturnType<typeof coinJson>[]; next?: string } = { owner, coins: page.map(coinJson) };
     if (coins.length > limit) body.next = page[page.length - 1]!.slot.toString();
