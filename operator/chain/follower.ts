@@ -95,6 +95,9 @@ export interface PollResult {
 
 const FOLLOWED_EVENTS = ['Deposit', 'BlockSubmitted', 'ExitStarted', 'ExitCancelled', 'ExitFinalized', 'CheckpointSubmitted', 'LeafChallengeOpened'] as const satisfies readonly ChainEvent['name'][];
 
+/** Ranges shorter than this keep the hash of every block (#readRange). */
+const DENSE_RANGE = 16n;
+
 export class L1Follower {
   readonly #options: L1FollowerOptions;
   readonly #confirmations: bigint;
@@ -176,6 +179,16 @@ export class L1Follower {
     const logs = await rpc.request<RpcLog[]>('eth_getLogs', [
       { address: contract, fromBlock: quantity(from), toBlock: quantity(through), topics: this.#topics },
     ]);
+    // A short range (a follower keeping up: one or two blocks a poll) keeps every block's hash, so the fork point
+    // found later is the real one and the reported depth exact; a long catch-up range keeps its last block and
+    // event blocks only (a fork point found there is at or below the real one: more is re-applied, same result).
+    const hashes = new Map<bigint, Hash>();
+    if (through - from < DENSE_RANGE) {
+      for (let n = from; n < through; n++) {
+        const hash = await blockHash(rpc, n);
+        if (hash !== undefined) hashes.set(n, hash);
+      }
+    }
     const after = await blockHash(rpc, through);
     if (before === undefined || before !== after) return undefined;
     const live = logs
@@ -188,7 +201,7 @@ export class L1Follower {
       const block = await rpc.request<{ timestamp: string }>('eth_getBlockByNumber', [quantity(event.l1Block), false]);
       events[k] = { ...event, submittedAt: BigInt(block.timestamp) };
     }
-    const hashes = new Map<bigint, Hash>([[through, before]]);
+    hashes.set(through, before);
     for (const log of live) if (log.blockHash !== undefined) hashes.set(BigInt(log.blockNumber), log.blockHash.toLowerCase() as Hash);
     return { events, hashes: [...hashes].map(([number, hash]) => ({ number, hash })) };
   }
