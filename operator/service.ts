@@ -1,19 +1,13 @@
 /**
- * The running operator: config → L1 check → Postgres (embedded or a server; migrated) → L1 follower → block
- * loop (block/loop.ts: claims a block from pending transfers each interval, builds and commits it) → HTTP.
+ * The running operator: config → L1 check → Postgres (embedded or a server; migrated) → the producer (roles/
+ * producer.ts: elected among producers, then the L1 follower, the block loop, the committer, the checkpoints) →
+ * HTTP (the API; a producer serves /v1/status and /metrics only). --role picks the parts (roles/role.ts).
  */
 import { createServer, type Server } from 'node:http';
 import { computeAddress } from 'ethers';
 import type { AddressInfo, Socket } from 'node:net';
 import { PlasmaError, type TransactionDomain } from '../client/protocol/index.ts';
-import { BlockCommitter } from './block/committer.ts';
-import { startBlockLoop } from './block/loop.ts';
-import { callPlasmaCash, contractOperator } from '../client/l1/contract.ts';
-import { contractHasCheckpoints } from '../client/l1/checkpoints.ts';
-import { startAnswerer } from './checkpoint/answerer.ts';
-import { CheckpointBuilder } from './checkpoint/builder.ts';
-import { defaultCheckpointEveryBlocks, startCheckpointScheduler } from './checkpoint/scheduler.ts';
-import { L1Follower } from './chain/follower.ts';
+import { contractOperator } from '../client/l1/contract.ts';
 import { JsonRpc } from '../client/l1/rpc.ts';
 import { describeConfig, maskPassword, type OperatorConfig } from './config.ts';
 import { openReadReplica, type ReadReplica } from './db/read-replica.ts';
@@ -22,6 +16,10 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgre
 import { createApp } from './http/app.ts';
 import { blockLoopMetrics } from './http/metrics.ts';
 import { createLog, type Log } from './log.ts';
+import { startProducer, type Producer, type ProducerState } from './roles/producer.ts';
+import { statusAndMetricsOnly } from './roles/producer-http.ts';
+import { registerRoleMetrics, roleReporter } from './roles/report.ts';
+import { listenAccepted, notifyAccepted } from './roles/wake.ts';
 import { errorMessage } from '../client/error-message.ts';
 
 export interface RunningOperator {
@@ -31,8 +29,10 @@ export interface RunningOperator {
   readonly databaseUrl: string;
   readonly domain: TransactionDomain;
   readonly store: Store;
-  /** Resolves after a block-loop pass that started after this call has finished (tests, tools). */
+  /** Resolves after a block-loop pass that started after this call has finished (tests, tools); at once when not producing. */
   nextPass(): Promise<void>;
+  /** The producer's state (active, epoch); undefined for --role api. */
+  producerState(): ProducerState | undefined;
   /** Closes HTTP, stops the loops, closes the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -123,33 +123,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       log.info('read replica ready', { url: maskPassword(config.databaseReadUrl) });
     }
 
-    const follower = new L1Follower({
-      rpc,
-      store,
-      contract: config.contract,
-      confirmations: config.confirmations,
-      startBlock: BigInt(config.l1StartBlock),
-      pollIntervalMs: config.l1PollIntervalMs,
-      log: log.line('follower'),
-      // Deposits past half an interval's numbers start a block-loop pass at once (block/deposits.ts). The first
-      // poll runs on a timer, after `loop` below is assigned.
-      onDeposits: (lastDeposit) => loop.noteDeposit(lastDeposit),
-    });
-    follower.start();
-    cleanup.push(() => follower.stop());
-
-    const committer = new BlockCommitter({
-      rpc,
-      store,
-      contract: config.contract,
-      operatorKey: config.operatorKey,
-      confirmations: config.confirmations,
-      timeoutMs: 120_000,
-      replaceAfterMs: config.l1ReplaceAfterMs,
-      log: log.line('committer'),
-    });
-    log.info('operator account', { address: committer.address });
-
+    // What this process runs (operator/roles/): the producer (--role all, producer) and the HTTP API (all, api).
+    let producer: Producer | undefined;
     const { app, metrics } = createApp({
       store,
       ...(readReplica === undefined ? {} : { reads: readReplica.store, replicaLag: readReplica.lag }),
@@ -159,41 +134,29 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       // Its own short timeout: a health check must answer promptly even when the L1 node hangs.
       l1Status: async () => {
         const head = await statusRpc.blockNumber();
-        const failure = follower.failure;
+        const failure = producer?.followerFailure;
         return failure === undefined ? { head, healthy: true } : { head, healthy: false, mismatch: failure.message };
       },
-      onAccepted: (count) => loop.noteAccepted(count),
+      // An api node tells the producer through Postgres (wake.ts); in one process the block loop is told directly.
+      onAccepted: config.role === 'api' ? notifyAccepted(store.sql, log) : (count) => producer?.noteAccepted(count),
+      role: roleReporter(config.role, () => producer?.state, store.sql),
       chain: { l1Rpc: config.l1Rpc, l1StartBlock: BigInt(config.l1StartBlock) },
       log: log.entry,
     });
-    // Started before HTTP listens, so onAccepted above never runs without it.
-    const loop = startBlockLoop({ config, store, committer, log, metrics: blockLoopMetrics(metrics) });
-    cleanup.push(() => loop.stop(options.stopGraceMs ?? 10_000));
-    // Checkpoints (PROTOCOL.md §10): built on the worker threads beside the block loop, submitted through the
-    // committer (one signer, one nonce sequence). Every --checkpoint-every-blocks child blocks; by default the
-    // child blocks in one RESPONSE_PERIOD at the block interval; 0 disables them.
-    const responsePeriod = BigInt((await callPlasmaCash(rpc, config.contract, 'RESPONSE_PERIOD'))[0]);
-    const everyBlocks = config.checkpointEveryBlocks ?? defaultCheckpointEveryBlocks(responsePeriod, config.blockIntervalMs);
-    if (everyBlocks > 0 && !(await contractHasCheckpoints(rpc, config.contract))) {
-      log.warn('checkpoints off: PlasmaCash at this address has no checkpoint module (checkpointCount() does not answer)', { contract: config.contract });
-    } else if (everyBlocks > 0) {
-      const builder = new CheckpointBuilder({ store, domain, log: log.line('checkpoints') });
-      const scheduler = startCheckpointScheduler({
-        store, builder, committer, rpc, contract: config.contract, operator: committer.address, everyBlocks, confirmations: config.confirmations,
-        l1StartBlock: BigInt(config.l1StartBlock), pollMs: Math.max(1000, config.blockIntervalMs), log,
+    registerRoleMetrics(metrics.registry, config.role, () => producer?.state, store.sql);
+    if (config.role !== 'api') {
+      // Started before HTTP listens, so onAccepted above never runs without it. On a Postgres server it is elected
+      // among the producers first (roles/election.ts); it may be standing by when this returns.
+      producer = await startProducer({
+        config, rpc, domain, store, databaseUrl: embedded ? undefined : databaseUrl, log, metrics: blockLoopMetrics(metrics), stopGraceMs: options.stopGraceMs ?? 10_000,
       });
-      cleanup.push(() => scheduler.stop());
-      // Challenges of its own leaves, answered within RESPONSE_PERIOD (a warning below a quarter of it left).
-      const answerer = startAnswerer({
-        store, domain, committer, rpc, contract: config.contract, operator: committer.address,
-        marginSeconds: responsePeriod / 4n, pollMs: Math.max(1000, config.l1PollIntervalMs), log,
-      });
-      cleanup.push(() => answerer.stop());
-      log.info('checkpoints scheduled', { everyBlocks, responsePeriodSeconds: responsePeriod.toString() });
-    } else {
-      log.info('checkpoints disabled (--checkpoint-every-blocks 0)');
+      cleanup.push(() => producer!.stop());
+      // Transfers accepted by api nodes wake the block loop early (roles/wake.ts).
+      if (!embedded) cleanup.push(await listenAccepted(store.sql, (count) => producer?.noteAccepted(count)));
     }
-    const server = createServer(app.callback());
+    log.info('role', { role: config.role, active: producer?.state.active ?? null, epoch: producer?.state.epoch?.toString() ?? null });
+    // A producer serves /v1/status and /metrics only: API requests go to the api nodes.
+    const server = createServer(config.role === 'producer' ? statusAndMetricsOnly(app.callback()) : app.callback());
     const sockets = new Set<Socket>();
     server.on('connection', (socket) => {
       sockets.add(socket);
@@ -212,7 +175,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       databaseUrl: maskPassword(databaseUrl),
       domain,
       store,
-      nextPass: () => loop.nextPass(),
+      nextPass: () => producer?.nextPass() ?? Promise.resolve(),
+      producerState: () => producer?.state,
       stop: () =>
         (stopping ??= (async () => {
           log.info('operator stopping');
