@@ -27,7 +27,7 @@ export interface CoinFixture {
   readonly denomination?: bigint;
   readonly depositBlock?: bigint;
   readonly lastBlock?: bigint;
-  readonly state?: 'deposited' | 'exiting' | 'exited';
+  readonly state?: 'deposited' | 'exiting' | 'exited' | 'reorged_out';
 }
 
 /** Inserts coins in one statement (the depositor is the owner, the asset is ETH). */

@@ -11,7 +11,7 @@ const endpoint = `${server.url}/v1/transactions`;
 
 let nextSlot = 1000n;
 /** A fresh deposited coin of OWNERS[0] per call, so subtests never share a slot. */
-async function coin(overrides: { state?: 'exiting' | 'exited'; lastBlock?: bigint } = {}): Promise<bigint> {
+async function coin(overrides: { state?: 'exiting' | 'exited' | 'reorged_out'; lastBlock?: bigint } = {}): Promise<bigint> {
   const slot = nextSlot++;
   await insertCoins(store, [{ slot, owner: OWNERS[0]!, ...overrides }]);
   return slot;
@@ -39,6 +39,8 @@ const rejections: Array<[string, () => Promise<{ item: unknown }>]> = [
   ['unknown_coin', async () => ({ item: transferJson(spend(999_999_999n), KEYS[0]!) })],
   ['coin_exiting', async () => ({ item: transferJson(spend(await coin({ state: 'exiting' })), KEYS[0]!) })],
   ['coin_exited', async () => ({ item: transferJson(spend(await coin({ state: 'exited' })), KEYS[0]!) })],
+  // a coin whose deposit a deep L1 reorg removed (operator/db/reorg.ts; the reorg itself: service/deep-reorg.test.ts)
+  ['coin_reorged_out', async () => ({ item: transferJson(spend(await coin({ state: 'reorged_out' })), KEYS[0]!) })],
   ['wrong_prev_block', async () => ({ item: transferJson(spend(await coin(), { prevBlock: 2n }), KEYS[0]!) })],
   ['wrong_denomination', async () => ({ item: transferJson(spend(await coin(), { denomination: 5n }), KEYS[0]!) })],
   ['not_owner', async () => ({ item: transferJson(spend(await coin()), KEYS[2]!) })],
