@@ -112,7 +112,7 @@ export async function unsubmittedCheckpoints(sql: Sql): Promise<CheckpointRecord
 /**
  * The leaves that changed in `(fromBlock, block]`, as LeafChanges (later entries win): the deposits of that range
  * (the deposit transaction at the deposit block), then each slot's last transaction in it, then every EXITED
- * coin (zero). With `fromBlock` undefined, every coin's leaf at `block` (the first checkpoint): its last
+ * coin and every coin a deep L1 reorg took out (reorg.ts: its deposit is not on L1) (zero). With `fromBlock` undefined, every coin's leaf at `block` (the first checkpoint): its last
  * transaction at or before `block` — the coin's last block, or, for a coin that moved after `block`, the
  * prevBlock of its first transaction after it.
  */
@@ -127,7 +127,7 @@ export async function leafChanges(sql: Sql, fromBlock: bigint | undefined, block
         ), at as (
           select c.slot, coalesce(a.prev_block, c.last_block) as tx_block, c.deposit_block, c.denomination, c.depositor
           from coins c left join after a on a.slot = c.slot
-          where c.deposit_block <= ${n}::int8 and c.state <> 'exited'
+          where c.deposit_block <= ${n}::int8 and c.state not in ('exited', 'reorged_out')
         )
         select at.slot, at.tx_block, t.digest,
                case when t.digest is null then at.denomination end as denomination,
@@ -145,7 +145,7 @@ export async function leafChanges(sql: Sql, fromBlock: bigint | undefined, block
         from transactions where block > ${from}::int8 and block <= ${n}::int8 order by slot, block desc`),
       ...(await sql<typeof rows>`
         select slot, '0' as tx_block, null::bytea as digest, null::numeric as denomination, null::bytea as depositor
-        from coins where state = 'exited'`),
+        from coins where state in ('exited', 'reorged_out')`),
     );
   }
   const count = rows.length;
