@@ -171,3 +171,31 @@ t.test('a reorg no deeper than the confirmation depth changes nothing observable
   t.equal((await send(s, spendTo(kept, s.bob), s.alice.privateKey)).status, 'accepted', 'the applied coin is untouched');
   t.match(await (await fetch(`${s.operator.url}/metrics`)).text(), /plasma_l1_reorgs_total 0\b/);
 });
+
+t.test('a deposit reorged out and mined again on the new chain: its coin comes back with its transfers', async (t) => {
+  const s = await setup(t, 'deep_reorg_redeposit');
+  const receipt = await (await s.chain.contract(s.alice).getFunction('deposit')({ value: parseEther('1') })).wait();
+  const raw = await s.chain.rpc.request<string>('eth_getRawTransactionByHash', [receipt!.hash]);
+  const parsed = receipt!.logs.map((l) => s.chain.contract().interface.parseLog(l)).find((p) => p?.name === 'Deposit')!;
+  const coin = { slot: parsed.args.getValue('slot') as bigint, block: parsed.args.getValue('blockNumber') as bigint };
+  await settle(s, CONFIRMATIONS);
+  t.equal((await send(s, spendTo(coin, s.bob), s.alice.privateKey)).status, 'accepted');
+  await until('block 1000 on L1', async () => (await nextChildBlock(s.chain.rpc, s.chain.address)) === 2000n);
+  await settle(s, CONFIRMATIONS);
+  const depth = BigInt(await s.chain.provider.getBlockNumber()) - BigInt(receipt!.blockNumber) + 1n;
+
+  // Every block from the deposit's on is replaced; the deposit transaction (same nonce, so the same slot and
+  // deposit block) goes into the new chain's first block, and the operator's submitBlock is gone.
+  await s.chain.rpc.request('anvil_reorg', [Number(depth), [[raw, 0]]]);
+  await until('the reorg reported', async () => (await status(s)).reorgs.count >= 1);
+  const { reorgs } = await status(s);
+  t.same(reorgs.last!.invalidated.deposits.map((d) => d.slot), [coin.slot.toString()], 'the old chain\'s deposit was undone');
+  t.same(reorgs.last!.invalidated.coins, [], 'and came back: no coin changed');
+  const served = (await (await fetch(`${s.operator.url}/v1/coins/${coin.slot}`)).json()) as { owner: string; state: string; lastBlock: string };
+  t.match(served, { owner: s.bob.address.toLowerCase(), state: 'deposited', lastBlock: '1000' }, "bob's, as block 1000 made it");
+  await until('block 1000 back on L1', async () => {
+    await s.chain.mine(1);
+    return (await nextChildBlock(s.chain.rpc, s.chain.address)) === 2000n;
+  });
+  t.equal((await send(s, { ...spendTo(coin, s.alice), prevBlock: 1000n }, s.bob.privateKey)).status, 'accepted', 'bob can spend it');
+});
