@@ -929,7 +929,7 @@ contract PlasmaCash_Attacks_Test is PlasmaCashTestBase {
         mT4 = _tx(mSlot, mB4, alice);
         mB5 = _submitWithNeighbours(mT4);
         // The same contract deployed elsewhere: its EIP-712 domain differs.
-        foreign = new PlasmaCash(operator, EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
+        foreign = _deployPlasma(operator, EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
     }
 
     function _submitWithNeighbours(Transaction memory t) internal returns (uint256) {

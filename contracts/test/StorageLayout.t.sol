@@ -10,7 +10,7 @@ import {CheckpointGame} from "../src/CheckpointGame.sol";
 contract PlasmaCashSlots is PlasmaCash {
     constructor() PlasmaCash(address(1), 7 days, 1 days, 2, 1) {}
 
-    function slots() external pure returns (uint256[12] memory s) {
+    function slots() external pure returns (uint256[14] memory s) {
         uint256 a;
         uint256 b;
         uint256 c;
@@ -23,6 +23,8 @@ contract PlasmaCashSlots is PlasmaCash {
         uint256 j;
         uint256 k;
         uint256 l;
+        uint256 m;
+        uint256 n;
         assembly {
             a := _counters.slot
             b := _childBlockRoots.slot
@@ -36,14 +38,16 @@ contract PlasmaCashSlots is PlasmaCash {
             j := _checkpoints.slot
             k := _leaves.slot
             l := _leafChallenges.slot
+            m := _revealed.slot
+            n := _bases.slot
         }
-        s = [a, b, c, d, e, f, g, h, i, j, k, l];
+        s = [a, b, c, d, e, f, g, h, i, j, k, l, m, n];
     }
 }
 
 /// @dev The same, as seen by anything that inherits PlasmaCashStorage first (a module run by delegatecall).
 contract StorageOnlySlots is PlasmaCashStorage {
-    function slots() external pure returns (uint256[12] memory s) {
+    function slots() external pure returns (uint256[14] memory s) {
         uint256 a;
         uint256 b;
         uint256 c;
@@ -56,6 +60,8 @@ contract StorageOnlySlots is PlasmaCashStorage {
         uint256 j;
         uint256 k;
         uint256 l;
+        uint256 m;
+        uint256 n;
         assembly {
             a := _counters.slot
             b := _childBlockRoots.slot
@@ -69,8 +75,10 @@ contract StorageOnlySlots is PlasmaCashStorage {
             j := _checkpoints.slot
             k := _leaves.slot
             l := _leafChallenges.slot
+            m := _revealed.slot
+            n := _bases.slot
         }
-        s = [a, b, c, d, e, f, g, h, i, j, k, l];
+        s = [a, b, c, d, e, f, g, h, i, j, k, l, m, n];
     }
 }
 
@@ -78,7 +86,7 @@ contract StorageOnlySlots is PlasmaCashStorage {
 contract CheckpointGameSlots is CheckpointGame {
     constructor() CheckpointGame(address(1), 7 days, 1 days, 2, 1) {}
 
-    function slots() external pure returns (uint256[12] memory s) {
+    function slots() external pure returns (uint256[14] memory s) {
         uint256 a;
         uint256 b;
         uint256 c;
@@ -91,6 +99,8 @@ contract CheckpointGameSlots is CheckpointGame {
         uint256 j;
         uint256 k;
         uint256 l;
+        uint256 m;
+        uint256 n;
         assembly {
             a := _counters.slot
             b := _childBlockRoots.slot
@@ -104,34 +114,36 @@ contract CheckpointGameSlots is CheckpointGame {
             j := _checkpoints.slot
             k := _leaves.slot
             l := _leafChallenges.slot
+            m := _revealed.slot
+            n := _bases.slot
         }
-        s = [a, b, c, d, e, f, g, h, i, j, k, l];
+        s = [a, b, c, d, e, f, g, h, i, j, k, l, m, n];
     }
 }
 
 /// @notice PlasmaCash's storage layout is PlasmaCashStorage's, and it is the one documented (PROTOCOL.md §8.7,
-/// notes/v2-interface.md, client/l1/state-proof-layout.ts): slots 0-1 EIP712's fallbacks, then 2..13 (10-13 the
+/// notes/v2-interface.md, client/l1/state-proof-layout.ts): slots 0-1 EIP712's fallbacks, then 2..15 (10-15 the
 /// checkpoint variables); the CheckpointGame module sees the same.
 contract PlasmaCash_StorageLayout_Test is Test {
     function test_StorageLayout_PlasmaCashEqualsPlasmaCashStorage() public {
-        uint256[12] memory full = new PlasmaCashSlots().slots();
-        uint256[12] memory base = new StorageOnlySlots().slots();
-        for (uint256 i = 0; i < 12; i++) {
+        uint256[14] memory full = new PlasmaCashSlots().slots();
+        uint256[14] memory base = new StorageOnlySlots().slots();
+        for (uint256 i = 0; i < 14; i++) {
             assertEq(full[i], base[i], "slot differs");
         }
     }
 
     function test_StorageLayout_CheckpointGameEqualsPlasmaCash() public {
-        uint256[12] memory full = new PlasmaCashSlots().slots();
-        uint256[12] memory module = new CheckpointGameSlots().slots();
-        for (uint256 i = 0; i < 12; i++) {
+        uint256[14] memory full = new PlasmaCashSlots().slots();
+        uint256[14] memory module = new CheckpointGameSlots().slots();
+        for (uint256 i = 0; i < 14; i++) {
             assertEq(full[i], module[i], "slot differs");
         }
     }
 
     function test_StorageLayout_IsTheDocumentedOne() public {
-        uint256[12] memory s = new StorageOnlySlots().slots();
-        for (uint256 i = 0; i < 12; i++) {
+        uint256[14] memory s = new StorageOnlySlots().slots();
+        for (uint256 i = 0; i < 14; i++) {
             assertEq(s[i], i + 2, "documented slot");
         }
     }

@@ -3,13 +3,13 @@ pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IPlasmaCash} from "../interfaces/IPlasmaCash.sol";
-import {Checkpoint, LeafState, LeafChallenge} from "../Checkpoint.sol";
+import {Checkpoint, LeafState, LeafChallenge, CoinBase} from "../Checkpoint.sol";
 
 /// @title PlasmaCashStorage
 /// @notice Every state variable of PlasmaCash, in one place and one order, so that a module executed by
 /// delegatecall on PlasmaCash's storage (it inherits this contract first, as PlasmaCash does) sees the same slots.
 /// @dev Layout (slot: variable): 0-1 EIP712's name/version fallbacks, 2 _counters, 3 _childBlockRoots, 4 _coins,
-/// 5 _exits, 6 _challenges, 7 _bondBalances, 8 _exitBlocks, 9 _nftHeld, 10 _cpCounters, 11 _checkpoints, 12 _leaves, 13 _leafChallenges. New variables are appended only;
+/// 5 _exits, 6 _challenges, 7 _bondBalances, 8 _exitBlocks, 9 _nftHeld, 10 _cpCounters, 11 _checkpoints, 12 _leaves, 13 _leafChallenges, 14 _revealed, 15 _bases. New variables are appended only;
 /// test/StorageLayout.t.sol pins the slots. No functions, no immutables (those are per contract).
 abstract contract PlasmaCashStorage is EIP712 {
     /// @dev Packed in one word: every deposit and every submitBlock touches the counters. Block numbers are
@@ -57,6 +57,10 @@ abstract contract PlasmaCashStorage is EIP712 {
         uint24 nonce;
         uint24 nextExit;
         uint24 previousExit;
+        // The child block up to which a final checkpoint settled this exit's coin history (PROTOCOL.md §10,
+        // docs/CHECKPOINTS.md R3/R4): challengeAfter/Between evidence at or below it is refused. Written by the
+        // checkpoint calls that start or bind an exit; zero for an exit no checkpoint bound.
+        uint48 settledThrough;
     }
 
     BlockCounters internal _counters;
@@ -85,6 +89,11 @@ abstract contract PlasmaCashStorage is EIP712 {
     mapping(uint256 k => mapping(uint64 slot => LeafState)) internal _leaves;
     mapping(uint256 k => mapping(uint64 slot => mapping(bytes32 challengeId => LeafChallenge))) internal
         _leafChallenges;
+    /// @dev Claims an answer revealed on leaf (k, slot): claimKey = keccak256(abi.encode(claimBlock, claimDigest)).
+    /// After the period only a revealed claim may open an invalid-history challenge (PROTOCOL.md §10).
+    mapping(uint256 k => mapping(uint64 slot => mapping(bytes32 claimKey => bool))) internal _revealed;
+    /// @dev Each coin's base: the newest final, non-void leaf applied to it (docs/CHECKPOINTS.md §4).
+    mapping(uint64 slot => CoinBase) internal _bases;
 
     constructor() EIP712("PlasmaCash", "1") {}
 }

@@ -38,6 +38,25 @@ abstract contract PlasmaCashTestBase is Test {
     mapping(uint256 blockNumber => uint64[] slots) internal blockSlots;
     mapping(uint256 blockNumber => bytes32[] leaves) internal blockLeaves;
 
+    /// @dev Deploys PlasmaCash from its compiled artifact. `new PlasmaCash` would embed the contract's creation
+    /// code (with the CheckpointGame module's) in every test contract, and solc (via IR) would optimise each copy
+    /// again: a full build took over ten minutes. The deployed code is the same.
+    function _deployPlasma(
+        address operator_,
+        uint256 exitPeriod,
+        uint256 responsePeriod,
+        uint256 exitBond,
+        uint256 challengeBond
+    ) internal returns (PlasmaCash) {
+        return PlasmaCash(
+            payable(
+                deployCode(
+                    "PlasmaCash.sol:PlasmaCash", abi.encode(operator_, exitPeriod, responsePeriod, exitBond, challengeBond)
+                )
+            )
+        );
+    }
+
     function setUp() public virtual {
         operator = makeAddr("operator");
         (alice, aliceKey) = makeAddrAndKey("alice");
@@ -45,7 +64,7 @@ abstract contract PlasmaCashTestBase is Test {
         (carol, carolKey) = makeAddrAndKey("carol");
         (dave, daveKey) = makeAddrAndKey("dave");
         (mallory, malloryKey) = makeAddrAndKey("mallory");
-        plasma = new PlasmaCash(operator, EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
+        plasma = _deployPlasma(operator, EXIT_PERIOD, RESPONSE_PERIOD, EXIT_BOND, CHALLENGE_BOND);
         token = new MockERC20();
         nft = new MockERC721();
         address[5] memory actors = [alice, bob, carol, dave, mallory];
