@@ -6,7 +6,7 @@
 // - the operator's own submitBlock, reorged out after it was confirmed: sent again with the same root;
 // - a reorg no deeper than the confirmation depth changes nothing observable.
 import t, { type Test } from 'tap';
-import { parseEther, type Wallet } from 'ethers';
+import { parseEther, type LogDescription, type Wallet } from 'ethers';
 import { signDigest, signedTransactionToJson, transactionDigestBytes, type Address, type Transaction } from '../../../client/protocol/index.ts';
 import { childBlockRoot, nextChildBlock, plasmaCashInterface } from '../../../client/l1/contract.ts';
 import { createLog } from '../../../operator/log.ts';
@@ -176,7 +176,9 @@ t.test('a deposit reorged out and mined again on the new chain: its coin comes b
   const s = await setup(t, 'deep_reorg_redeposit');
   const receipt = await (await s.chain.contract(s.alice).getFunction('deposit')({ value: parseEther('1') })).wait();
   const raw = await s.chain.rpc.request<string>('eth_getRawTransactionByHash', [receipt!.hash]);
-  const parsed = receipt!.logs.map((l) => s.chain.contract().interface.parseLog(l)).find((p) => p?.name === 'Deposit')!;
+  const parsed = receipt!.logs
+    .map((l: { topics: string[]; data: string }) => s.chain.contract().interface.parseLog(l))
+    .find((p: LogDescription | null) => p?.name === 'Deposit')!;
   const coin = { slot: parsed.args.getValue('slot') as bigint, block: parsed.args.getValue('blockNumber') as bigint };
   await settle(s, CONFIRMATIONS);
   t.equal((await send(s, spendTo(coin, s.bob), s.alice.privateKey)).status, 'accepted');
