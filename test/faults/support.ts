@@ -41,6 +41,8 @@ export interface OperatorProcessOptions {
   readonly databaseUrl: string;
   readonly port: number;
   readonly args?: readonly string[];
+  /** The `plasma` entry to run; default this tree's cli/plasma.mjs (bench/e2e.ts measures an older tree too). */
+  readonly bin?: string;
 }
 
 /** Starts `plasma operator` in a child process (the key and database in the environment, as documented). */
@@ -58,7 +60,7 @@ export function spawnOperator(options: OperatorProcessOptions): OperatorProcess 
     ...(options.args ?? []),
   ];
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
     env: { ...process.env, PLASMA_OPERATOR_KEY: options.operatorKey, DATABASE_URL: options.databaseUrl },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
