@@ -42,21 +42,49 @@ export function forgeOutputFile(name: ContractName): string {
   return path.join(CONTRACTS_DIR, 'out', path.basename(SHIPPED_CONTRACTS[name]), `${name}.json`);
 }
 
+interface ForgeOutput {
+  abi: AbiEntry[];
+  bytecode: { object: `0x${string}` };
+  metadata?: { compiler?: { version?: string } };
+}
+
+interface AbiEntry {
+  type: string;
+  name?: string;
+  inputs?: { type: string }[];
+}
+
+function readForgeOutput(file: string): ForgeOutput {
+  if (!existsSync(file)) throw new Error(`no ${file}: run \`forge build\` in contracts/ first`);
+  return JSON.parse(readFileSync(file, 'utf8')) as ForgeOutput;
+}
+
+/** An ABI entry's identity: kind, name and input types (overloads stay apart). */
+function abiKey(entry: AbiEntry): string {
+  return `${entry.type} ${entry.name ?? ''}(${(entry.inputs ?? []).map((input) => input.type).join(',')})`;
+}
+
+/**
+ * PlasmaCash's ABI as users call it: its own entries, then the CheckpointGame module's calls, events and errors
+ * that PlasmaCash does not declare itself. The module runs behind PlasmaCash's fallback (delegatecall), so its
+ * calls are made at PlasmaCash's address and its events are emitted from there (docs/CHECKPOINTS.md §1).
+ */
+function plasmaCashAbi(own: AbiEntry[]): AbiEntry[] {
+  const module = readForgeOutput(path.join(CONTRACTS_DIR, 'out', 'CheckpointGame.sol', 'CheckpointGame.json'));
+  const present = new Set(own.map(abiKey));
+  const added = module.abi.filter((entry) => entry.type !== 'constructor' && entry.name !== 'SELF' && !present.has(abiKey(entry)));
+  return [...own, ...added];
+}
+
 /** `name` as contracts/out holds it, in the shape of a shipped artifact. */
 export function forgeArtifact(name: ContractName): ShippedArtifact {
-  const file = forgeOutputFile(name);
-  if (!existsSync(file)) throw new Error(`no ${file}: run \`forge build\` in contracts/ first`);
-  const json = JSON.parse(readFileSync(file, 'utf8')) as {
-    abi: unknown[];
-    bytecode: { object: `0x${string}` };
-    metadata?: { compiler?: { version?: string } };
-  };
+  const json = readForgeOutput(forgeOutputFile(name));
   return {
     _generated: GENERATED_NOTE,
     contract: name,
     source: `contracts/${SHIPPED_CONTRACTS[name]}`,
     compiler: `solc ${json.metadata?.compiler?.version ?? 'unknown'}`,
-    abi: json.abi,
+    abi: name === 'PlasmaCash' ? plasmaCashAbi(json.abi) : json.abi,
     bytecode: json.bytecode.object,
   };
 }
