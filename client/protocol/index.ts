@@ -95,3 +95,18 @@ export {
   type VerifiedPendingLeaf,
   type VerifyCheckpointPackageInput,
 } from './checkpoint-package.ts';
+export {
+  decodePackage,
+  encodeEntries,
+  encodePackage,
+  encodePackageHead,
+  isCheckpointForm,
+  looksLikeBinaryPackage,
+  PACKAGE_MAGIC,
+  PACKAGE_MEDIA_TYPE,
+  PACKAGE_VERSION,
+  PackageFormatError,
+  type DecodedPackage,
+  type PackageFormatErrorCode,
+  type PackageHead,
+} from './package-binary.ts';
