@@ -1,9 +1,17 @@
 /**
  * The wallet's HTTP client for the operator (PROTOCOL.md §9). Every answer is parsed with the strict wire
  * parsers of client/protocol: nothing the operator says is trusted until it is checked against L1.
+ *
+ * Histories and packages are asked for in the compact binary form first (`Accept: application/octet-stream`,
+ * client/protocol/package-binary.ts: about half the bytes of the JSON); an operator (or proxy) that answers JSON
+ * is read as JSON, so older operators work unchanged.
  */
 import {
+  decodePackage,
+  isCheckpointForm,
+  PACKAGE_MEDIA_TYPE,
   PlasmaError,
+  type DecodedPackage,
   checkpointHistoryResponseToJson,
   historyEntryToJson,
   parseCheckpointHistoryResponseJson,
@@ -63,13 +71,44 @@ export class OperatorApi {
     this.timeoutMs = timeoutMs;
   }
 
-  async #request(path: string, init: RequestInit = {}): Promise<unknown> {
-    let response: Response;
+  async #fetch(path: string, init: RequestInit): Promise<Response> {
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (cause) {
       throw new OperatorApiError(0, 'unreachable', `operator at ${this.baseUrl} is unreachable (${(cause as Error).message})`);
     }
+  }
+
+  async #request(path: string, init: RequestInit = {}): Promise<unknown> {
+    return this.#readJson(path, await this.#fetch(path, init));
+  }
+
+  /**
+   * A history route, binary preferred: the decoded package, or the JSON body when the server answered JSON (an
+   * operator without the binary form, or a proxy that drops Accept). Errors are JSON either way.
+   */
+  async #requestPackage(path: string): Promise<{ readonly binary: DecodedPackage } | { readonly json: unknown }> {
+    const response = await this.#fetch(path, { headers: { accept: `${PACKAGE_MEDIA_TYPE}, application/json;q=0.5` } });
+    if (!response.ok || !(response.headers.get('content-type') ?? '').startsWith(PACKAGE_MEDIA_TYPE)) return { json: await this.#readJson(path, response) };
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (cause) {
+      throw new OperatorApiError(0, 'unreachable', `operator at ${this.baseUrl} broke off ${path} (${(cause as Error).message})`);
+    }
+    try {
+      return { binary: decodePackage(bytes) };
+    } catch (error) {
+      throw new OperatorApiError(response.status, 'bad_response', `operator answered ${path} with a binary package that cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  async #historyPage(path: string): Promise<CoinHistoryResponse> {
+    const answer = await this.#requestPackage(path);
+    return 'binary' in answer ? answer.binary : parseCoinHistoryResponseJson(answer.json);
+  }
+
+  async #readJson(path: string, response: Response): Promise<unknown> {
     const text = await response.text();
     let body: unknown;
     try {
@@ -125,7 +164,7 @@ export class OperatorApi {
       const query = new URLSearchParams();
       if (cursor !== undefined) query.set('from', cursor.toString());
       if (to !== undefined) query.set('to', to.toString());
-      const page = parseCoinHistoryResponseJson(await this.#request(`/v1/coins/${slot}/history?${query}`));
+      const page = await this.#historyPage(`/v1/coins/${slot}/history?${query}`);
       entries.push(...page.entries);
       if (page.next === undefined) return { slot: page.slot, deposit: page.deposit, lastCommittedBlock: page.lastCommittedBlock, entries };
       cursor = page.next;
@@ -138,21 +177,28 @@ export class OperatorApi {
    * checkpoints: the caller falls back to the whole history).
    */
   async historySinceCheckpoint(slot: bigint): Promise<CheckpointHistoryResponse | undefined> {
-    let body: unknown;
+    let answer: { readonly binary: DecodedPackage } | { readonly json: unknown };
     try {
-      body = await this.#request(`/v1/coins/${slot}/history?since=checkpoint`);
+      answer = await this.#requestPackage(`/v1/coins/${slot}/history?since=checkpoint`);
     } catch (error) {
       if (isNoRoute(error)) return undefined;
       throw error;
     }
-    // An operator that ignores `since` answers the whole history, without `checkpoint` and `pending`.
-    if (typeof body === 'object' && body !== null && !('pending' in body) && !('checkpoint' in body)) return undefined;
-    const first = parseCheckpointHistoryResponseJson(body);
+    let first: CheckpointHistoryResponse;
+    if ('binary' in answer) {
+      // An operator that ignores `since` answers the whole history: the plain form.
+      if (!isCheckpointForm(answer.binary)) return undefined;
+      first = answer.binary;
+    } else {
+      const body = answer.json;
+      if (typeof body === 'object' && body !== null && !('pending' in body) && !('checkpoint' in body)) return undefined;
+      first = parseCheckpointHistoryResponseJson(body);
+    }
     if (first.next === undefined) return first;
     const entries: HistoryEntry[] = [...first.entries];
     let cursor: bigint | undefined = first.next;
     while (cursor !== undefined) {
-      const page = parseCoinHistoryResponseJson(await this.#request(`/v1/coins/${slot}/history?from=${cursor}&to=${first.lastCommittedBlock}`));
+      const page = await this.#historyPage(`/v1/coins/${slot}/history?from=${cursor}&to=${first.lastCommittedBlock}`);
       entries.push(...page.entries);
       cursor = page.next;
     }
