@@ -99,7 +99,9 @@ export async function startProducer(deps: ProducerDeps): Promise<Producer> {
       } catch (error) {
         log.warn('stopping the producer after its term failed', { error: errorMessage(error) });
       }
-      await termStore?.close().catch(() => {});
+      // Not awaited: its sessions may hang on a dead network path, and the next try for the lock must not wait.
+      // Their writes are refused by the fence anyway, and the next winner ends them (election.ts).
+      void termStore?.sql.end({ timeout: 1 }).catch(() => {});
       termStore = undefined;
     },
   });
