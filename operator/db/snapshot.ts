@@ -6,29 +6,66 @@
  * answer runs in one REPEATABLE READ, READ ONLY transaction, and a second connection joins it through
  * pg_export_snapshot()/SET TRANSACTION SNAPSHOT (allowed on a hot standby too).
  *
- * The connections are reserved from the pool for the answer's life: close() gives them back, and is idempotent
- * because a streamed answer may end by finishing or by the client going away.
+ * The connections are reserved from the pool for the answer's life (a streamed history holds them while its client
+ * reads): close() gives them back, and is idempotent because a streamed answer may end by finishing or by the
+ * client going away. So that slow readers can never take the whole pool, which transfer acceptance shares when
+ * there is no replica, at most (max − 2) / 2 snapshots of a pool are open at once (each may hold two
+ * connections); more wait their turn. A pool of fewer than 3 connections (the embedded Postgres has one) cannot
+ * spare any: there the statements run on the pool itself, outside a transaction, as one backend serves them in
+ * order anyway.
  */
 import type { ReservedSql, Sql } from 'postgres';
 
+/** Connections of a pool never held by snapshots. */
+const SPARE_CONNECTIONS = 2;
+
+/** Open snapshots per pool, and the opens waiting for one to close. */
+const turns = new WeakMap<Sql, { open: number; waiting: (() => void)[] }>();
+
+function turnsOf(pool: Sql): { open: number; waiting: (() => void)[] } {
+  let state = turns.get(pool);
+  if (state === undefined) turns.set(pool, (state = { open: 0, waiting: [] }));
+  return state;
+}
+
+const poolSize = (pool: Sql): number => Number((pool.options as { max?: number }).max ?? 10);
+
+async function takeTurn(pool: Sql): Promise<void> {
+  const limit = Math.max(1, Math.floor((poolSize(pool) - SPARE_CONNECTIONS) / 2));
+  const state = turnsOf(pool);
+  while (state.open >= limit) await new Promise<void>((resolve) => state.waiting.push(resolve));
+  state.open += 1;
+}
+
+function giveTurn(pool: Sql): void {
+  const state = turnsOf(pool);
+  state.open -= 1;
+  state.waiting.shift()?.();
+}
+
 export class ReadSnapshot {
   readonly #pool: Sql;
-  readonly #main: ReservedSql;
+  /** Undefined for a pool too small to reserve from: statements then go to the pool. */
+  readonly #main: ReservedSql | undefined;
   #id: string | undefined;
   #joined: Promise<ReservedSql> | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(pool: Sql, main: ReservedSql) {
+  private constructor(pool: Sql, main: ReservedSql | undefined) {
     this.#pool = pool;
     this.#main = main;
   }
 
   static async open(pool: Sql): Promise<ReadSnapshot> {
-    const main = await pool.reserve();
+    if (poolSize(pool) < SPARE_CONNECTIONS + 1) return new ReadSnapshot(pool, undefined);
+    await takeTurn(pool);
+    let main: ReservedSql | undefined;
     try {
+      main = await pool.reserve();
       await main`begin isolation level repeatable read read only`;
     } catch (error) {
-      main.release();
+      main?.release();
+      giveTurn(pool);
       throw error;
     }
     return new ReadSnapshot(pool, main);
@@ -36,13 +73,15 @@ export class ReadSnapshot {
 
   /** The snapshot's first connection. */
   get sql(): Sql {
-    return this.#main;
+    return this.#main ?? this.#pool;
   }
 
   /** A second connection in the same snapshot (opened on first use), for a query run beside the first. */
   second(): Promise<Sql> {
+    const main = this.#main;
+    if (main === undefined) return Promise.resolve(this.#pool);
     this.#joined ??= (async () => {
-      this.#id ??= (await this.#main<{ id: string }[]>`select pg_export_snapshot() as id`)[0]!.id;
+      this.#id ??= (await main<{ id: string }[]>`select pg_export_snapshot() as id`)[0]!.id;
       const other = await this.#pool.reserve();
       try {
         await other`begin isolation level repeatable read read only`;
@@ -60,6 +99,8 @@ export class ReadSnapshot {
   }
 
   close(): Promise<void> {
+    const main = this.#main;
+    if (main === undefined) return Promise.resolve();
     this.#closed ??= (async () => {
       const joined = this.#joined;
       if (joined !== undefined) {
@@ -70,8 +111,9 @@ export class ReadSnapshot {
         }
       }
       // The exporting transaction must outlive every importer's use: it ends last.
-      await this.#main`commit`.catch(() => undefined);
-      this.#main.release();
+      await main`commit`.catch(() => undefined);
+      main.release();
+      giveTurn(this.#pool);
     })();
     return this.#closed;
   }

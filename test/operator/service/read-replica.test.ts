@@ -82,6 +82,27 @@ t.test('one ReadSnapshot sees one state of the replica while it replays, on both
   t.equal(await count(reads.sql), 2);
 });
 
+t.test('snapshots held by slow readers leave connections for everything else', async (t) => {
+  const store = Store.connect(await createTestDatabase(t, 'snapshot_cap'), { max: 4 });
+  t.teardown(() => store.close());
+  // A pool of 4 keeps 2 spare: one snapshot (two connections) at a time.
+  const held = await ReadSnapshot.open(store.sql);
+  await held.second();
+  let opened = false;
+  const waiting = ReadSnapshot.open(store.sql).then((snapshot) => {
+    opened = true;
+    return snapshot;
+  });
+  t.same(await store.sql`select 1 as one`, [{ one: 1 }], 'a plain query (transfer acceptance) still gets a connection');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.notOk(opened, 'a second snapshot waits while the first is held');
+  await held.close();
+  const next = await waiting;
+  t.ok(opened, 'and opens once the first closes');
+  t.same(await next.sql`select 2 as two`, [{ two: 2 }]);
+  await next.close();
+});
+
 t.test('an operator reading from a streaming replica', { skip }, async (t) => {
   if ('skip' in replica) return;
   const chain = await startTestChain(t);
