@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres, { type Sql } from 'postgres';
-import { freePort } from './anvil.ts';
+import { createServer } from 'node:net';
 
 const run = promisify(execFile);
 
@@ -293,6 +293,18 @@ export async function startReplica(options: { readonly primaryUrl?: string } = {
   } finally {
     await primary.end();
   }
+}
+
+/** A port free on 127.0.0.1 now (another process may take it before the replica binds: startReplica retries). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
 }
 
 function quote(arg: string): string {
