@@ -34,6 +34,7 @@ t.test('defaults, with everything required from the environment', async (t) => {
     limits: { maxBodyBytes: 1048576, maxBatchItems: 1000 },
     rateLimit: { perSecond: 1000, burst: 2000 },
     logLevel: 'info',
+    role: 'all',
   });
   t.equal(config.operatorKey, KEY);
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.http) && Object.isFrozen(config.database));
@@ -87,6 +88,11 @@ t.test('every validation error names its flag or variable and what to do', async
   t.match(problems([], { ...BASE, PLASMA_OPERATOR_KEY: `0x${'0'.repeat(64)}` }), [/^the operator key from PLASMA_OPERATOR_KEY is not a valid secp256k1 private key$/]);
   t.match(problems(['--database-url', 'mysql://x']), [/^--database-url must be a postgres:\/\/ or postgresql:\/\/ URL; leave it unset/]);
   t.match(problems(['--database-url', 'postgres://x/y', '--data-dir', './d']), [/--data-dir is for the embedded Postgres and --database-url names a server: pass only one/]);
+  t.match(problems(['--role', 'leader', '--database-url', 'postgres://x/y']), [/^--role must be one of all, producer, api, got "leader"$/]);
+  t.match(problems(['--role', 'producer']), [/^--role producer shares its database with other processes: pass --database-url/]);
+  t.match(problems([], { ...BASE, PLASMA_ROLE: 'api' }), [/^PLASMA_ROLE api shares its database with other processes: pass --database-url/]);
+  const api = parseOperatorConfig(['--role', 'api', '--database-url', 'postgres://x/y'], BASE);
+  t.equal(api === 'help' ? 'help' : api.role, 'api', 'an api node on a server is fine');
   t.match(problems(['--block-interval-ms', 'soon']), [/^--block-interval-ms must be an integer from 10 to 3600000, got "soon"$/]);
   t.match(problems(['--block-interval-ms', '5']), [/^--block-interval-ms must be an integer from 10/]);
   t.match(problems(['--block-size', '0']), [/^--block-size must be an integer from 1 to 1000000, got "0"$/]);
