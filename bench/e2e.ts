@@ -97,12 +97,12 @@ const processes: OperatorProcess[] = [];
 try {
   const contract = await deploy(anvil.rpcUrl);
   const domain: TransactionDomain = { chainId: 31337n, verifyingContract: contract };
-  if (values['cpu-prof'] !== undefined) process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`;
   const start = async (role: string | undefined): Promise<OperatorProcess> => {
     const operator = spawnOperator({
       l1Rpc: anvil.rpcUrl, contract, operatorKey: ANVIL_KEYS[0], databaseUrl: `${server}/${dbName}`, port: await freePort(),
       args: ['--block-interval-ms', '1000', ...(role === undefined ? [] : ['--role', role]), ...OPERATOR_FLAGS],
       ...(values['operator-bin'] === undefined ? {} : { bin: values['operator-bin'] }),
+      ...(values['cpu-prof'] === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] }),
     });
     processes.push(operator);
     await waitReady(operator.url, operator.startedAt, 60_000, () => operator.child.exitCode === null);
@@ -112,7 +112,6 @@ try {
   const producer = await start(API_NODES > 0 ? 'producer' : undefined);
   const apiNodes = API_NODES > 0 ? await Promise.all(Array.from({ length: API_NODES }, () => start('api'))) : [producer];
   const urls = apiNodes.map((node) => node.url);
-  delete process.env['NODE_OPTIONS'];
   console.log(`e2e: ${os.cpus().length} cores, load ${loadAverage()}; operator ${API_NODES > 0 ? `1 producer + ${API_NODES} api nodes` : 'one process'}, flags: --block-interval-ms 1000 ${OPERATOR_FLAGS.join(' ')}`);
 
   let t = performance.now();

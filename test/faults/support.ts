@@ -43,6 +43,8 @@ export interface OperatorProcessOptions {
   readonly args?: readonly string[];
   /** The `plasma` entry to run; default this tree's cli/plasma.mjs (bench/e2e.ts measures an older tree too). */
   readonly bin?: string;
+  /** Flags for node itself, before the entry (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts `plasma operator` in a child process (the key and database in the environment, as documented). */
@@ -60,7 +62,7 @@ export function spawnOperator(options: OperatorProcessOptions): OperatorProcess 
     ...(options.args ?? []),
   ];
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? BIN, ...args], {
     env: { ...process.env, PLASMA_OPERATOR_KEY: options.operatorKey, DATABASE_URL: options.databaseUrl },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
