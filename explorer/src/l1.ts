@@ -38,6 +38,10 @@ export const SELECTORS = {
   nextChildBlock: selector('nextChildBlock()'),
   childBlockInterval: selector('CHILD_BLOCK_INTERVAL()'),
   getCoin: selector('getCoin(uint64)'),
+  // The checkpoint module's views (ICheckpoints, client/l1/checkpoint-game.ts), answered at PlasmaCash's address.
+  checkpointCount: selector('checkpointCount()'),
+  getCheckpoint: selector('getCheckpoint(uint256)'),
+  leafStatus: selector('leafStatus(uint256,uint64)'),
 } as const;
 
 const TRANSACTION_TUPLE = '(uint64,uint256,uint256,address)';
@@ -145,6 +149,31 @@ export class L1Reader {
     };
   }
 
+  /** Checkpoint k as L1 records it (getCheckpoint: a static tuple, four words); a zero root means none. */
+  async checkpoint(k: bigint, block: BlockTag): Promise<L1Checkpoint> {
+    const w = await this.call(SELECTORS.getCheckpoint + word(k), block);
+    if (w.length !== 4) throw new L1Error(`getCheckpoint answered ${w.length} words, not 4`);
+    return { root: `0x${w[0]!.toString(16).padStart(64, '0')}` as Hash, childBlock: w[1]!, submittedAt: w[2]!, periodEnd: w[3]! };
+  }
+
+  async checkpointCount(block: BlockTag): Promise<bigint> {
+    return (await this.call(SELECTORS.checkpointCount, block))[0]!;
+  }
+
+  /** leafStatus(k, slot): the slot's leaf in checkpoint k is pending, final or void, and when it can be final. */
+  async leafStatus(k: bigint, slot: bigint, block: BlockTag): Promise<{ status: 'pending' | 'final' | 'void'; finalAt: bigint }> {
+    const w = await this.call(SELECTORS.leafStatus + word(k) + word(slot), block);
+    const status = (['pending', 'final', 'void'] as const)[Number(w[0] ?? 99n)];
+    if (w.length !== 2 || status === undefined) throw new L1Error(`leafStatus answered ${w.length} words (${w[0]}), not a status and a time`);
+    return { status, finalAt: w[1]! };
+  }
+
+  /** The root of child block `block`, or undefined when L1 holds none. */
+  async childBlockRoot(block: bigint, at: BlockTag): Promise<Hash | undefined> {
+    const root = (await this.call(SELECTORS.childBlockRoot + word(block), at))[0]!;
+    return root === 0n ? undefined : (`0x${root.toString(16).padStart(64, '0')}` as Hash);
+  }
+
   /**
    * The roots committed for `blocks` at L1 block `at`, in batches of `batchSize` eth_calls, `parallel` batches
    * at a time. A zero root (a block L1 does not hold) is left out of the map.
@@ -193,6 +222,14 @@ export interface L1Coin {
   readonly withdrawn: boolean;
   readonly denomination: bigint;
   readonly tokenId: bigint;
+}
+
+export interface L1Checkpoint {
+  readonly root: Hash;
+  /** N. */
+  readonly childBlock: bigint;
+  readonly submittedAt: bigint;
+  readonly periodEnd: bigint;
 }
 
 export interface RawLog {

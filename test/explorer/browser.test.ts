@@ -2,15 +2,18 @@
 // anvil with PlasmaCash, the operator on real Postgres serving the page. It loads without a console error, shows
 // a transfer made through the API without a reload, says a coin's history is verified against L1, draws its
 // charts, and through a byzantine proxy that alters one proof names the failing block and never says verified.
+// Checkpoints (the operator submits one after every child block, as fast as RESPONSE_PERIOD allows): listed on
+// the chain view, the coin's leaf verified in the browser against the root on L1, and shown failed when the proxy
+// alters its leaf proof.
 import t from 'tap';
 import { Wallet } from 'ethers';
 import { signedTransactionToJson, signTransaction, type Hex, type Transaction } from '../../client/protocol/index.ts';
 import { launchChromium, watchedPage } from '../support/browser.ts';
 import { startByzantineProxy } from '../support/byzantine-proxy.ts';
-import { depositAndWait, includedAt, lower, startSystem } from '../support/system.ts';
+import { depositAndWait, includedAt, lower, startSystem, until } from '../support/system.ts';
 
 t.setTimeout(240_000);
-const system = await startSystem(t, 'explorer_browser');
+const system = await startSystem(t, 'explorer_browser', undefined, { 'checkpoint-every-blocks': 1 });
 const browser = await launchChromium(t);
 const alice = await system.wallet(0);
 const bob = lower((system.chain.users[1] as Wallet).address);
@@ -107,4 +110,51 @@ t.test('through a byzantine proxy that alters one proof, the page names the fail
   t.equal(await liar.page.evaluate(() => (globalThis as unknown as { __everVerified: boolean }).__everVerified), false, 'never "verified", not even for a moment');
   t.notMatch(await liar.page.locator('body').innerText(), /Verified against L1/);
   t.same(liar.errors, [], 'no console error');
+  await liar.page.close(); // its polls would keep the proxy's connections busy past the proxy's teardown
+});
+
+/** The checkpoint that covers the coin's transfer to bob (its leaf names that transfer), once L1 has it. */
+let covering = -1n;
+t.test("checkpoints: listed on the chain view, and the coin's leaf verified in the browser against L1", async (t) => {
+  covering = await until(
+    `a checkpoint at or after block ${transferBlock}`,
+    async () => {
+      const response = await fetch(`${system.operator.url}/v1/checkpoints/latest`);
+      const body = (await response.json()) as { id?: string; block?: string };
+      return response.ok && BigInt(body.block!) >= transferBlock ? BigInt(body.id!) : undefined;
+    },
+    90_000,
+    500,
+  );
+  await page.goto(`${system.operator.url}/#/`);
+  await page.locator(`[data-checkpoint-id="${covering}"]`).waitFor({ timeout: 15_000 });
+  t.pass(`checkpoint ${covering} is listed on the chain view`);
+  await page.goto(`${system.operator.url}/#/coin/${slot}`);
+  const check = page.locator(`[data-leaf-check][data-checkpoint="${covering}"]`);
+  await check.waitFor({ timeout: 30_000 });
+  t.equal(await check.getAttribute('data-leaf-check'), 'verified', await check.innerText());
+  const row = page.locator('tr', { has: check });
+  t.match(await row.innerText(), `the transfer in block ${transferBlock} to`, 'the leaf names the transfer to bob');
+  t.same(errors, [], 'no console error');
+});
+
+t.test('through a byzantine proxy that alters the leaf proof, the leaf is shown failed and never verified', async (t) => {
+  const proxy = await startByzantineProxy(t, system.operator.url, system.chain.domain);
+  proxy.tamperLeafProof(slot, covering);
+  const liar = await watchedPage(browser);
+  await liar.page.addInitScript(`
+    window.__leafEverVerified = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-leaf-check="verified"][data-checkpoint="${covering}"]')) window.__leafEverVerified = true;
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  `);
+  await liar.page.goto(`${proxy.url}/#/coin/${slot}`);
+  const check = liar.page.locator(`[data-leaf-check][data-checkpoint="${covering}"]`);
+  await check.waitFor({ timeout: 30_000 });
+  t.equal(await check.getAttribute('data-leaf-check'), 'failed');
+  t.match(await check.innerText(), /invalid_leaf_proof: .*the leaf proof does not match checkpoint \d+'s root on L1/, 'and why');
+  await liar.page.waitForTimeout(3500); // a few more polls
+  t.equal(await liar.page.evaluate(() => (globalThis as unknown as { __leafEverVerified: boolean }).__leafEverVerified), false, 'never "verified", not even for a moment');
+  t.same(liar.errors, [], 'no console error');
+  await liar.page.close();
 });

@@ -12,6 +12,8 @@ export interface ByzantineProxy {
   withholdBlock(block: bigint): void;
   /** Serve a proof of `slot` at `block` with one sibling byte flipped. */
   tamperProof(slot: bigint, block: bigint): void;
+  /** Serve the leaf of `slot` in checkpoint `k` with one byte of its leafProof flipped, on every route that carries it. */
+  tamperLeafProof(slot: bigint, k: bigint): void;
   /** Pretend coin `slot` was never deposited (404 unknown_coin everywhere). */
   hideCoin(slot: bigint): void;
   /** Refuse every transfer signed by `owner` (rejected: censored). */
@@ -41,6 +43,7 @@ function flipProof(proof: string): string {
 export async function startByzantineProxy(t: Test, upstream: string, domain: TransactionDomain): Promise<ByzantineProxy> {
   const withheld = new Set<bigint>();
   const tampered = new Set<string>();
+  const tamperedLeaves = new Set<string>();
   const hidden = new Set<bigint>();
   const censored = new Set<string>();
 
@@ -73,6 +76,8 @@ export async function startByzantineProxy(t: Test, upstream: string, domain: Tra
         ...(body === undefined ? {} : { body }),
       });
       let text = await upstreamResponse.text();
+      type Leaf = { checkpoint: string; slot: string; leafProof: string };
+      const lieLeaf = (leaf: Leaf | null) => (leaf !== null && tamperedLeaves.has(`${leaf.slot}:${leaf.checkpoint}`) ? { ...leaf, leafProof: flipProof(leaf.leafProof) } : leaf);
       if (upstreamResponse.ok && (proof !== null || url.pathname.endsWith('/history'))) {
         const json = JSON.parse(text) as Record<string, unknown>;
         const slot = BigInt(coin![1]!);
@@ -81,8 +86,11 @@ export async function startByzantineProxy(t: Test, upstream: string, domain: Tra
         if (proof !== null) text = JSON.stringify(lie(json as unknown as { block: string; proof: string }));
         else {
           const entries = (json['entries'] as { block: string; proof: string }[]).filter((entry) => !withheld.has(BigInt(entry.block))).map(lie);
-          text = JSON.stringify({ ...json, entries });
+          const leaves = 'pending' in json ? { checkpoint: lieLeaf(json['checkpoint'] as Leaf | null), pending: (json['pending'] as Leaf[]).map(lieLeaf) } : {};
+          text = JSON.stringify({ ...json, ...leaves, entries });
         }
+      } else if (upstreamResponse.ok && /^\/v1\/(checkpoints\/\d+\/coins\/\d+|coins\/\d+\/checkpoint)$/.test(url.pathname)) {
+        text = JSON.stringify(lieLeaf(JSON.parse(text) as Leaf));
       }
       // The operator's own type: the explorer page and its assets come through the proxy too.
       res.writeHead(upstreamResponse.status, { 'content-type': upstreamResponse.headers.get('content-type') ?? 'application/json' });
@@ -98,11 +106,13 @@ export async function startByzantineProxy(t: Test, upstream: string, domain: Tra
     url: `http://127.0.0.1:${port}`,
     withholdBlock: (block) => void withheld.add(block),
     tamperProof: (slot, block) => void tampered.add(`${slot}:${block}`),
+    tamperLeafProof: (slot, k) => void tamperedLeaves.add(`${slot}:${k}`),
     hideCoin: (slot) => void hidden.add(slot),
     censor: (owner) => void censored.add(owner.toLowerCase()),
     reset: () => {
       withheld.clear();
       tampered.clear();
+      tamperedLeaves.clear();
       hidden.clear();
       censored.clear();
     },

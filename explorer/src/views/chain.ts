@@ -5,6 +5,7 @@
 import { CHILD_BLOCK_INTERVAL } from '../../../client/protocol/index.ts';
 import { ApiError, getJson, getText, type BlockJson, type StatusJson } from '../api.ts';
 import { liveChart, type LiveChart } from '../charts.ts';
+import { recentCheckpoints } from '../checkpoints.ts';
 import { ExitBook } from '../exits.ts';
 import { L1Reader } from '../l1.ts';
 import { append, ago, clear, h, link, shortHex, table } from '../dom.ts';
@@ -13,6 +14,7 @@ import type { Context, Stop } from '../main.ts';
 import { currentTrust } from '../trust.ts';
 
 const BLOCKS_SHOWN = 10;
+const CHECKPOINTS_SHOWN = 10;
 const POLL_MS = 1000;
 
 export function chainView(root: HTMLElement, context: Context): Stop {
@@ -165,9 +167,45 @@ export function chainView(root: HTMLElement, context: Context): Stop {
     }
   });
 
-  // ---- checkpoints: PROTOCOL.md §10 specifies them and §9.4 their routes, which no operator serves yet. The
-  // page does not probe for them (a 404 on every visit would be noise in every console); this is the place they go.
-  clear(checkpoints, h('p', {}, 'None yet: checkpoints (PROTOCOL.md §10) are specified, not built; they will be listed here once the operator serves them.'));
+  // ---- checkpoints (PROTOCOL.md §10), as the operator lists them; a coin's page verifies its own leaves on L1.
+  // L1's checkpointCount comes first: the operator is asked only once L1 holds one, so a chain without any does
+  // not put a 404 in the console at every poll.
+  every(3000, async () => {
+    try {
+      const trust = currentTrust(await context.status());
+      if (trust === undefined) {
+        clear(checkpoints, h('p', {}, 'No L1 endpoint is known: open a coin and choose one.'));
+        return;
+      }
+      let onL1: bigint;
+      try {
+        onL1 = await new L1Reader(trust.rpcUrl, trust.contract).checkpointCount('latest');
+      } catch {
+        clear(checkpoints, h('p', {}, 'This PlasmaCash answers no checkpointCount: it has no checkpoint module.'));
+        return;
+      }
+      const list = onL1 === 0n ? [] : await recentCheckpoints(CHECKPOINTS_SHOWN);
+      if (stopped) return;
+      clear(
+        checkpoints,
+        list.length === 0
+          ? h('p', {}, onL1 === 0n ? 'No checkpoint is submitted yet.' : `L1 holds ${onL1} checkpoints; the operator serves none yet.`)
+          : table(
+              ['checkpoint', 'child block N', 'root', 'status', 'final at (earliest)'],
+              list.map((c) => [
+                h('span', { 'data-checkpoint-id': c.id }, c.id),
+                link(`#/block/${c.block}`, c.block),
+                shortHex(c.root),
+                h('span', { class: c.status === 'final' ? 'ok' : 'muted', 'data-checkpoint-status': c.status }, c.status),
+                new Date(Number(c.finalAt) * 1000).toLocaleString(),
+              ]),
+              "The operator's newest checkpoints; a coin's page checks its leaf in each against the root on L1",
+            ),
+      );
+    } catch (error) {
+      failure(checkpoints)(error);
+    }
+  });
 
   return () => {
     stopped = true;

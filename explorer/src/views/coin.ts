@@ -5,6 +5,7 @@
  */
 import type { HistoryEntry } from '../../../client/protocol/index.ts';
 import { getJson, type CoinJson } from '../api.ts';
+import { checkCoinLeaves, type CheckedLeaf } from '../checkpoints.ts';
 import { append, clear, h, link, shortHex, table } from '../dom.ts';
 import { ExitBook } from '../exits.ts';
 import { L1Reader } from '../l1.ts';
@@ -42,6 +43,7 @@ export function coinView(root: HTMLElement, slot: bigint, context: Context): Sto
   const deposit = h('div', {}, '…');
   const owners = h('div', {}, '…');
   const exits = h('div', {}, '…');
+  const leaves = h('div', {}, '…');
   const history = h('div', {}, '…');
   append(
     root,
@@ -53,6 +55,7 @@ export function coinView(root: HTMLElement, slot: bigint, context: Context): Sto
     h('section', { 'aria-labelledby': 'deposit-heading' }, h('h2', { id: 'deposit-heading' }, 'Deposit, as L1 records it'), deposit),
     h('section', { 'aria-labelledby': 'owners-heading' }, h('h2', { id: 'owners-heading' }, 'Owners over time'), owners),
     h('section', { 'aria-labelledby': 'exits-heading' }, h('h2', { id: 'exits-heading' }, 'Exits (L1 events)'), exits),
+    h('section', { 'aria-labelledby': 'leaves-heading' }, h('h2', { id: 'leaves-heading' }, 'Checkpoints of this coin'), leaves),
     h('section', { 'aria-labelledby': 'history-heading' }, h('h2', { id: 'history-heading' }, 'History'), history),
   );
 
@@ -207,6 +210,17 @@ export function coinView(root: HTMLElement, slot: bigint, context: Context): Sto
     }
   };
 
+  // Its base and pending checkpoint leaves, each checked against L1 (checkpoints.ts).
+  const pollLeaves = async () => {
+    if (trust === undefined) return;
+    try {
+      const checked = await checkCoinLeaves(trust.rpcUrl, trust.contract, slot);
+      if (!stopped) renderLeaves(leaves, checked, trust.rpcUrl);
+    } catch (error) {
+      if (!stopped) clear(leaves, h('p', { class: 'error' }, error instanceof Error ? error.message : String(error)));
+    }
+  };
+
   const every = (ms: number, task: () => Promise<void>) => {
     let running = false;
     timers.push(
@@ -220,14 +234,42 @@ export function coinView(root: HTMLElement, slot: bigint, context: Context): Sto
   void readTrust().then(async () => {
     await poll();
     await pollExits();
+    await pollLeaves();
     every(2000, poll);
     every(3000, pollExits);
+    every(3000, pollLeaves);
   });
 
   return () => {
     stopped = true;
     timers.forEach((timer) => window.clearInterval(timer));
   };
+}
+
+function renderLeaves(target: HTMLElement, checked: readonly CheckedLeaf[], rpcUrl: string): void {
+  if (checked.length === 0) {
+    clear(target, h('p', {}, 'No checkpoint names this coin yet: a receiver checks its whole history.'));
+    return;
+  }
+  clear(
+    target,
+    h('p', { class: 'muted' }, 'Each leaf proof checked here with client/protocol against the checkpoint root read from L1 at ', h('code', {}, rpcUrl), '.'),
+    table(
+      ['checkpoint', 'child block N', 'role', 'leaf names', 'status on L1', 'check'],
+      checked.map(({ role, leaf, check }) => [
+        h('span', { 'data-leaf-checkpoint': leaf.checkpoint.toString() }, leaf.checkpoint),
+        link(`#/block/${leaf.block}`, leaf.block),
+        role === 'base' ? 'base (history starts after it)' : 'pending',
+        leaf.transaction === null
+          ? 'no coin (zero leaf)'
+          : h('span', {}, leaf.signature === null ? 'the deposit, to ' : `the transfer in block ${leaf.txBlock} to `, shortHex(leaf.transaction.newOwner)),
+        check.l1Status ?? '—',
+        check.ok
+          ? h('span', { class: 'ok', 'data-leaf-check': 'verified', 'data-checkpoint': leaf.checkpoint.toString() }, '✔ verified')
+          : h('span', { class: 'error', 'data-leaf-check': 'failed', 'data-checkpoint': leaf.checkpoint.toString(), title: check.reason }, `✘ ${check.code}: ${check.reason}`),
+      ]),
+    ),
+  );
 }
 
 function renderRecord(target: HTMLElement, coin: CoinJson): void {
