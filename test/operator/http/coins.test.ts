@@ -127,6 +127,8 @@ t.test('owners, blocks and status', async (t) => {
     postgres: { healthy: true },
     l1: { healthy: true, head: '1234' },
     chain: { chainId: DOMAIN.chainId.toString(), contract: DOMAIN.verifyingContract.toLowerCase(), l1Rpc: null, l1StartBlock: '0' },
+    readReplica: null,
+    reorgs: { count: 0, last: null },
   });
 });
 
