@@ -65,15 +65,11 @@ abstract contract LeafHistoryTestBase is CheckpointTestBase {
         cp.answerLeafHistory(kk, slot, id, child, sig, proof, childBlock);
     }
 
-    /// @dev Applies final leaf `leaf` as the coin's base. applyCheckpoint (CheckpointExits) is being built beside
-    /// this part; until it is in the module the base is written where it lives (`_bases`, slot 15).
+    /// @dev Applies final leaf `leaf` as the coin's base (applyCheckpoint, call 12).
     function _applyBase(LeafRef memory leaf) internal {
         (LeafStatus status,) = cp.leafStatus(leaf.k, leaf.slot);
         assertEq(uint8(status), uint8(LeafStatus.Final), "a base is final");
-        bytes32 key = keccak256(abi.encode(uint256(leaf.slot), uint256(15)));
-        uint256 n = cp.getCheckpoint(leaf.k).childBlock;
-        vm.store(address(plasma), key, bytes32(leaf.k | (n << 32) | (leaf.txBlock << 80)));
-        vm.store(address(plasma), bytes32(uint256(key) + 1), leaf.txDigest);
+        cp.applyCheckpoint(leaf);
     }
 
     /// @dev Applies k0 (N0 = b1, naming (b1, toBob)) as the base, at its periodEnd (k is still pending).
@@ -636,15 +632,17 @@ contract PlasmaCash_DismissLeafHistory_Test is LeafHistoryTestBase {
     function test_RevertWhen_DismissLeafHistory_ClaimIsTheBase() public {
         bytes32 baseClaim = _challenge(mallory, _leaf(), toBob, b1);
         _applyK0();
+        bytes32 digest = _digest(toBob);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ClaimNotSettledByBase.selector, baseClaim, b1));
-        cp.dismissLeafHistory(k, slot, b1, _digest(toBob));
+        cp.dismissLeafHistory(k, slot, b1, digest);
     }
 
     function test_RevertWhen_DismissLeafHistory_ClaimAfterTheBase() public {
         bytes32 later = _challenge(mallory, _leaf(), toCarol, b2);
         _applyK0();
+        bytes32 digest = _digest(toCarol);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ClaimNotSettledByBase.selector, later, b1));
-        cp.dismissLeafHistory(k, slot, b2, _digest(toCarol));
+        cp.dismissLeafHistory(k, slot, b2, digest);
     }
 
     /// @dev A base at N0 >= N does not dismiss claims of the older leaf k0.
@@ -665,8 +663,9 @@ contract PlasmaCash_DismissLeafHistory_Test is LeafHistoryTestBase {
         );
         cp.dismissLeafHistory(k, slot, d, depositDigest);
         bytes32 unknown = _historyId(b1, toBob);
+        bytes32 digest = _digest(toBob);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.LeafChallengeNotOpen.selector, unknown, uint8(0)));
-        cp.dismissLeafHistory(k, slot, b1, _digest(toBob));
+        cp.dismissLeafHistory(k, slot, b1, digest);
     }
 
     /// @dev Dismissal is an answer: not after the due time (then the challenge settles and voids the leaf).
