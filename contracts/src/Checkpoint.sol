@@ -38,6 +38,18 @@ struct LeafChallenge {
     LeafChallengeStatus status;
     uint40 openedAt;
     address claimOwner;
+    // The challenged leaf's txBlock (InvalidHistory only; zero for Withheld): an answer's child is included at or
+    // before it. Appended in word 1 beside claimOwner, which every opening writes anyway.
+    uint48 leafTxBlock;
+}
+
+/// @notice A coin's base: the newest final, non-void leaf applied to it (word 0: k, N, txBlock; word 1: digest).
+/// `checkpointBlock == 0` means no base.
+struct CoinBase {
+    uint32 k;
+    uint48 checkpointBlock;
+    uint48 txBlock;
+    bytes32 txDigest;
 }
 
 enum LeafStatus {

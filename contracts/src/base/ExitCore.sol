@@ -226,6 +226,22 @@ abstract contract ExitCore is PlasmaCashStorage {
         emit IPlasmaCash.BondBurned(slot, nonce, burned);
     }
 
+    /// @dev Removes an answered challenge from its exit's list of open challenges (oldest first), O(1).
+    function _removeChallenge(
+        IPlasmaCash.Exit storage exit_,
+        mapping(bytes32 => IPlasmaCash.Challenge) storage challenges,
+        IPlasmaCash.Challenge storage challenge
+    ) internal {
+        bytes32 previous = challenge.previous;
+        bytes32 next = challenge.next;
+        if (previous == bytes32(0)) exit_.firstChallenge = next;
+        else challenges[previous].next = next;
+        if (next == bytes32(0)) exit_.lastChallenge = previous;
+        else challenges[next].previous = previous;
+        delete challenge.previous;
+        delete challenge.next;
+    }
+
     function _credit(address account, uint256 amount) internal {
         if (amount == 0) return;
         _bondBalances[account] += amount;

@@ -68,11 +68,15 @@ abstract contract ExitGame is ChildChain {
         // The exit fitting the spend is the one whose exit block it spends: at most one is live (O(1)).
         uint64 slot = spend.slot;
         uint256 exitBlock = spend.prevBlock;
-        uint256 nonce = _exitBlocks[slot][exitBlock].nonce;
+        ExitBlock storage record = _exitBlocks[slot][exitBlock];
+        uint256 nonce = record.nonce;
         Exit storage exit_ = _exits[slot][nonce];
         // Nonce 0 is never an exit; a dead block's exit is Cancelled.
         if (exit_.status != ExitStatus.Live) revert NoFittingExit(slot);
         if (blockNumber <= exitBlock) revert NotAfterExit(blockNumber, exitBlock);
+        // A final checkpoint bound to the exit settled the coin's history up to its block (§10).
+        uint256 settled = record.settledThrough;
+        if (blockNumber <= settled) revert SettledByCheckpoint(blockNumber, settled);
 
         CoinRecord storage coin = _coins[slot];
         // The losers of an Exited coin are settled by settleExit alone (half their bond to the winner).
@@ -320,6 +324,8 @@ abstract contract ExitGame is ChildChain {
             revert NotBetween(blockNumber, parentBlock, exitBlock);
         }
         if (spend.prevBlock != parentBlock) revert WrongPrevBlock(parentBlock, spend.prevBlock);
+        uint256 settled = _exitBlocks[slot][exitBlock].settledThrough;
+        if (blockNumber <= settled) revert SettledByCheckpoint(blockNumber, settled);
 
         CoinRecord storage coin = _coins[slot];
         bytes32 digest = _requireIncluded(coin, slot, spend, proof, blockNumber);
@@ -383,6 +389,11 @@ abstract contract ExitGame is ChildChain {
             revert ResponseOutOfRange(blockNumber, claimBlock, parentBlock);
         }
         if (response.prevBlock != claimBlock) revert WrongPrevBlock(claimBlock, response.prevBlock);
+        // A claim the exit's checkpoint settled (at or below its block) is answered only by a child after it: the
+        // leaf answers every other such claim (respondChallengeBeforeWithCheckpoint), and a child at or below it
+        // would be a spend the final leaf says the chain does not hold (§10).
+        uint256 settled = _exitBlocks[slot][exit_.exitBlock].settledThrough;
+        if (claimBlock <= settled && blockNumber <= settled) revert SettledByCheckpoint(blockNumber, settled);
         bytes32 digest = _requireIncluded(_coins[slot], slot, response, proof, blockNumber);
         _requireSignedBy(digest, sig, challenge.claimOwner);
 
@@ -428,20 +439,5 @@ abstract contract ExitGame is ChildChain {
             challenge.previous = last;
         }
         exit_.lastChallenge = challengeId;
-    }
-
-    function _removeChallenge(
-        Exit storage exit_,
-        mapping(bytes32 => Challenge) storage challenges,
-        Challenge storage challenge
-    ) internal {
-        bytes32 previous = challenge.previous;
-        bytes32 next = challenge.next;
-        if (previous == bytes32(0)) exit_.firstChallenge = next;
-        else challenges[previous].next = next;
-        if (next == bytes32(0)) exit_.lastChallenge = previous;
-        else challenges[next].previous = previous;
-        delete challenge.previous;
-        delete challenge.next;
     }
 }

@@ -49,9 +49,51 @@ interface ICheckpoints {
     /// the block (NotIncluded), keccak256(abi.encode(k', B', D')) of the conflicting final leaf (Conflict), the
     /// spend's digest (Spent), bytes32(nonce) of the exit (SpentByExit).
     event LeafVoided(uint256 indexed k, uint64 indexed slot, VoidReason reason, bytes32 evidence);
+    /// @notice dismissLeafHistory: the InvalidHistory challenge's claim lies before the coin's applied base
+    /// (checkpoint `baseK`), which settles it; the challenge is closed as answered without a reveal.
+    event LeafChallengeDismissed(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint256 baseK);
+    /// @notice settleLeafChallenge: the challenge is settled and its bond credited back to `challenger` (the leaf
+    /// is void: by this challenge, unanswered, or already).
+    event LeafChallengeSettled(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, address challenger);
 
     /// @notice challengeLeafNotIncluded: none of the not-included conditions holds for the leaf.
     error LeafIsIncluded(uint256 k, uint64 slot);
+    /// @notice Leaf (k, slot), final and of the coin, became the coin's base (applyCheckpoint, or calls 13-16 when
+    /// it is newer than the base): (txBlock, txDigest) at checkpointBlock.
+    event CheckpointApplied(
+        uint64 indexed slot, uint256 indexed k, uint256 checkpointBlock, uint256 txBlock, bytes32 txDigest
+    );
+    /// @notice Exit (slot, nonce) is bound to the final leaf of checkpoint k: challengeAfter and challengeBetween
+    /// evidence at a block <= settledThrough (k's child block) is refused from now on.
+    event ExitBoundToCheckpoint(
+        uint64 indexed slot, uint256 indexed nonce, uint256 indexed k, uint256 settledThrough
+    );
+    /// @notice challengeBefore `challengeId` of exit (slot, nonce) was answered with the final leaf of checkpoint k;
+    /// its bond went to the exitor. No extension of the exit: the leaf reveals nobody.
+    event ChallengeAnsweredByCheckpoint(
+        uint64 indexed slot, uint256 indexed nonce, bytes32 indexed challengeId, uint256 k
+    );
+    /// @notice Exit (slot, nonce) started from the leaf of checkpoint k alone (startCheckpointExit), right after its
+    /// ExitStarted (parentBlock 0, exit block the leaf's txBlock).
+    event CheckpointExitStarted(uint64 indexed slot, uint256 indexed nonce, uint256 indexed k);
+
+    /// @notice applyCheckpoint: the leaf's child block is not after the base's (`baseBlock`).
+    error BaseNotNewer(uint256 baseBlock, uint256 given);
+    /// @notice The leaf of checkpoint k conflicts with the coin's base (checkpoint baseK): the first applied wins.
+    error ConflictingBase(uint256 baseK, uint256 k);
+    /// @notice enforceCheckpoint: the exit is already bound to a leaf at settledThrough >= this one's N (R4).
+    error NotNewerThanExit(uint256 checkpointBlock, uint256 settledThrough);
+    /// @notice respondChallengeBeforeWithCheckpoint: the claim is the checkpointed transaction itself; only its
+    /// direct child after N answers it (respondChallengeBefore).
+    error ClaimIsCheckpointed(bytes32 challengeId);
+    /// @notice respondChallengeBeforeWithCheckpoint: the claim's block is after the leaf's checkpoint block.
+    error ClaimAfterCheckpoint(uint256 claimBlock, uint256 checkpointBlock);
+    /// @notice respondChallengeBeforeWithCheckpoint: the exit is inconsistent with the leaf (R14): cancel it with
+    /// enforceCheckpoint.
+    error InconsistentWithCheckpoint(uint64 slot, uint256 exitBlock, uint256 checkpointBlock);
+    /// @notice startExitFromCheckpoint: the exiting transaction's block is not after the checkpoint's.
+    error ExitNotAfterCheckpoint(uint256 exitingBlock, uint256 checkpointBlock);
+
     /// @notice challengeLeafConflict: the two leaves agree.
     error NoConflict(uint256 k, uint256 otherK);
     /// @notice A leaf used as evidence is not of the coin: its block is before the deposit, after its checkpoint's
@@ -59,7 +101,8 @@ interface ICheckpoints {
     error LeafNotOfCoin(uint64 slot, uint256 txBlock, uint256 depositBlock, uint256 checkpointBlock);
     /// @notice A final leaf was required.
     error LeafNotFinal(uint256 k, uint64 slot, LeafStatus status, uint256 finalAt);
-    /// @notice challengeLeafSpent: the spend is not included in (txBlock, checkpointBlock].
+    /// @notice The spend's block is outside the range the call requires: challengeLeafSpent (txBlock, checkpointBlock];
+    /// answerLeafHistory, the claim's child, (claimBlock, the leaf's txBlock] (given as the second and third values).
     error SpendOutOfRange(uint256 spendBlock, uint256 txBlock, uint256 checkpointBlock);
     /// @notice challengeLeafSpentByExit: exit (slot, nonce) is no spend of the leaf's transaction before N.
     error NotASpend(uint64 slot, uint256 nonce);
@@ -86,6 +129,17 @@ interface ICheckpoints {
     error AnswerTooLate(bytes32 challengeId, uint256 dueAt);
     /// @notice The transaction given does not hash to the leaf's digest.
     error DigestMismatch(bytes32 expected, bytes32 given);
+    /// @notice challengeLeafHistory: the claim is not before the leaf's transaction block.
+    error ClaimNotBeforeLeaf(uint256 claimBlock, uint256 txBlock);
+    /// @notice challengeLeafHistory: the coin's applied base (at N0 < N) settles the claim: it is at or before N0 and
+    /// is not the base's own transaction.
+    error ClaimNotAllowed(uint256 k, uint64 slot, uint256 claimBlock);
+    /// @notice dismissLeafHistory: the coin has no applied base at `baseBlock` (0: none) before the checkpoint's
+    /// block that settles the challenge's claim (at or before it, and not the base's transaction).
+    error ClaimNotSettledByBase(bytes32 challengeId, uint256 baseBlock);
+    /// @notice settleLeafChallenge: the challenge can still be answered until `dueAt` (inclusive) and its leaf is
+    /// not void.
+    error ChallengeNotDue(bytes32 challengeId, uint256 dueAt);
 
     /// @notice Operator only: commits checkpoint k = checkpointCount() of committed child block `childBlock`
     /// (after the previous checkpoint's) with the root of its leaves; at most one per RESPONSE_PERIOD.
@@ -140,6 +194,91 @@ interface ICheckpoints {
     /// N: parentBlock == txBlock and exitBlock in (txBlock, N] (R1: only while the leaf is pending).
     function challengeLeafSpentByExit(LeafRef calldata leaf, uint256 nonce) external;
 
+    /// @notice With CHALLENGE_BOND (exact), while the leaf is pending and now < finalAt: the owner `claim` names
+    /// (claim.newOwner) says it never spent `claim`, a transaction of the coin in its history at `claimBlock`
+    /// (included there, or the deposit transaction with an empty proof at the deposit block), with claimBlock <
+    /// the leaf's txBlock. If the coin has an applied base (B0, D0) at N0 < N, the claim is after N0 or is (B0, D0).
+    /// From periodEnd on, only a claim an answer of this leaf revealed (isClaimRevealed). Opens an InvalidHistory
+    /// challenge, answerable until openedAt + RESPONSE_PERIOD (inclusive).
+    function challengeLeafHistory(
+        LeafRef calldata leaf,
+        Transaction calldata claim,
+        bytes calldata claimProof,
+        uint256 claimBlock
+    ) external payable;
+
+    /// @notice Answers an InvalidHistory challenge (anyone, until its due time) with the claim's direct child:
+    /// a transaction of the coin with prevBlock == claimBlock, included at `childBlock` in (claimBlock, the leaf's
+    /// txBlock], signed (`sig`) by the claim's owner. A reveal: the leaf is not final before now + RESPONSE_PERIOD,
+    /// and the child may open an InvalidHistory challenge of this leaf after the period. LeafRevealed carries the
+    /// child, its block, signature and proof. The bond: half to the caller, half burned.
+    function answerLeafHistory(
+        uint256 k,
+        uint64 slot,
+        bytes32 challengeId,
+        Transaction calldata child,
+        bytes calldata sig,
+        bytes calldata proof,
+        uint256 childBlock
+    ) external;
+
+    /// @notice Closes the open InvalidHistory challenge of claim (claimBlock, claimDigest) on leaf (k, slot) as
+    /// answered (anyone, until its due time) when the coin's applied base (B0, D0) at N0 < N settles it: claimBlock
+    /// <= N0 and (claimBlock, claimDigest) != (B0, D0). Not a reveal (R5): finality is not pushed. The bond: half to
+    /// the caller, half burned.
+    function dismissLeafHistory(uint256 k, uint64 slot, uint256 claimBlock, bytes32 claimDigest) external;
+
+    /// @notice Settles an open challenge of leaf (k, slot) of either kind (anyone): after its due time
+    /// (now > openedAt + RESPONSE_PERIOD) the leaf is recorded void (reason Unanswered, evidence challengeId) unless
+    /// it already is; on a leaf already void, at any time. Its bond is credited back to the challenger.
+    function settleLeafChallenge(uint256 k, uint64 slot, bytes32 challengeId) external;
+
+    /// @notice Makes a final leaf of an existing, not Exited coin its base (R11: deposit block <= txBlock <= N,
+    /// txBlock committed or the deposit block) when its N is after the base's (`BaseNotNewer`) and it does not
+    /// conflict with the base (`ConflictingBase`, R10).
+    function applyCheckpoint(LeafRef calldata leaf) external;
+
+    /// @notice Checks live exit (slot, nonce) against a final leaf of the coin newer than the exit's binding
+    /// (`NotNewerThanExit`, R4). Consistent (exit block B; or parent block B and exit block after N; or parent
+    /// block after N): the exit is bound to N. Inconsistent: cancelled as challengeAfter cancels (half its bond to
+    /// the caller, half burned, its exit block dead), reason InconsistentWithCheckpoint. Applies the leaf as the
+    /// base when newer.
+    function enforceCheckpoint(LeafRef calldata leaf, uint256 nonce) external;
+
+    /// @notice Answers open challengeBefore `challengeId` of live exit (slot, nonce) with a final leaf of the coin
+    /// the exit is consistent with (R14), when the claim's block is <= N and the claim is not the checkpointed
+    /// transaction: closed Answered, the bond to the exitor, no extension; the exit is bound to N if newer.
+    function respondChallengeBeforeWithCheckpoint(LeafRef calldata leaf, uint256 nonce, bytes32 challengeId)
+        external;
+
+    /// @notice With EXIT_BOND (exact), the owner named by a final leaf's transaction (`checkpointed`, hashing to
+    /// txDigest) exits it with the leaf alone: exit block txBlock, no parent (only challengeAfter applies), bound
+    /// to N. Applies the leaf as the base when newer.
+    function startCheckpointExit(LeafRef calldata leaf, Transaction calldata checkpointed) external payable;
+
+    /// @notice With EXIT_BOND (exact): startExit whose parent (hashing to a final leaf's txDigest, at txBlock) is
+    /// proved by the leaf; `exiting` is included at `exitingBlock` > N, spends txBlock, is signed by
+    /// parent.newOwner and names the caller. The exit is bound to N and the leaf applied as the base when newer,
+    /// atomically (R3).
+    function startExitFromCheckpoint(
+        LeafRef calldata leaf,
+        Transaction calldata parent,
+        Transaction calldata exiting,
+        bytes calldata exitingSig,
+        bytes calldata exitingProof,
+        uint256 exitingBlock
+    ) external payable;
+
+    /// @notice The coin's base (k, N, txBlock, txDigest); checkpointBlock 0 when none was applied.
+    function coinBase(uint64 slot)
+        external
+        view
+        returns (uint256 k, uint256 checkpointBlock, uint256 txBlock, bytes32 txDigest);
+
+    /// @notice The child block up to which exit (slot, nonce)'s coin history is settled by a checkpoint (0: not
+    /// bound); challengeAfter and challengeBetween evidence at or below it is refused.
+    function exitSettledThrough(uint64 slot, uint256 nonce) external view returns (uint256);
+
     /// @notice The status of leaf (k, slot): Void once recorded void or while every open challenge is past due;
     /// Final once now ≥ finalAt with no challenge open; else Pending. finalAt = max(periodEnd, last reveal + RP,
     /// newest challenge + RP).
@@ -153,6 +292,14 @@ interface ICheckpoints {
 
     /// @notice What the contract stores about leaf (k, slot).
     function getLeafState(uint256 k, uint64 slot) external view returns (LeafState memory);
+
+    /// @notice Whether claim (claimBlock, claimDigest) was revealed on leaf (k, slot): the child an answerLeafHistory
+    /// gave (below the leaf's txBlock), or the receipt of an answered Withheld challenge. After the period, only such
+    /// a claim opens an InvalidHistory challenge of the leaf.
+    function isClaimRevealed(uint256 k, uint64 slot, uint256 claimBlock, bytes32 claimDigest)
+        external
+        view
+        returns (bool);
 
     /// @notice Challenge `challengeId` of leaf (k, slot).
     function getLeafChallenge(uint256 k, uint64 slot, bytes32 challengeId)

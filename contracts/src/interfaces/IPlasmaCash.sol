@@ -49,7 +49,8 @@ interface IPlasmaCash {
         SpentAfterExit, // challengeAfter
         DoubleSpend, // challengeBetween
         UnansweredChallenge, // finalizeExit with a challengeBefore still open
-        OutlivedByWinner // settleExit: another exit of the coin finalized
+        OutlivedByWinner, // settleExit: another exit of the coin finalized
+        InconsistentWithCheckpoint // enforceCheckpoint: a final checkpoint leaf contradicts the exit (§10)
     }
 
     /// @notice A coin, as getCoin returns it. Stored as ChildChain.CoinRecord (same order and packing, less
@@ -404,6 +405,12 @@ interface IPlasmaCash {
     /// @param slot The coin.
     /// @param nonce The exit (its number among the coin's exits).
     error NotLosingExit(uint64 slot, uint256 nonce);
+    /// @notice challengeAfter, challengeBetween: the evidence's block is at or below the child block up to which
+    /// a final checkpoint settled the exit's coin history (its binding, PROTOCOL.md §10); respondChallengeBefore:
+    /// a claim at or below it is answered only by a child after it.
+    /// @param blockNumber The evidence's (or response's) block.
+    /// @param settledThrough The exit's binding.
+    error SettledByCheckpoint(uint256 blockNumber, uint256 settledThrough);
     /// @notice Constructor: EXIT_BOND must be at least 2 wei and even (it is split in two halves).
     /// @param exitBond The EXIT_BOND given.
     error InvalidExitBond(uint256 exitBond);
