@@ -429,6 +429,190 @@ contract PlasmaCash_Gas_Test is PlasmaCashTestBase {
         vm.snapshotGasLastCall("answerLeafWithheld");
     }
 
+    /// @dev mallory claims bob never spent toBob (b1) against the honest leaf (b3, toDave).
+    function test_ChallengeLeafHistory_gas() public {
+        BusyHistory memory h = _historyOfBusyCoin();
+        bytes memory proof = _busyProof(h.b1, h.slot);
+        _beforeCall(mallory);
+        vm.prank(mallory);
+        ICheckpoints(address(plasma)).challengeLeafHistory{value: CHALLENGE_BOND}(h.leaf, h.toBob, proof, h.b1);
+        vm.snapshotGasLastCall("challengeLeafHistory");
+    }
+
+    /// @dev The answer: bob's spend toCarol (b2, below the leaf's block, so it is marked revealed), busy proof.
+    function test_AnswerLeafHistory_gas() public {
+        BusyHistory memory h = _historyOfBusyCoin();
+        bytes memory claimProof = _busyProof(h.b1, h.slot);
+        vm.prank(mallory);
+        ICheckpoints(address(plasma)).challengeLeafHistory{value: CHALLENGE_BOND}(h.leaf, h.toBob, claimProof, h.b1);
+        bytes32 id = keccak256(abi.encode(uint8(2), h.b1, _digest(h.toBob)));
+        bytes memory sig = _sign(bobKey, h.toCarol);
+        bytes memory proof = _busyProof(h.b2, h.slot);
+        _beforeCall(operator);
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).answerLeafHistory(0, h.slot, id, h.toCarol, sig, proof, h.b2);
+        vm.snapshotGasLastCall("answerLeafHistory");
+    }
+
+    /// @dev The coin's base (checkpoint 0's leaf) settles mallory's claim of the deposit against checkpoint 1.
+    function test_DismissLeafHistory_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBusyBlock(toCarol);
+        (bytes32 root, bytes memory leafProof1) = this.checkpointTree(slot, keccak256(abi.encode(b2, _digest(toCarol))));
+        vm.warp(vm.getBlockTimestamp() + RESPONSE_PERIOD);
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).submitCheckpoint(b2, root);
+        LeafRef memory leaf1 = LeafRef({k: 1, slot: slot, txBlock: b2, txDigest: _digest(toCarol), proof: leafProof1});
+        Transaction memory depositTx = _depositTx(slot);
+        uint256 periodEnd0 = ICheckpoints(address(plasma)).getCheckpoint(0).periodEnd;
+        vm.warp(periodEnd0 - 1); // a challenge before the base is applied (R5), still answerable once it is
+        vm.prank(mallory);
+        ICheckpoints(address(plasma)).challengeLeafHistory{value: CHALLENGE_BOND}(leaf1, depositTx, "", _depositBlock(slot));
+        vm.warp(periodEnd0);
+        _applyBase(LeafRef({k: 0, slot: slot, txBlock: b1, txDigest: _digest(toBob), proof: leafProof}));
+        _beforeCall(bob);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).dismissLeafHistory(1, slot, _depositBlock(slot), _digest(depositTx));
+        vm.snapshotGasLastCall("dismissLeafHistory");
+    }
+
+    /// @dev An unanswered challenge past due: the leaf is recorded void and the bond credited back.
+    function test_SettleLeafChallenge_gas() public {
+        BusyHistory memory h = _historyOfBusyCoin();
+        bytes memory claimProof = _busyProof(h.b1, h.slot);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).challengeLeafHistory{value: CHALLENGE_BOND}(h.leaf, h.toBob, claimProof, h.b1);
+        bytes32 id = keccak256(abi.encode(uint8(2), h.b1, _digest(h.toBob)));
+        vm.warp(vm.getBlockTimestamp() + RESPONSE_PERIOD + 1);
+        _beforeCall(carol);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).settleLeafChallenge(0, h.slot, id);
+        vm.snapshotGasLastCall("settleLeafChallenge");
+    }
+
+    struct BusyHistory {
+        uint64 slot;
+        Transaction toBob;
+        Transaction toCarol;
+        uint256 b1;
+        uint256 b2;
+        LeafRef leaf;
+    }
+
+    /// @dev alice -> bob (b1) -> carol (b2) -> dave (b3), each in a busy block; checkpoint 0 of b3 holds the leaf
+    /// (b3, toDave) among 1,000 others.
+    function _historyOfBusyCoin() internal returns (BusyHistory memory h) {
+        _slashOnce(); // steady state: the burned-bond total is non-zero
+        h.slot = _depositEth(alice, 1 ether);
+        h.toBob = _tx(h.slot, _depositBlock(h.slot), bob);
+        h.b1 = _submitBusyBlock(h.toBob);
+        h.toCarol = _tx(h.slot, h.b1, carol);
+        h.b2 = _submitBusyBlock(h.toCarol);
+        Transaction memory toDave = _tx(h.slot, h.b2, dave);
+        uint256 b3 = _submitBusyBlock(toDave);
+        (bytes32 root, bytes memory leafProof) = this.checkpointTree(h.slot, keccak256(abi.encode(b3, _digest(toDave))));
+        vm.prank(operator);
+        ICheckpoints(address(plasma)).submitCheckpoint(b3, root);
+        h.leaf = LeafRef({k: 0, slot: h.slot, txBlock: b3, txDigest: _digest(toDave), proof: leafProof});
+    }
+
+    /// @dev Applies final leaf `leaf` as its coin's base (applyCheckpoint).
+    function _applyBase(LeafRef memory leaf) internal {
+        ICheckpoints(address(plasma)).applyCheckpoint(leaf);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // A final leaf's effects on the exit game (calls 12-16; the leaf proved in a checkpoint of 1,001 coins)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev The coin's first base: two fresh words.
+    function test_ApplyCheckpoint_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        _beforeCall(carol);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).applyCheckpoint(leaf);
+        vm.snapshotGasLastCall("applyCheckpoint");
+    }
+
+    /// @dev alice's deposit exit of a coin she gave bob, cancelled with the final leaf naming bob's transaction
+    /// (the coin's first base applied in the same call).
+    function test_EnforceCheckpoint_Cancel_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        _startDepositExit(alice, slot);
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        _beforeCall(bob);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).enforceCheckpoint(leaf, 1);
+        vm.snapshotGasLastCall("enforceCheckpoint (cancels an inconsistent exit)");
+    }
+
+    /// @dev carol's plain exit (parent bob's transaction, the leaf's) bound to the leaf; the base already applied.
+    function test_EnforceCheckpoint_Bind_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBusyBlock(toCarol);
+        _startExit(carol, toBob, b1, toCarol, bobKey, b2);
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        ICheckpoints(address(plasma)).applyCheckpoint(leaf);
+        _beforeCall(carol);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).enforceCheckpoint(leaf, 1);
+        vm.snapshotGasLastCall("enforceCheckpoint (binds a consistent exit)");
+    }
+
+    /// @dev carol's exit from the leaf; dave claims alice's deposit; carol answers with the leaf.
+    function test_RespondChallengeBeforeWithCheckpoint_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBusyBlock(toCarol);
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        bytes memory sig = _sign(bobKey, toCarol);
+        bytes memory proof = _busyProof(b2, slot);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).startExitFromCheckpoint{value: EXIT_BOND}(leaf, toBob, toCarol, sig, proof, b2);
+        bytes32 challengeId = _challengeBefore(dave, _depositTx(slot), _depositBlock(slot));
+        _beforeCall(carol);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).respondChallengeBeforeWithCheckpoint(leaf, 1, challengeId);
+        vm.snapshotGasLastCall("respondChallengeBeforeWithCheckpoint");
+    }
+
+    /// @dev bob exits the checkpointed transaction with the leaf alone (the coin's first base applied).
+    function test_StartCheckpointExit_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        _beforeCall(bob);
+        vm.prank(bob);
+        ICheckpoints(address(plasma)).startCheckpointExit{value: EXIT_BOND}(leaf, toBob);
+        vm.snapshotGasLastCall("startCheckpointExit");
+    }
+
+    /// @dev carol exits bob's transfer to her (a busy block after N), its parent proved by the leaf (the coin's
+    /// first base applied).
+    function test_StartExitFromCheckpoint_gas() public {
+        (uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof) = _checkpointOfBusyCoin();
+        Transaction memory toCarol = _tx(slot, b1, carol);
+        uint256 b2 = _submitBusyBlock(toCarol);
+        LeafRef memory leaf = _finalBusyLeaf(slot, toBob, b1, leafProof);
+        bytes memory sig = _sign(bobKey, toCarol);
+        bytes memory proof = _busyProof(b2, slot);
+        _beforeCall(carol);
+        vm.prank(carol);
+        ICheckpoints(address(plasma)).startExitFromCheckpoint{value: EXIT_BOND}(leaf, toBob, toCarol, sig, proof, b2);
+        vm.snapshotGasLastCall("startExitFromCheckpoint");
+    }
+
+    /// @dev Checkpoint 0's leaf of `slot` (bob's transaction at b1), once final.
+    function _finalBusyLeaf(uint64 slot, Transaction memory toBob, uint256 b1, bytes memory leafProof)
+        internal
+        returns (LeafRef memory leaf)
+    {
+        leaf = LeafRef({k: 0, slot: slot, txBlock: b1, txDigest: _digest(toBob), proof: leafProof});
+        vm.warp(ICheckpoints(address(plasma)).getCheckpoint(0).periodEnd);
+    }
+
     /// @dev alice -> bob in a busy block b1; checkpoint 0 of b1 holds bob's leaf among 1,000 others.
     function _checkpointOfBusyCoin()
         internal
