@@ -9,7 +9,8 @@ import type { RpcLog } from './rpc.ts';
 export type AssetKind = 'eth' | 'erc20' | 'erc721';
 /** The contract's AssetKind enum, by value. */
 export const ASSET_KINDS: readonly AssetKind[] = ['eth', 'erc20', 'erc721'];
-const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge', 'outlived_by_winner'] as const;
+/** The contract's CancelReason enum (IPlasmaCash.sol), by value. */
+export const CANCEL_REASONS = ['spent_after_exit', 'double_spend', 'unanswered_challenge', 'outlived_by_winner', 'inconsistent_with_checkpoint'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 interface EventBase {

@@ -29,7 +29,8 @@ export interface ChallengeView {
   status: 'open' | 'answered' | 'settled';
 }
 
-const CANCEL_REASONS = ['spent after exit', 'double spend', 'unanswered challenge', 'outlived by winner'];
+/** The contract's CancelReason enum (IPlasmaCash.sol), by value. */
+const CANCEL_REASONS = ['spent after exit', 'double spend', 'unanswered challenge', 'outlived by winner', 'inconsistent with checkpoint'];
 const address = (value: bigint | string): Address =>
   `0x${(typeof value === 'string' ? BigInt(value) : value).toString(16).padStart(40, '0')}` as Address;
 
