@@ -66,13 +66,15 @@ export function exitArguments(coin: WalletCoin): unknown[] | undefined {
 /**
  * The call that exits the coin from its last verified transaction (docs/CHECKPOINTS.md §7 rule 4):
  * - two transactions after the base (or the deposit): startExit, parent and exiting from the chain;
- * - one, on a base that is not a deposit leaf: startExitFromCheckpoint, the parent proved by the base's leaf
- *   (call 16, which also applies the base, R3);
- * - none, on such a base: startCheckpointExit, the base's transaction with its leaf alone (call 15);
- * - otherwise as without checkpoints: startExit from the deposit, or startDepositExit.
+ * - one, on a base: startExitFromCheckpoint, the parent proved by the base's leaf (call 16, which binds the exit
+ *   to the leaf's N and applies the base in one transaction, R3). A deposit leaf too: a plain startExit from the
+ *   deposit is bound to nothing, so a hidden spend inside (B, N] would cancel it;
+ * - none, on a base: startCheckpointExit, the base's transaction with its leaf alone (call 15; a deposit leaf's
+ *   transaction is the deposit);
+ * - without a base: startExit from the deposit, or startDepositExit.
  */
 export function exitCall(coin: WalletCoin): { method: string; args: unknown[] } {
-  const base = coin.base !== undefined && coin.base.txBlock !== coin.deposit.block ? coin.base : undefined;
+  const base = coin.base;
   if (base === undefined || coin.chain.length >= 2) {
     const args = exitArguments(coin);
     return args === undefined ? { method: 'startDepositExit', args: [coin.slot] } : { method: 'startExit', args };

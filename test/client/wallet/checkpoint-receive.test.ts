@@ -8,6 +8,8 @@ import path from 'node:path';
 import {
   checkpointHistoryResponseToJson,
   coinHistoryResponseToJson,
+  depositTransaction,
+  transactionDigest,
   type Address,
   type CheckpointHistoryResponse,
   type CheckpointLeafObject,
@@ -154,8 +156,24 @@ t.test('exits of a coin with a base: §7 rule 4', async (t) => {
   const none = { ...coin, chain: [] };
   t.equal(exitCall(none).method, 'startCheckpointExit', 'the base transaction itself');
   t.equal(chainLastBlock(none), 6000n);
-  const depositBase = { ...none, base: { ...coin.base!, txBlock: deposit.block } };
-  t.equal(exitCall(depositBase).method, 'startDepositExit', 'a deposit leaf: the deposit exit');
+  // A deposit leaf (B = the deposit block): the exits are bound to it as well (R3: a plain startExit from the
+  // deposit would be open to a hidden spend inside (B, N]).
+  const depositTx = depositTransaction(coin.deposit);
+  const depositBase = { ...coin.base!, txBlock: deposit.block, txDigest: transactionDigest(depositTx, DOMAIN), transaction: depositTx, signature: null, proof: null };
+  const { ctx: ctx2 } = context(t, world, 4n);
+  const whole = await receive(ctx2, coinHistoryResponseToJson(packageOf(world, null, [])));
+  const first = whole.chain[0]!;
+  t.equal(first.transaction.prevBlock, deposit.block, 'the fixture\'s first transaction spends the deposit');
+  const fromDeposit = exitCall({ ...whole, base: depositBase, chain: [first] });
+  t.equal(fromDeposit.method, 'startExitFromCheckpoint', 'one transaction after a deposit leaf: bound to the leaf, not a plain startExit');
+  t.match(fromDeposit.args[0], { k: 1n, slot: SLOT, txBlock: deposit.block });
+  t.match(fromDeposit.args[1], { slot: SLOT, prevBlock: 0n, newOwner: deposit.owner });
+  t.equal(fromDeposit.args[5], first.block);
+  const depositOnly = exitCall({ ...whole, base: depositBase, chain: [] });
+  t.equal(depositOnly.method, 'startCheckpointExit', 'no transaction after a deposit leaf: the deposit transaction with its leaf');
+  t.match(depositOnly.args[1], { slot: SLOT, prevBlock: 0n, newOwner: deposit.owner });
+  t.equal(exitCall({ ...whole, base: undefined, chain: [] }).method, 'startDepositExit', 'no base, no transaction: the deposit exit');
+  t.equal(exitCall({ ...whole, base: undefined, chain: [first] }).method, 'startExit', 'no base: startExit from the deposit');
 });
 
 t.test('a pending leaf the package shows stale is voided with challengeLeafSpent, and the coin refused this time', async (t) => {
