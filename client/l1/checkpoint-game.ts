@@ -3,66 +3,22 @@
  * reached through PlasmaCash's fallback at PlasmaCash's address): typed reads at a chosen L1 block and the
  * arguments of the calls a wallet or a watcher sends (LeafRef, the checkpointed transaction).
  *
- * The fragments below are §2's signatures; the interface is PlasmaCash's artifact ABI with every fragment it
- * lacks added, so encoding never depends on whether the shipped artifact already carries the module's calls.
+ * The ABI is the shipped PlasmaCash artifact's (client/l1/artifacts/PlasmaCash.json), which carries the module's
+ * calls, events and errors.
  */
 import { Interface, type InterfaceAbi, type Result } from 'ethers';
 import { PlasmaError, type CheckpointBase, type Hash, type Hex, type LeafStatusName } from '../protocol/index.ts';
 import { loadArtifact } from './artifacts.ts';
 import { quantity, type JsonRpc } from './rpc.ts';
 
-const TX = 'tuple(uint64 slot, uint256 prevBlock, uint256 denomination, address newOwner)';
-const LEAF_REF = 'tuple(uint256 k, uint64 slot, uint256 txBlock, bytes32 txDigest, bytes proof)';
-
-/** docs/CHECKPOINTS.md §2: every call and event of ICheckpoints. */
-export const CHECKPOINT_GAME_FRAGMENTS: readonly string[] = [
-  'function submitCheckpoint(uint256 childBlock, bytes32 root)',
-  `function challengeLeafWithheld(uint256 k, uint64 slot, ${TX} claim, bytes claimProof, uint256 claimBlock) payable`,
-  `function answerLeafWithheld(${LEAF_REF} leaf, bytes32 challengeId, ${TX} checkpointed, bytes signature, bytes inclusionProof)`,
-  `function challengeLeafNotIncluded(${LEAF_REF} leaf, bytes32 actualLeaf, bytes actualProof)`,
-  `function challengeLeafConflict(${LEAF_REF} leaf, ${LEAF_REF} other)`,
-  `function challengeLeafSpent(${LEAF_REF} leaf, ${TX} checkpointed, ${TX} spend, bytes spendSig, bytes spendProof, uint256 spendBlock)`,
-  `function challengeLeafSpentByExit(${LEAF_REF} leaf, uint256 nonce)`,
-  `function challengeLeafHistory(${LEAF_REF} leaf, ${TX} claim, bytes claimProof, uint256 claimBlock) payable`,
-  `function answerLeafHistory(uint256 k, uint64 slot, bytes32 challengeId, ${TX} child, bytes sig, bytes proof, uint256 childBlock)`,
-  'function dismissLeafHistory(uint256 k, uint64 slot, uint256 claimBlock, bytes32 claimDigest)',
-  'function settleLeafChallenge(uint256 k, uint64 slot, bytes32 challengeId)',
-  `function applyCheckpoint(${LEAF_REF} leaf)`,
-  `function enforceCheckpoint(${LEAF_REF} leaf, uint256 nonce)`,
-  `function respondChallengeBeforeWithCheckpoint(${LEAF_REF} leaf, uint256 nonce, bytes32 challengeId)`,
-  `function startCheckpointExit(${LEAF_REF} leaf, ${TX} checkpointed) payable`,
-  `function startExitFromCheckpoint(${LEAF_REF} leaf, ${TX} parent, ${TX} exiting, bytes exitingSig, bytes exitingProof, uint256 exitingBlock) payable`,
-  'function leafStatus(uint256 k, uint64 slot) view returns (uint8 status, uint256 finalAt)',
-  'function checkpointCount() view returns (uint256)',
-  'function getCheckpoint(uint256 k) view returns (tuple(bytes32 root, uint256 childBlock, uint256 submittedAt, uint256 periodEnd))',
-  'function coinBase(uint64 slot) view returns (uint256 k, uint256 checkpointBlock, uint256 txBlock, bytes32 txDigest)',
-  'event CheckpointSubmitted(uint256 indexed k, uint256 indexed childBlock, bytes32 root, uint256 periodEnd)',
-  `event LeafChallengeOpened(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint8 kind, address challenger, ${TX} claim, uint256 claimBlock, uint256 dueAt)`,
-  `event LeafRevealed(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint8 kind, ${TX} revealed, uint256 revealedBlock, bytes signature, bytes proof, uint256 finalNotBefore)`,
-  'event LeafChallengeDismissed(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, uint256 baseK)',
-  'event LeafVoided(uint256 indexed k, uint64 indexed slot, uint8 reason, bytes32 evidence)',
-  'event LeafChallengeSettled(uint256 indexed k, uint64 indexed slot, bytes32 indexed challengeId, address challenger)',
-  'event CheckpointApplied(uint64 indexed slot, uint256 indexed k, uint256 checkpointBlock, uint256 txBlock, bytes32 txDigest)',
-  'event ExitBoundToCheckpoint(uint64 indexed slot, uint256 indexed nonce, uint256 indexed k, uint256 settledThrough)',
-  'event ChallengeAnsweredByCheckpoint(uint64 indexed slot, uint256 indexed nonce, bytes32 indexed challengeId, uint256 k)',
-  'event CheckpointExitStarted(uint64 indexed slot, uint256 indexed nonce, uint256 indexed k)',
-];
-
 /** The LeafStatus enum of §2, by value. */
 export const LEAF_STATUS_NAMES: readonly LeafStatusName[] = ['pending', 'final', 'void'];
 
 let cached: Interface | undefined;
 
-/** PlasmaCash's artifact ABI plus every §2 fragment it lacks. */
+/** PlasmaCash's artifact ABI (the checkpoint module's calls and events included). */
 export function checkpointGameInterface(): Interface {
-  if (cached !== undefined) return cached;
-  const abi = [...(loadArtifact('PlasmaCash').abi as readonly { type?: string; name?: string }[])];
-  const have = new Set(abi.map((entry) => `${entry.type}:${entry.name}`));
-  for (const fragment of new Interface(CHECKPOINT_GAME_FRAGMENTS as string[]).fragments) {
-    const name = (fragment as { name?: string }).name;
-    if (!have.has(`${fragment.type}:${name}`)) abi.push(JSON.parse(fragment.format('json')) as { type: string; name: string });
-  }
-  cached = new Interface(abi as InterfaceAbi);
+  cached ??= new Interface(loadArtifact('PlasmaCash').abi as InterfaceAbi);
   return cached;
 }
 

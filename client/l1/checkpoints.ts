@@ -1,23 +1,17 @@
 /**
  * The operator's side of PlasmaCash's checkpoint calls and events (docs/CHECKPOINTS.md §2), on top of
- * checkpoint-game.ts (the §2 fragments added to the artifact's ABI while it lacks them, and the typed reads): the
+ * checkpoint-game.ts (the artifact's interface and the typed reads): the
  * submitCheckpoint calldata, the CheckpointSubmitted lookup the committer confirms a submission by, and the
  * eth_call simulation that keeps a doomed call from being signed.
  */
 import type { Interface } from 'ethers';
 import type { Hash, Hex, LeafStatusName } from '../protocol/index.ts';
-import { loadArtifact } from './artifacts.ts';
 import { CheckpointGameL1, checkpointGameInterface, NoCheckpointsError } from './checkpoint-game.ts';
 import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
 
-/** PlasmaCash's ABI with every §2 fragment it lacks added (checkpoint-game.ts): what the operator encodes and decodes with. */
+/** PlasmaCash's artifact ABI (checkpoint-game.ts): what the operator encodes and decodes with. */
 export function checkpointAwareInterface(): Interface {
   return checkpointGameInterface();
-}
-
-/** True when the shipped artifact itself has the checkpoint calls (the module is built and deployed with it). */
-export function artifactHasCheckpoints(): boolean {
-  return (loadArtifact('PlasmaCash').abi as readonly { name?: string }[]).some((entry) => entry.name === 'submitCheckpoint');
 }
 
 export function encodeSubmitCheckpoint(childBlock: bigint, root: Hash): Hex {

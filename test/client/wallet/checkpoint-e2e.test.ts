@@ -1,18 +1,14 @@
 // Checkpoints end to end (issue 14, client part) on anvil with the real PlasmaCash (and its CheckpointGame
 // module) and the real operator on Postgres: a coin received with a short package after a checkpoint exits and
 // withdraws; an operator that checkpoints a forged spend of a watched coin has its leaf voided by the watcher.
-// Skipped while the shipped artifact has no checkpoint module.
 import t from 'tap';
 import { Contract, type Wallet } from 'ethers';
 import { checkpointLeaf, SparseMerkleTree, bytesToHex, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
-import { artifactHasCheckpoints } from '../../../client/l1/checkpoints.ts';
 import { CheckpointGameL1, checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import { EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
 import { advance, depositAndWait, startSystem, until, userOf } from '../../support/system.ts';
 
-const skip = artifactHasCheckpoints() ? false : 'the shipped PlasmaCash artifact has no checkpoint module yet';
-
-t.test('a coin received with a short package after a checkpoint exits and withdraws', { skip }, async (t) => {
+t.test('a coin received with a short package after a checkpoint exits and withdraws', async (t) => {
   const system = await startSystem(t, 'checkpoint_receive', undefined, { 'checkpoint-every-blocks': 1 });
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
   const game = new CheckpointGameL1(alice.l1.rpc, alice.l1.address);
@@ -48,7 +44,7 @@ t.test('a coin received with a short package after a checkpoint exits and withdr
   t.equal((await carol.l1.coin(slot)).withdrawn, true, 'carol withdrew the coin she received after the checkpoint');
 });
 
-t.test('an operator that checkpoints a forged spend of a watched coin: the watcher voids the leaf', { skip }, async (t) => {
+t.test('an operator that checkpoints a forged spend of a watched coin: the watcher voids the leaf', async (t) => {
   // The operator's own checkpoints are off; the test submits the forged one with the operator's key.
   const system = await startSystem(t, 'checkpoint_forged', undefined, { 'checkpoint-every-blocks': 0 });
   const [alice, bob] = await Promise.all([system.wallet(0), system.wallet(1)]);
