@@ -15,6 +15,7 @@ import {
   type Address,
   type CheckpointBase,
   type CheckpointHistoryResponse,
+  type CheckpointLeafObject,
   type CheckpointRecord,
   type CoinHistoryResponse,
   type HistoryEntry,
@@ -60,8 +61,11 @@ export async function receive(context: WalletContext, source: bigint | CoinPacka
     entries.push(...(await context.operator.history(slot, served + 1n, context.roots.lastBlock())).entries.filter((entry) => entry.block > served));
   }
   const deposit = { slot, ...history.deposit };
-  const since = 'pending' in history ? (history as CheckpointHistoryResponse) : undefined;
-  const checkpoints = since === undefined ? undefined : await checkpointsOnL1(context, slot, since);
+  const served = 'pending' in history ? (history as CheckpointHistoryResponse) : undefined;
+  const checkpoints = served === undefined ? undefined : await checkpointsOnL1(context, slot, served);
+  // A checkpoint submitted after the package was served (a sender's package can be a moment old) is pending on
+  // L1 without a leaf in it: its leaf is asked of the operator and verified like the others (none: refused below).
+  const since = served === undefined || checkpoints === undefined ? served : { ...served, pending: await withLatePendingLeaves(context, slot, served, checkpoints.pending) };
   let result;
   try {
     result = verifyCheckpointPackage({
@@ -104,6 +108,16 @@ export async function receive(context: WalletContext, source: bigint | CoinPacka
  * or after the base's (walking down from the newest; with no base, down to the first whose leaf of the slot is
  * final or to checkpoint 0).
  */
+async function withLatePendingLeaves(context: WalletContext, slot: bigint, served: CheckpointHistoryResponse, pendingOnL1: readonly bigint[]): Promise<CheckpointLeafObject[]> {
+  const pending = [...served.pending];
+  for (const k of pendingOnL1) {
+    if (pending.some((leaf) => leaf.checkpoint === k)) continue;
+    const leaf = await context.operator.coinCheckpoint(slot, k);
+    if (leaf !== undefined && leaf.checkpoint === k) pending.push(leaf);
+  }
+  return pending.sort((a, b) => (a.checkpoint < b.checkpoint ? -1 : a.checkpoint > b.checkpoint ? 1 : 0));
+}
+
 export async function checkpointsOnL1(
   context: WalletContext,
   slot: bigint,

@@ -20,12 +20,15 @@ t.test('a coin received with a short package after a checkpoint exits and withdr
     await bob.receive(await alice.send(slot, bob.address));
   }
   const receiptBlock = (await bob.coins()).find((coin) => coin.slot === slot)!.lastTransactionBlock;
+  // The operator submits a checkpoint once the previous one is RESPONSE_PERIOD old on L1: L1 time is moved on
+  // until one covers the receipt.
   const k = await until('a checkpoint covering bob\'s receipt', async () => {
     const count = await game.count();
-    if (count === 0n) return undefined;
-    const last = await game.checkpoint(count - 1n);
-    return last.childBlock >= receiptBlock ? count - 1n : undefined;
-  }, 30_000, 200);
+    const last = count === 0n ? undefined : await game.checkpoint(count - 1n);
+    if (last !== undefined && last.childBlock >= receiptBlock) return count - 1n;
+    await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
+    return undefined;
+  }, 30_000, 1000);
   await advance(system, EXIT_PERIOD_SECONDS + 1n);
   t.equal((await game.leafStatus(k, slot)).status, 'final', 'the leaf is final once the period is over');
 

@@ -66,7 +66,8 @@ function packageOf(world: World, base: bigint | null, pending: readonly bigint[]
   };
 }
 
-function context(t: Test, world: World, count: bigint, served?: CheckpointHistoryResponse) {
+/** `operatorLeaves`: the operator serves the coin's leaf of any checkpoint (`/v1/checkpoints/:k/coins/:slot`); off, it withholds them. */
+function context(t: Test, world: World, count: bigint, served?: CheckpointHistoryResponse, operatorLeaves = false) {
   const dir = mkdtempSync(path.join(tmpdir(), 'checkpoint-receive-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const me = addressOf(erin);
@@ -92,6 +93,7 @@ function context(t: Test, world: World, count: bigint, served?: CheckpointHistor
     operator: {
       historySinceCheckpoint: async () => served,
       history: async () => { throw new Error('the package reaches the last block: no history request'); },
+      coinCheckpoint: async (_slot: bigint, k: bigint) => (operatorLeaves ? world.get(k)?.object : undefined),
     },
   } as unknown as WalletContext;
   return { ctx, rpc, sent };
@@ -124,6 +126,18 @@ t.test('a checkpoint pending on L1 that the package leaves out is refused', asyn
   const { ctx } = context(t, world, 4n);
   await t.rejects(receive(ctx, checkpointHistoryResponseToJson(packageOf(world, 1n, [2n]))), { code: 'pending_leaf_missing', checkpoint: 3n });
   t.same((await ctx.stateFile.read()).coins, {}, 'nothing stored');
+});
+
+t.test('a checkpoint submitted after the package was served: its leaf is asked of the operator and verified', async (t) => {
+  const world = honestWorld();
+  const { ctx } = context(t, world, 4n, undefined, true);
+  const coin = await receive(ctx, checkpointHistoryResponseToJson(packageOf(world, 1n, [2n])));
+  t.equal(coin.base?.checkpoint, 1n);
+  // A late leaf the operator serves wrong is refused like one in the package.
+  const bad = honestWorld();
+  bad.set(3n, { ...bad.get(3n)!, object: { ...bad.get(3n)!.object, leaf: `0x${'77'.repeat(32)}` } });
+  const { ctx: ctx2 } = context(t, bad, 4n, undefined, true);
+  await t.rejects(receive(ctx2, checkpointHistoryResponseToJson(packageOf(bad, 1n, [2n]))), { code: 'leaf_mismatch', checkpoint: 3n });
 });
 
 t.test('a base that L1 does not hold final is refused', async (t) => {
