@@ -2,7 +2,7 @@
 // an ExitCancelled of a reason the client lacks would throw in the decoder (and show as "cancelled" in the explorer).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { AbiCoder, Interface, zeroPadValue } from 'ethers';
+import { AbiCoder, Interface, zeroPadValue, type InterfaceAbi } from 'ethers';
 import { CANCEL_REASONS, decodePlasmaEvent } from '../../../client/l1/events.ts';
 import { loadArtifact } from '../../../client/l1/artifacts.ts';
 import { ExitBook } from '../../../explorer/src/exits.ts';
@@ -19,7 +19,7 @@ t.test('CANCEL_REASONS is the contract enum, in order', async (t) => {
   t.strictSame([...CANCEL_REASONS], members.map(snake));
 });
 
-const iface = new Interface(loadArtifact('PlasmaCash').abi);
+const iface = new Interface(loadArtifact('PlasmaCash').abi as InterfaceAbi);
 const SLOT = 7n;
 const ME = '0x00000000000000000000000000000000000000aa';
 function cancelled(reason: number): RpcLog {

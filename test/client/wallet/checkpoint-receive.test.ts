@@ -186,8 +186,9 @@ t.test('exits of a coin with a base: §7 rule 4', async (t) => {
   const depositOnly = exitCall({ ...whole, base: depositBase, chain: [] });
   t.equal(depositOnly.method, 'startCheckpointExit', 'no transaction after a deposit leaf: the deposit transaction with its leaf');
   t.match(depositOnly.args[1], { slot: SLOT, prevBlock: 0n, newOwner: deposit.owner });
-  t.equal(exitCall({ ...whole, base: undefined, chain: [] }).method, 'startDepositExit', 'no base, no transaction: the deposit exit');
-  t.equal(exitCall({ ...whole, base: undefined, chain: [first] }).method, 'startExit', 'no base: startExit from the deposit');
+  t.equal(whole.base, undefined);
+  t.equal(exitCall({ ...whole, chain: [] }).method, 'startDepositExit', 'no base, no transaction: the deposit exit');
+  t.equal(exitCall({ ...whole, chain: [first] }).method, 'startExit', 'no base: startExit from the deposit');
 });
 
 t.test('a pending leaf the package shows stale is voided with challengeLeafSpent, and the coin refused this time', async (t) => {
