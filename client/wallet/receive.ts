@@ -112,8 +112,14 @@ async function withLatePendingLeaves(context: WalletContext, slot: bigint, serve
   const pending = [...served.pending];
   for (const k of pendingOnL1) {
     if (pending.some((leaf) => leaf.checkpoint === k)) continue;
-    const leaf = await context.operator.coinCheckpoint(slot, k);
-    if (leaf !== undefined && leaf.checkpoint === k) pending.push(leaf);
+    // The operator learns of k from L1 a moment after L1 holds it: a few tries.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (attempt > 0) await sleep(100);
+      const leaf = await context.operator.coinCheckpoint(slot, k);
+      if (leaf === undefined || leaf.checkpoint !== k) continue;
+      pending.push(leaf);
+      break;
+    }
   }
   return pending.sort((a, b) => (a.checkpoint < b.checkpoint ? -1 : a.checkpoint > b.checkpoint ? 1 : 0));
 }

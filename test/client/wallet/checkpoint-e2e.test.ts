@@ -3,7 +3,8 @@
 // withdraws; an operator that checkpoints a forged spend of a watched coin has its leaf voided by the watcher.
 import t from 'tap';
 import { Contract, type Wallet } from 'ethers';
-import { checkpointLeaf, SparseMerkleTree, bytesToHex, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
+import { CHILD_BLOCK_INTERVAL, checkpointLeaf, SparseMerkleTree, bytesToHex, signTransaction, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
+import { OperatorApi } from '../../../client/operator-api.ts';
 import { CheckpointGameL1, checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import { EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
 import { advance, depositAndWait, startSystem, until, userOf } from '../../support/system.ts';
@@ -75,4 +76,64 @@ t.test('an operator that checkpoints a forged spend of a watched coin: the watch
   t.equal((await game.leafStatus(k, slot)).status, 'void', 'the forged leaf is void');
   const coin = (await bob.coins()).find((stored) => stored.slot === slot)!;
   t.equal(coin.owner, bob.address, 'the coin stays bob\'s');
+});
+
+// Issue 14: "a coin that lived 5,000 blocks and is received with a package of fewer than 100 entries". A second
+// coin moves in every child block (signed transfers straight to the operator's API, each waiting for its block),
+// so the operator, with a tiny block interval, produces the blocks as fast as it can commit them to anvil.
+// NOT the issue's 5,000 yet: measured here at 4.3–4.7 child blocks/s (block-interval 10 ms, quiet 1 ms, L1 poll
+// 10 ms; the poll interval made no difference), 5,000 blocks take ~18 minutes. 300 blocks (~65 s) until the
+// per-block cost (~210 ms) is found; the package bound checked is the issue's (< 100 entries).
+const LIFE = 300n;
+
+t.test(`a coin that lived ${LIFE} child blocks is received with a package of fewer than 100 entries`, { timeout: 600_000 }, async (t) => {
+  const system = await startSystem(t, 'checkpoint_long_life', undefined, { 'checkpoint-every-blocks': 1, 'block-interval-ms': 10, 'block-quiet-ms': 1, 'l1-poll-interval-ms': 10 });
+  const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
+  const game = new CheckpointGameL1(alice.l1.rpc, alice.l1.address);
+  const api = new OperatorApi(system.operator.url);
+  const { slot } = await depositAndWait(alice, 10n ** 18n);
+  await bob.receive(await alice.send(slot, bob.address));
+  const born = (await bob.coins()).find((coin) => coin.slot === slot)!.lastTransactionBlock;
+
+  const mover = await depositAndWait(alice, 10n ** 18n);
+  const keys = [userOf(system, 0) as Wallet, userOf(system, 1) as Wallet];
+  let owner = 0;
+  let last = (await api.coin(mover.slot))!.lastBlock;
+  const started = Date.now();
+  while (last < born + LIFE * CHILD_BLOCK_INTERVAL) {
+    const tx: Transaction = { slot: mover.slot, prevBlock: last, denomination: 10n ** 18n, newOwner: keys[1 - owner]!.address.toLowerCase() as `0x${string}` };
+    const result = await api.submit(tx, await signTransaction(tx, system.chain.domain, keys[owner]!.privateKey as `0x${string}`));
+    if (result.status !== 'accepted') {
+      t.fail(`the mover's transfer was refused: ${JSON.stringify(result.error)}`);
+      return;
+    }
+    const before = last;
+    last = await until('the mover\'s transfer in a block', async () => {
+      const coin = await api.coin(mover.slot);
+      return coin !== undefined && coin.lastBlock > before ? coin.lastBlock : undefined;
+    }, 30_000, 2);
+    owner = 1 - owner;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const blocks = Number((last - born) / CHILD_BLOCK_INTERVAL);
+  t.comment(`${blocks} child blocks in ${seconds.toFixed(1)} s: ${(blocks / seconds).toFixed(1)} blocks/s`);
+
+  // The operator spaces its checkpoints by RESPONSE_PERIOD: L1 time moves on until one covers the last block,
+  // then on past its EXIT_PERIOD so its leaf is final.
+  const k = await until('a checkpoint covering the coin\'s last block', async () => {
+    const count = await game.count();
+    const latest = count === 0n ? undefined : await game.checkpoint(count - 1n);
+    if (latest !== undefined && latest.childBlock >= last) return count - 1n;
+    await advance(system, RESPONSE_PERIOD_SECONDS + 1n);
+    return undefined;
+  }, 60_000, 1000);
+  await advance(system, EXIT_PERIOD_SECONDS + 1n);
+  t.equal((await game.leafStatus(k, slot)).status, 'final');
+
+  const pkg = await bob.send(slot, carol.address);
+  t.ok('checkpoint' in pkg && pkg.checkpoint !== null, 'the package starts at a checkpoint');
+  t.ok(pkg.entries.length < 100, `${pkg.entries.length} entries for a coin that lived ${blocks} child blocks`);
+  const received = await carol.receive(pkg);
+  t.equal(received.base?.checkpoint, k, 'carol keeps the checkpoint as the base');
+  t.equal((await carol.coins()).find((coin) => coin.slot === slot)?.owner, carol.address, 'the coin is carol\'s');
 });
