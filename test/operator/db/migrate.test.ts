@@ -22,7 +22,7 @@ t.test('migrations apply once, in order, and a second run does nothing', async (
     select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
   t.same(tables.map((row) => row.table_name), [
     'blocks', 'checkpoint_buckets', 'checkpoint_nodes', 'checkpoints', 'coins', 'deposits', 'exits', 'l1_block_hashes', 'l1_cursor', 'l1_reorgs', 'leaf_challenges',
-    'pending_transactions', 'proofs', 'schema_migrations', 'transactions',
+    'pending_transactions', 'producer_election', 'proofs', 'schema_migrations', 'transactions',
   ]);
 });
 

@@ -1,5 +1,6 @@
 // "Builds a block on an interval or when a size is reached": with an interval far longer than the test, a full
-// block's worth of accepted transfers is built and committed at once; fewer wait for the interval.
+// block's worth of accepted transfers is built and committed at once; fewer wait for the interval (the quiet
+// window, which would build them sooner, is set as long as the interval here).
 import t from 'tap';
 import { parseEther, type LogDescription } from 'ethers';
 import { signedTransactionToJson, signTransaction, type Address, type Transaction } from '../../../client/protocol/index.ts';
@@ -17,7 +18,7 @@ t.test('a full block is built at once; a partial one waits for the interval', as
   const operator = await startOperator(
     operatorConfig({
       'l1-rpc': chain.rpcUrl, contract: chain.address, 'operator-key': chain.operatorKey, 'database-url': databaseUrl,
-      port: 0, confirmations: 0, 'block-interval-ms': 600_000, 'block-size': 2, 'l1-poll-interval-ms': 50,
+      port: 0, confirmations: 0, 'block-interval-ms': 600_000, 'block-quiet-ms': 600_000, 'block-size': 2, 'l1-poll-interval-ms': 50,
     }),
     { log: createLog({ level: 'warn', write: () => undefined }) },
   );
