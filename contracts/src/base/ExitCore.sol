@@ -176,9 +176,12 @@ abstract contract ExitCore is PlasmaCashStorage {
             previousRecord = nextRecord;
             next = nextRecord.nextExit;
         }
-        record.nonce = newNonce;
-        record.nextExit = next;
-        record.previousExit = previous;
+        // The record is free here, so its whole word is zero (never written, or deleted by finalizeExit): write
+        // it whole, settledThrough 0 (a checkpoint call binds it afterwards), instead of merging three fields
+        // into the word read above, which costs ~50 gas of masking on every startExit.
+        assembly ("memory-safe") {
+            sstore(record.slot, or(newNonce, or(shl(24, next), shl(48, previous))))
+        }
         if (previous == 0) coin.headExit = newNonce;
         else previousRecord.nextExit = newNonce;
         coin.stage = CoinStage.Exiting;
