@@ -67,19 +67,23 @@ contract PlasmaCash_ApplyCheckpoint_Test is CheckpointExitsTestBase {
         cp.applyCheckpoint(newer);
     }
 
-    /// @dev R10: two conflicting leaves are both final only when nobody watched; the first applied wins.
-    function test_RevertWhen_ApplyCheckpoint_ConflictsWithBase() public {
+    /// @dev R10 after review F1: of two conflicting final leaves the newer wins. A receiver takes the newest final
+    /// leaf as its base; an older conflicting one applied first by a former owner must not block it.
+    function test_ApplyCheckpoint_NewerConflictingLeafReplacesBase() public {
         LeafRef memory base = _finalLeaf(b1, b1, _digest(toBob));
         cp.applyCheckpoint(base);
         // At a later N, a leaf naming a transaction before the base's (B2 < B1).
         LeafRef memory stale = _finalLeaf(b2, _depositBlock(slot), _digest(_depositTx(slot)));
-        vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ConflictingBase.selector, base.k, stale.k));
         cp.applyCheckpoint(stale);
-        // B2 <= N1 with another digest.
+        (uint256 k,, uint256 txBlock,) = cp.coinBase(slot);
+        assertEq(k, stale.k, "the newer leaf is the base");
+        assertEq(txBlock, _depositBlock(slot));
+        // B2 <= N1 with another digest, newer still.
         Transaction memory other = _tx(slot, _depositBlock(slot), mallory);
         LeafRef memory forged = _finalLeaf(_submitEmptyBlock(), b1, _digest(other));
-        vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ConflictingBase.selector, base.k, forged.k));
         cp.applyCheckpoint(forged);
+        (k,,,) = cp.coinBase(slot);
+        assertEq(k, forged.k, "the newest leaf is the base");
     }
 
     function test_RevertWhen_ApplyCheckpoint_LeafPending() public {

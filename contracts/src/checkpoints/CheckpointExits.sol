@@ -186,11 +186,11 @@ abstract contract CheckpointExits is CheckpointCore {
         if (n <= baseN) return false;
         uint256 b = leaf.txBlock;
         bytes32 d = leaf.txDigest;
-        if (baseN != 0) {
-            // The conflict rule of challengeLeafConflict, the base being the older: (B1, D1)@N1 = base.
-            uint256 b1 = base.txBlock;
-            if (b < b1 || (b <= baseN && (b != b1 || d != base.txDigest))) revert ConflictingBase(base.k, leaf.k);
-        }
+        // The newest final leaf wins, even over an older base it conflicts with (review F1): a receiver takes the
+        // newest final leaf as its base and never sees older ones, so "first applied wins" let a former owner apply
+        // an older conflicting final leaf (one the honest receiver never owned the coin to challenge) and block the
+        // receiver's exit. A newer final leaf conflicting with an honest owner's history was pending while that
+        // owner watched, who voided it (withheld, spent, history or conflict challenge).
         // casting is safe because k < checkpointCount (a uint32) and b <= n, a uint48 child block
         // forge-lint: disable-next-line(unsafe-typecast)
         _bases[slot] = CoinBase({k: uint32(leaf.k), checkpointBlock: uint48(n), txBlock: uint48(b), txDigest: d});

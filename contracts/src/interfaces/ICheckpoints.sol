@@ -79,8 +79,6 @@ interface ICheckpoints {
 
     /// @notice applyCheckpoint: the leaf's child block is not after the base's (`baseBlock`).
     error BaseNotNewer(uint256 baseBlock, uint256 given);
-    /// @notice The leaf of checkpoint k conflicts with the coin's base (checkpoint baseK): the first applied wins.
-    error ConflictingBase(uint256 baseK, uint256 k);
     /// @notice enforceCheckpoint: the exit is already bound to a leaf at settledThrough >= this one's N (R4).
     error NotNewerThanExit(uint256 checkpointBlock, uint256 settledThrough);
     /// @notice respondChallengeBeforeWithCheckpoint: the claim is the checkpointed transaction itself; only its
@@ -234,8 +232,8 @@ interface ICheckpoints {
     function settleLeafChallenge(uint256 k, uint64 slot, bytes32 challengeId) external;
 
     /// @notice Makes a final leaf of an existing, not Exited coin its base (R11: deposit block <= txBlock <= N,
-    /// txBlock committed or the deposit block) when its N is after the base's (`BaseNotNewer`) and it does not
-    /// conflict with the base (`ConflictingBase`, R10).
+    /// txBlock committed or the deposit block) when its N is after the base's (`BaseNotNewer`). The newest final
+    /// leaf wins, even over an older base it conflicts with (review F1, docs/CHECKPOINTS.md R10).
     function applyCheckpoint(LeafRef calldata leaf) external;
 
     /// @notice Checks live exit (slot, nonce) against a final leaf of the coin newer than the exit's binding
