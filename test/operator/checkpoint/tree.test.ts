@@ -148,19 +148,40 @@ t.test('sub-buckets shared by several leaves: a change re-lifts the shared sub-b
   checkAgainst(t, tree, leaves, [...leaves.keys(), base + (3n << 40n)], 'a sub-bucket emptied');
 });
 
-t.test('a big change set is lifted on the worker threads', async (t) => {
+t.test('a big change set is cut into ranges lifted on the worker threads, first build and incremental', async (t) => {
   const random = rng(5);
   const leaves: Leaves = new Map();
   const entries: [bigint, { txBlock: bigint; digest: Uint8Array }][] = [];
-  for (let k = 0; k < 20_000; k++) {
+  for (let k = 0; k < 60_000; k++) {
     const slot = random.uint64();
     const value = { txBlock: 3000n, digest: random.bytes(32) };
     leaves.set(slot, value);
     entries.push([slot, value]);
   }
-  const before = liftsOnWorkers();
+  let before = liftsOnWorkers();
   const tree = CheckpointTree.empty();
   tree.commit(await tree.prepare(changesOf(entries)));
-  t.equal(liftsOnWorkers() - before, 4, 'both halves of both lifts (leaves to height 40, sub-buckets to 48) ran on worker threads');
-  checkAgainst(t, tree, leaves, entries.slice(0, 200).map(([slot]) => slot), '20,000 leaves');
+  t.equal(liftsOnWorkers() - before, 6, 'three ranges of 20,000 changes, each lifted in two halves on the worker threads');
+  checkAgainst(t, tree, leaves, entries.slice(0, 200).map(([slot]) => slot), '60,000 leaves');
+  // 45,000 moved, 1,000 gone, 1,000 new: three ranges again, now re-lifting moved sub-buckets beside kept nodes
+  const moved: [bigint, { txBlock: bigint; digest: Uint8Array } | undefined][] = [];
+  for (const [slot] of entries.slice(0, 45_000)) {
+    const value = { txBlock: 4000n, digest: random.bytes(32) };
+    leaves.set(slot, value);
+    moved.push([slot, value]);
+  }
+  for (const [slot] of entries.slice(45_000, 46_000)) {
+    leaves.delete(slot);
+    moved.push([slot, undefined]);
+  }
+  for (let k = 0; k < 1000; k++) {
+    const slot = random.uint64();
+    const value = { txBlock: 4000n, digest: random.bytes(32) };
+    leaves.set(slot, value);
+    moved.push([slot, value]);
+  }
+  before = liftsOnWorkers();
+  tree.commit(await tree.prepare(changesOf(moved)));
+  t.ok(liftsOnWorkers() - before >= 4, 'the incremental build ran on the worker threads too');
+  checkAgainst(t, tree, leaves, [...entries.slice(44_900, 45_100).map(([slot]) => slot), ...moved.slice(-50).map(([slot]) => slot)], '45,000 moved, 1,000 gone, 1,000 new');
 });
