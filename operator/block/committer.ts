@@ -38,6 +38,12 @@ export interface BlockCommitterOptions {
   readonly timeoutMs?: number;
   /** A submission pending this long is signed again, same nonce, higher fees (client/l1/fees.ts). Default 60 s. */
   readonly replaceAfterMs?: number;
+  /**
+   * The chain's fees (eth_feeHistory, eth_maxPriorityFeePerGas) are read again for a new submission once this old;
+   * within it, blocks signed one after another reuse them (two RPCs fewer per block). Default 1 s. A replacement
+   * always reads them afresh.
+   */
+  readonly feesMaxAgeMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -109,6 +115,8 @@ export class BlockCommitter {
   #chainId: bigint | undefined;
   /** Signing and the first send of every stored call, one at a time: two calls never read the same pending nonce. */
   #sending: Promise<unknown> = Promise.resolve();
+  /** The fees last read for a new submission, and when (feesMaxAgeMs). */
+  #fees: { readonly fees: Fees; readonly at: number } | undefined;
 
   constructor(options: BlockCommitterOptions) {
     this.#o = options;
@@ -167,6 +175,7 @@ export class BlockCommitter {
     for (;;) {
       const state = await call.load();
       if (state.status === 'confirmed') return;
+      let sent: StoredCallState;
       const onL1 = await call.onL1();
       if (state.status === 'persisted') {
         if (onL1) {
@@ -175,14 +184,17 @@ export class BlockCommitter {
           return;
         }
         await call.checkReady?.();
-        await this.#exclusive(async () => {
-          await this.signCall(call);
-          await this.broadcastCall(call);
+        // Loaded again inside: a second commit of the same call that waited here finds it signed and signs nothing.
+        sent = await this.#exclusive(async () => {
+          const signed = await this.#sign(call, await call.load());
+          await this.#broadcast(call, signed);
+          return signed;
         });
       } else {
-        await this.broadcastCall(call);
+        await this.#broadcast(call, state);
+        sent = state;
       }
-      const outcome = await this.awaitCallConfirmation(call, deadline);
+      const outcome = await this.#awaitConfirmation(call, sent, deadline);
       if (outcome === 'confirmed') return;
       // Our nonce went to another transaction and the call is not on L1: sign again with a fresh nonce.
       this.#log(`${call.label}: stored L1 transaction can no longer be mined, signing it again`);
@@ -199,16 +211,29 @@ export class BlockCommitter {
 
   /** persisted → signed: the raw transaction and its hash are durable before anything is sent. */
   async signCall(call: StoredCall): Promise<Hash> {
-    const state = await call.load();
+    return (await this.#sign(call, await call.load())).txHash!;
+  }
+
+  /** signCall from `state`, the call's state as just loaded; resolves with the state it leaves (signed). */
+  async #sign(call: StoredCall, state: StoredCallState): Promise<StoredCallState> {
     if (state.status !== 'persisted') throw new Error(`${call.label} is ${state.status}, not persisted`);
     const { rpc } = this.#o;
     const chainId = await this.#chain();
     const nonce = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'pending']));
-    const tx = await this.#signFor(call, chainId, nonce, await currentFees(rpc));
+    const tx = await this.#signFor(call, chainId, nonce, await this.#newSubmissionFees());
     const hash = tx.hash;
     await call.save('signed', stored(tx));
     this.#log(`${call.label}: signed ${hash} (nonce ${nonce})`);
-    return hash;
+    return { status: 'signed', ...stored(tx), txHash: hash };
+  }
+
+  /** The chain's fees for a new submission: read at most once per feesMaxAgeMs (default 1 s). */
+  async #newSubmissionFees(): Promise<Fees> {
+    const now = Date.now();
+    if (this.#fees !== undefined && now - this.#fees.at < (this.#o.feesMaxAgeMs ?? 1000)) return this.#fees.fees;
+    const fees = await currentFees(this.#o.rpc);
+    this.#fees = { fees, at: now };
+    return fees;
   }
 
   #signFor(call: StoredCall, chainId: bigint, nonce: bigint, fees: Fees): Promise<SignedTransaction> {
@@ -236,7 +261,8 @@ export class BlockCommitter {
       gasLimit: this.#o.gasLimit ?? 150_000n,
       load: state,
       save: (status, l1) => store.setBlockStatus(number, status, l1),
-      onL1: async () => this.#checkL1(await load()),
+      // The root never changes once persisted: the one loaded last serves (a call is loaded before anything else).
+      onL1: async () => this.#checkL1(root === undefined ? await load() : { number, root }),
       checkReady: async () => {
         // Signing for a number L1 cannot take yet would only buy a reverted transaction.
         const next = await nextChildBlock(this.#o.rpc, this.#o.contract);
@@ -284,7 +310,11 @@ export class BlockCommitter {
 
   /** signed|broadcast → broadcast: sends the stored bytes; a node that already has them is fine. */
   async broadcastCall(call: StoredCall): Promise<void> {
-    const state = await call.load();
+    await this.#broadcast(call, await call.load());
+  }
+
+  /** broadcastCall from `state`, the call's state as just loaded. */
+  async #broadcast(call: StoredCall, state: StoredCallState): Promise<void> {
     if (state.rawTx === undefined) throw new Error(`${call.label} has no signed L1 transaction`);
     try {
       await this.#o.rpc.request('eth_sendRawTransaction', [bytesToHex(state.rawTx)]);
@@ -304,8 +334,13 @@ export class BlockCommitter {
    * 'resign' when the transaction's nonce was consumed by something else while the call is not on L1.
    */
   async awaitCallConfirmation(call: StoredCall, deadline = Date.now() + (this.#o.timeoutMs ?? 600_000)): Promise<'confirmed' | 'resign'> {
+    return this.#awaitConfirmation(call, await call.load(), deadline);
+  }
+
+  /** awaitCallConfirmation from `state`, the call's state as just loaded. */
+  async #awaitConfirmation(call: StoredCall, loaded: StoredCallState, deadline: number): Promise<'confirmed' | 'resign'> {
     const { rpc } = this.#o;
-    let state = await call.load();
+    let state = loaded;
     if (state.rawTx === undefined || state.txHash === undefined) throw new Error(`${call.label} has no signed L1 transaction`);
     const { nonce } = signedNonceAndFees(bytesToHex(state.rawTx));
     let hadReceipt = false;
@@ -321,8 +356,9 @@ export class BlockCommitter {
           await call.checkReady?.();
           throw new Error(`${call.label}: transaction ${state.txHash} reverted and L1 does not hold its effect; it will be signed again`);
         }
-        const head = await rpc.blockNumber();
-        if (head - BigInt(receipt.blockNumber) >= this.#confirmations && (await call.onL1())) return this.#confirm(call);
+        // At depth 0 a receipt is deep enough as it is: no read of the head.
+        const deep = this.#confirmations === 0n || (await rpc.blockNumber()) - BigInt(receipt.blockNumber) >= this.#confirmations;
+        if (deep && (await call.onL1())) return this.#confirm(call);
       } else {
         const mined = BigInt(await rpc.request<string>('eth_getTransactionCount', [this.address, 'latest']));
         if (mined > nonce) {
@@ -359,7 +395,7 @@ export class BlockCommitter {
   }
 
   /** True when L1 holds our root for the block; throws when it holds another one. */
-  async #checkL1(block: BlockCommitState): Promise<boolean> {
+  async #checkL1(block: Pick<BlockCommitState, 'number' | 'root'>): Promise<boolean> {
     const root = (await childBlockRoot(this.#o.rpc, this.#o.contract, block.number)).toLowerCase() as Hash;
     if (root === ZERO_HASH) return false;
     if (root !== block.root) {

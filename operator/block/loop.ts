@@ -6,13 +6,18 @@
  * Each acceptance pushes that pass back, but never past the block interval after the previous pass: a steady
  * stream, which is never quiet, is cut into a big block every interval. A pass also runs every interval with
  * nothing accepted (deposits, reconcile), and at once when the transfers accepted since the last claim fill a
- * block. A pass (1) waits for the previous block to be persisted and committed,
- * (2) after a start or a failure, finishes what a crash left: 'built' blocks are persisted (finishBuiltBlocks) and every unconfirmed block is
- * driven to L1 (committer.resume()), (3) claims the next block. The claimed block's tree, persistence and L1
- * commit then run in the background, so transfers naming it are accepted while they do; the next pass waits for
- * them before it claims again (blocks reach L1 in order, one at a time, as the committer requires).
- * Every pass also checks that L1 still holds the confirmed blocks (committer.reconcile()). Errors are logged and
- * the next pass retries; the bookkeeping of each step makes a retry safe.
+ * block. A pass (1) waits for the previous block to be persisted, and for the one before it to be committed,
+ * (2) after a start or a failure, waits for every block in flight, then finishes what a crash left: 'built' blocks
+ * are persisted (finishBuiltBlocks) and every unconfirmed block is driven to L1 (committer.resume()), (3) claims
+ * the next block. The claimed block's tree and persistence then run in the background, so transfers naming it are
+ * accepted while they do, and its L1 commit is queued behind the previous block's: commits run one at a time, in
+ * block order, as the committer requires, while the next block is claimed and persisted (a pipeline of depth two:
+ * at most two claimed blocks are not yet on L1, the one committing and the one behind it). A block whose
+ * persistence or an earlier commit failed is not committed by the queue: the next pass resumes it.
+ * A pass with no commit in flight also checks that L1 still holds the confirmed blocks (committer.reconcile());
+ * with one in flight, the commit of the block the pass claims does (it refuses to sign past a block missing on
+ * L1: BlockGapError, then resume). Errors are logged and the next pass retries; the bookkeeping of each step makes
+ * a retry safe.
  *
  * Deposits stay open (deposits.ts): a pass claims a block, empty if no transfer is pending, when half of the
  * interval's deposit numbers are used, and when a deposit came after the last claimed child block and no block
@@ -81,8 +86,14 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
   /** When the armed timer fires (meaningful while `timer` is set). */
   let timerDueAt = timers.now();
   let running: Promise<void> | undefined;
-  /** Persisting and committing the last claimed block; undefined once a pass has collected its outcome. */
-  let inFlight: Promise<void> | undefined;
+  /** Persisting the last claimed block (never rejects: a failure is reported); undefined once a pass waited for it. */
+  let persisting: Promise<void> | undefined;
+  /** The last claimed block persisted and committed: the tail of the commit queue (never rejects). */
+  let lastBlock: Promise<void> | undefined;
+  /** The block claimed before it, done likewise; the next pass waits for it before claiming (depth two). */
+  let blockBefore: Promise<void> | undefined;
+  /** Blocks claimed whose commit has not ended (a pass reconciles itself only when none is). */
+  let committing = 0;
   let needResume = true;
   let waiters: (() => void)[] = [];
   /** Transfers accepted since the last claim, as told by noteAccepted: a hint (pending rows are the truth). */
@@ -128,14 +139,27 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
   };
 
   const pass = async (): Promise<void> => {
-    if (inFlight !== undefined) {
-      const previous = inFlight;
-      inFlight = undefined;
-      await previous; // its failure was reported when it happened and set needResume
+    // Failures of these were reported when they happened and set needResume.
+    if (blockBefore !== undefined) {
+      const before = blockBefore;
+      blockBefore = undefined;
+      await before;
+    }
+    if (persisting !== undefined) {
+      const previous = persisting;
+      persisting = undefined;
+      await previous;
     }
     // A reorg deeper than the confirmation depth can drop a block counted as confirmed: one eth_call per pass
-    // notices it (nextChildBlock below a confirmed number) and the resume below commits it again.
-    if (!needResume && (await committer.reconcile()).length > 0) needResume = true;
+    // notices it (nextChildBlock below a confirmed number) and the resume below commits it again. With a commit in
+    // flight the check would race it; the commit of the block claimed below checks L1 instead (BlockGapError).
+    if (!needResume && committing === 0 && (await committer.reconcile()).length > 0) needResume = true;
+    if (needResume && lastBlock !== undefined) {
+      // Nothing may be committing while resume() drives the unconfirmed blocks (the queue skips what follows a failure).
+      const tail = lastBlock;
+      lastBlock = undefined;
+      await tail;
+    }
     if (needResume) {
       const finished = await finishBuiltBlocks(store);
       if (finished.length > 0) log.info('persisted blocks left built by a stop', { blocks: finished.map((block) => block.number.toString()) });
@@ -164,18 +188,36 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
     }
     acceptedSinceClaim = Math.max(0, acceptedSinceClaim - (claimed?.txCount ?? acceptedSinceClaim));
     if (claimed === undefined) return;
-    needResume = true; // until it is confirmed: a failure is finished by the next pass
-    inFlight = (async () => {
+    const persisted = (async () => {
       const timePersist = metrics?.startPhase('persist');
       const built = await claimed.persist();
       timePersist?.();
       log.info('block built', { block: built.number.toString(), transfers: built.txCount, root: built.root });
-      const timeCommit = metrics?.startPhase('commit');
-      await committer.commit(built.number);
-      timeCommit?.();
-      needResume = false;
-      log.info('block committed', { block: built.number.toString() });
-    })().catch(reportFailure);
+      return true;
+    })().catch((error: unknown) => {
+      reportFailure(error);
+      return false;
+    });
+    persisting = persisted.then(() => undefined);
+    const previous = lastBlock;
+    committing += 1;
+    blockBefore = previous;
+    lastBlock = (async () => {
+      try {
+        const ok = await persisted;
+        await previous;
+        // A failure before it (this block's persistence, an earlier commit) leaves it to the next pass's resume.
+        if (!ok || needResume) return;
+        const timeCommit = metrics?.startPhase('commit');
+        await committer.commit(claimed.number);
+        timeCommit?.();
+        log.info('block committed', { block: claimed.number.toString() });
+      } catch (error) {
+        reportFailure(error);
+      } finally {
+        committing -= 1;
+      }
+    })();
   };
 
   const tick = (): void => {
@@ -190,7 +232,7 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
       })
       .finally(() => {
         running = undefined;
-        void (inFlight ?? Promise.resolve()).finally(() => {
+        void (lastBlock ?? Promise.resolve()).finally(() => {
           for (const resolve of done) resolve();
         });
         intervalDueAt = timers.now() + config.blockIntervalMs;
@@ -219,14 +261,14 @@ export function startBlockLoop({ config, store, committer, log, metrics, timers 
       stopped = true;
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
-      const busy = [running, inFlight].filter((work) => work !== undefined);
+      const busy = [running, lastBlock].filter((work) => work !== undefined);
       if (busy.length > 0) {
         let grace: NodeJS.Timeout | undefined;
         const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), graceMs)));
-        // `running` may still claim a block after this: wait for it first, then for that block.
+        // `running` may still claim a block after this: wait for it first, then for the commit queue's tail.
         const finished = (async () => {
           await running;
-          await inFlight;
+          await lastBlock;
           return 'done' as const;
         })();
         const outcome = await Promise.race([finished, expired]);
