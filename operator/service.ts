@@ -15,6 +15,7 @@ import { Store } from './db/store.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { createApp } from './http/app.ts';
 import { blockLoopMetrics } from './http/metrics.ts';
+import { CleanupStack } from './cleanup-stack.ts';
 import { createLog, type Log } from './log.ts';
 import { startProducer, type Producer, type ProducerState } from './roles/producer.ts';
 import { statusAndMetricsOnly } from './roles/producer-http.ts';
@@ -55,17 +56,8 @@ export class StartupError extends PlasmaError {
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
   const log = options.log ?? createLog({ level: config.logLevel });
   log.info('operator starting', { config: describeConfig(config) });
-  const cleanup: (() => Promise<void>)[] = [];
-  const unwind = async (): Promise<void> => {
-    for (const step of cleanup.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log.warn('shutdown step failed', { error: errorMessage(error) });
-      }
-    }
-    cleanup.length = 0;
-  };
+  const cleanup = new CleanupStack(log, 'shutdown step failed');
+  const unwind = (): Promise<void> => cleanup.unwind();
 
   try {
     const rpc = new JsonRpc(config.l1Rpc);

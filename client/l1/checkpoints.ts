@@ -4,15 +4,9 @@
  * submitCheckpoint calldata, the CheckpointSubmitted lookup the committer confirms a submission by, and the
  * eth_call simulation that keeps a doomed call from being signed.
  */
-import type { Interface } from 'ethers';
 import type { Hash, Hex, LeafStatusName } from '../protocol/index.ts';
 import { CheckpointGameL1, checkpointGameInterface, NoCheckpointsError } from './checkpoint-game.ts';
 import { quantity, type JsonRpc, type RpcLog } from './rpc.ts';
-
-/** PlasmaCash's artifact ABI (checkpoint-game.ts): what the operator encodes and decodes with. */
-export function checkpointAwareInterface(): Interface {
-  return checkpointGameInterface();
-}
 
 export function encodeSubmitCheckpoint(childBlock: bigint, root: Hash): Hex {
   return checkpointGameInterface().encodeFunctionData('submitCheckpoint', [childBlock, root]) as Hex;

@@ -15,7 +15,7 @@ import { PlasmaError, type Address, type Hash } from '../../client/protocol/inde
 import type { Store } from '../db/store.ts';
 import { applyL1Range, applyL1RangeIn, readCursor, type BlockMismatch, type ChainEvent } from '../db/chain-state.ts';
 import { coinStates, recordReorg, rewindTo, slotsAppliedAfter, storedBlockHashes, type BlockHash, type CoinChange, type Rewound } from '../db/reorg.ts';
-import { checkpointAwareInterface } from '../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../client/l1/checkpoint-game.ts';
 import { decodePlasmaEvent, eventTopics } from '../../client/l1/events.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
 
@@ -115,7 +115,7 @@ export class L1Follower {
     this.#maxRange = BigInt(options.maxRange ?? 1000);
     if (this.#maxRange < 1n) throw new RangeError('maxRange must be ≥ 1');
     // With the checkpoint events of docs/CHECKPOINTS.md §2 even when the shipped artifact predates the module.
-    this.#topics = eventTopics(checkpointAwareInterface(), FOLLOWED_EVENTS);
+    this.#topics = eventTopics(checkpointGameInterface(), FOLLOWED_EVENTS);
   }
 
   /** Applies every confirmed range up to the current safe head; resolves with what it applied. */
@@ -299,7 +299,7 @@ export class L1Follower {
 }
 
 function decodeEvent(log: RpcLog): ChainEvent {
-  const event = decodePlasmaEvent(checkpointAwareInterface(), log);
+  const event = decodePlasmaEvent(checkpointGameInterface(), log);
   if (event === undefined || !(FOLLOWED_EVENTS as readonly string[]).includes(event.name)) throw new Error(`unknown PlasmaCash log in ${log.transactionHash}`);
   return event as ChainEvent;
 }

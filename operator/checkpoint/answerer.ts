@@ -11,7 +11,8 @@
  */
 import { pollRounds } from './rounds.ts';
 import { PlasmaError, type Address, type Hex } from '../../client/protocol/index.ts';
-import { checkpointAwareInterface, simulateCall } from '../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../client/l1/checkpoint-game.ts';
+import { simulateCall } from '../../client/l1/checkpoints.ts';
 import { quantity, type JsonRpc, type RpcLog } from '../../client/l1/rpc.ts';
 import type { BlockCommitter, StoredCall } from '../block/committer.ts';
 import { challengesToAnswer, leafChallenge, updateLeafChallenge, type StoredLeafChallenge } from '../db/checkpoints.ts';
@@ -50,7 +51,7 @@ export interface Answerer {
 
 /** The event that shows a call's effect on L1, by the call's selector. */
 function effectTopics(challenge: StoredLeafChallenge, data: Hex): (string | null)[] {
-  const iface = checkpointAwareInterface();
+  const iface = checkpointGameInterface();
   const word = (value: bigint | string): string => (typeof value === 'string' ? value : `0x${value.toString(16).padStart(64, '0')}`);
   const name = iface.parseTransaction({ data })!.name;
   if (name === 'applyCheckpoint') return [iface.getEvent('CheckpointApplied')!.topicHash, word(challenge.slot)];

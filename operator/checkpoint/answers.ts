@@ -17,7 +17,7 @@
  * stored-transaction path and following LeafChallengeOpened is the caller's (not built yet: see the issue).
  */
 import { bytesToHex, depositTransaction, transactionDigest, type Hash, type Hex, type Transaction, type TransactionDomain } from '../../client/protocol/index.ts';
-import { checkpointAwareInterface } from '../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../client/l1/checkpoint-game.ts';
 import type { LeafChallengeKind } from '../../client/l1/events.ts';
 import { checkpointById, checkpointByK, checkpointedTransaction, type CheckpointRecord } from '../db/checkpoints.ts';
 import type { Store } from '../db/store.ts';
@@ -56,7 +56,7 @@ const txArg = (tx: Transaction) => ({ slot: tx.slot, prevBlock: tx.prevBlock, de
 const leafArg = (leaf: LeafRef) => ({ k: leaf.k, slot: leaf.slot, txBlock: leaf.txBlock, txDigest: leaf.txDigest, proof: leaf.proof });
 
 function encode(name: EncodedCall['name'], args: readonly unknown[]): EncodedCall {
-  return { name, args, data: checkpointAwareInterface().encodeFunctionData(name, args as unknown[]) as Hex };
+  return { name, args, data: checkpointGameInterface().encodeFunctionData(name, args as unknown[]) as Hex };
 }
 
 interface ResolvedLeaf {

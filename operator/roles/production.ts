@@ -10,7 +10,6 @@ import type { TransactionDomain } from '../../client/protocol/index.ts';
 import { callPlasmaCash } from '../../client/l1/contract.ts';
 import { contractHasCheckpoints } from '../../client/l1/checkpoints.ts';
 import type { JsonRpc } from '../../client/l1/rpc.ts';
-import { errorMessage } from '../../client/error-message.ts';
 import { BlockCommitter } from '../block/committer.ts';
 import { startBlockLoop, type BlockLoopMetrics } from '../block/loop.ts';
 import { L1Follower } from '../chain/follower.ts';
@@ -20,6 +19,7 @@ import { defaultCheckpointEveryBlocks, startCheckpointScheduler } from '../check
 import type { OperatorConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 import type { Log } from '../log.ts';
+import { CleanupStack } from '../cleanup-stack.ts';
 
 export interface ProductionDeps {
   readonly config: OperatorConfig;
@@ -43,18 +43,11 @@ export interface Production {
 }
 
 export async function startProduction({ config, rpc, domain, store, log, metrics, stopGraceMs }: ProductionDeps): Promise<Production> {
-  const cleanup: (() => Promise<void>)[] = [];
+  const cleanup = new CleanupStack(log, 'producer shutdown step failed');
   let graceMs = stopGraceMs;
   const stop = async (grace?: number): Promise<void> => {
     if (grace !== undefined) graceMs = grace;
-    for (const step of cleanup.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log.warn('producer shutdown step failed', { error: errorMessage(error) });
-      }
-    }
-    cleanup.length = 0;
+    await cleanup.unwind();
   };
   try {
     const follower = new L1Follower({

@@ -4,7 +4,7 @@
 // one past its dueAt expired; a real answer L1 would refuse is never signed. Real Postgres, anvil for L1 time.
 import t from 'tap';
 import type { Hash, Transaction } from '../../../client/protocol/index.ts';
-import { checkpointAwareInterface } from '../../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import type { StoredCall } from '../../../operator/block/committer.ts';
 import { answerCall, startAnswerer } from '../../../operator/checkpoint/answerer.ts';
 import { CheckpointBuilder } from '../../../operator/checkpoint/builder.ts';
@@ -60,7 +60,7 @@ t.test('challenges of own leaves are answered, call by call; unanswerable and la
   t.teardown(() => answerer.stop());
   await answerer.round();
 
-  const iface = checkpointAwareInterface();
+  const iface = checkpointGameInterface();
   t.same(sent.map((call) => iface.parseTransaction({ data: call.data })!.name), ['answerLeafWithheld', 'applyCheckpoint', 'dismissLeafHistory'], 'the calls, in order, one at a time');
   const status = async (n: number) => (await leafChallenge(store.sql, 1n, a!, id(n))).status;
   t.equal(await status(1), 'answered');

@@ -5,7 +5,7 @@
 // the chain cannot be answered. Sending them on L1 waits for the contract's module.
 import t from 'tap';
 import { checkpointLeaf, transactionDigest, verifyProof, type Hash } from '../../../client/protocol/index.ts';
-import { checkpointAwareInterface } from '../../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import { planLeafAnswer, type LeafChallenge } from '../../../operator/checkpoint/answers.ts';
 import { CheckpointBuilder } from '../../../operator/checkpoint/builder.ts';
 import { createTestStore } from '../db/helpers.ts';
@@ -31,7 +31,7 @@ t.test('answers to withheld and invalid-history challenges of honest leaves', as
   const c1 = await builder.build(n1);
   await submitted(1n, n1, c1.root, now + 3600n); // pending: the challenged one
   const txs = chain.coins.get(a!)!.txs; // at 1000, 2000, 3000, 4000
-  const iface = checkpointAwareInterface();
+  const iface = checkpointGameInterface();
   const plan = (challenge: Partial<LeafChallenge>, appliedBaseK?: bigint) =>
     planLeafAnswer({ k: 1n, slot: a!, challengeId: ID, kind: 'invalid_history', claim: txs[0]!.tx, claimBlock: 1000n, ...challenge }, { store, domain: DOMAIN, now, ...(appliedBaseK === undefined ? {} : { appliedBaseK }) });
 

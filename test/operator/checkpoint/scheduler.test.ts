@@ -4,7 +4,7 @@
 // CheckpointSubmitted makes it submitted as k. The committer is a stand-in that records the call (the shipped
 // contract has no checkpoint module yet); a real submitCheckpoint that L1 would refuse is never signed.
 import t from 'tap';
-import { checkpointAwareInterface } from '../../../client/l1/checkpoints.ts';
+import { checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import type { StoredCall } from '../../../operator/block/committer.ts';
 import { CheckpointBuilder } from '../../../operator/checkpoint/builder.ts';
 import { checkpointCall, defaultCheckpointEveryBlocks, startCheckpointScheduler } from '../../../operator/checkpoint/scheduler.ts';
@@ -46,7 +46,7 @@ t.test('schedule: built at the newest confirmed block, submitted once RESPONSE_P
   const n1 = await db.block(db.pick(3));
   t.equal(await scheduler.round(), 'submitted', 'two child blocks: built and submitted');
   t.equal(calls.length, 1);
-  const decoded = checkpointAwareInterface().decodeFunctionData('submitCheckpoint', calls[0]!.data);
+  const decoded = checkpointGameInterface().decodeFunctionData('submitCheckpoint', calls[0]!.data);
   const first = await checkpointById(store.sql, 1);
   t.same([BigInt(decoded[0]), (decoded[1] as string).toLowerCase()], [n1, first!.root], 'submitCheckpoint(N, root) of the newest confirmed block');
   t.equal(first!.status, 'submitted');
