@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToCarolTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
 import {Transaction} from "../src/Transaction.sol";
@@ -10,16 +10,7 @@ import {LeafRef, LeafStatus} from "../src/Checkpoint.sol";
 /// @notice applyCheckpoint (call 12): a final, non-void leaf of an existing coin that has not exited becomes the
 /// coin's base when it is newer than the base and does not conflict with it (R10, R11).
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol).
-contract PlasmaCash_ApplyCheckpoint_Test is CheckpointExitsTestBase {
-    uint256 internal b2;
-    Transaction internal toCarol;
-
-    function setUp() public override {
-        super.setUp();
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-    }
-
+contract PlasmaCash_ApplyCheckpoint_Test is CheckpointExitsToCarolTestBase {
     function test_ApplyCheckpoint_BecomesBase() public {
         LeafRef memory leaf = _finalLeaf(b1, b1, _digest(toBob));
         (uint256 k0,,,) = cp.coinBase(slot);

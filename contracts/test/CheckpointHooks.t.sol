@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToDaveTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {Transaction} from "../src/Transaction.sol";
 import {LeafRef} from "../src/Checkpoint.sol";
@@ -11,22 +11,7 @@ import {LeafRef} from "../src/Checkpoint.sol";
 /// below it only with a child after it; plain startExit and startDepositExit read no base (they start unbound and
 /// an inconsistent one is cancelled by enforceCheckpoint).
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol), → dave at b3 (toDave).
-contract PlasmaCash_CheckpointHooks_Test is CheckpointExitsTestBase {
-    uint256 internal depositBlock;
-    uint256 internal b2;
-    uint256 internal b3;
-    Transaction internal toCarol;
-    Transaction internal toDave;
-
-    function setUp() public override {
-        super.setUp();
-        depositBlock = _depositBlock(slot);
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-        toDave = _tx(slot, b2, dave);
-        b3 = _submitBlock(toDave);
-    }
-
+contract PlasmaCash_CheckpointHooks_Test is CheckpointExitsToDaveTestBase {
     // ---------------------------------------------------------------------------------------------------------
     // challengeAfter
     // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToDaveTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
 import {Transaction} from "../src/Transaction.sol";
@@ -11,22 +11,7 @@ import {LeafRef, LeafStatus} from "../src/Checkpoint.sol";
 /// inconsistent with it (as challengeAfter: half the bond to the caller, half burned, the block dead) and binds it
 /// otherwise. Consistent, for exit (p, e) and leaf (B, D) at N: e == B, or p == B && e > N, or p > N.
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol), → dave at b3 (toDave).
-contract PlasmaCash_EnforceCheckpoint_Test is CheckpointExitsTestBase {
-    uint256 internal depositBlock;
-    uint256 internal b2;
-    uint256 internal b3;
-    Transaction internal toCarol;
-    Transaction internal toDave;
-
-    function setUp() public override {
-        super.setUp();
-        depositBlock = _depositBlock(slot);
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-        toDave = _tx(slot, b2, dave);
-        b3 = _submitBlock(toDave);
-    }
-
+contract PlasmaCash_EnforceCheckpoint_Test is CheckpointExitsToDaveTestBase {
     function _assertCancelled(uint256 nonce, address caller) internal view {
         _assertExitStatus(slot, nonce, IPlasmaCash.ExitStatus.Cancelled);
         assertEq(plasma.bondBalance(caller), EXIT_BOND / 2, "caller's half");

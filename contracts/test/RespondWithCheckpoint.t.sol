@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToDaveTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
 import {Transaction} from "../src/Transaction.sol";
@@ -11,22 +11,12 @@ import {LeafRef, LeafStatus} from "../src/Checkpoint.sol";
 /// at or before a final leaf's N, and is not the checkpointed transaction itself, is answered with the leaf when
 /// the exit is consistent with it (R14): closed Answered, the bond to the exitor, no extension; the exit is bound.
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol), → dave at b3 (toDave), → mallory at b4.
-contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsTestBase {
-    uint256 internal depositBlock;
-    uint256 internal b2;
-    uint256 internal b3;
+contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase {
     uint256 internal b4;
-    Transaction internal toCarol;
-    Transaction internal toDave;
     Transaction internal toMallory;
 
     function setUp() public override {
         super.setUp();
-        depositBlock = _depositBlock(slot);
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-        toDave = _tx(slot, b2, dave);
-        b3 = _submitBlock(toDave);
         toMallory = _tx(slot, b3, mallory);
         b4 = _submitBlock(toMallory);
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToCarolTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
 import {Transaction} from "../src/Transaction.sol";
@@ -10,16 +10,7 @@ import {LeafRef, LeafStatus} from "../src/Checkpoint.sol";
 /// @notice startCheckpointExit (call 15): the owner a final leaf's transaction names exits it with the leaf alone:
 /// exit block B, no parent (only challengeAfter applies, with evidence after N), bound to N, the leaf applied.
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol).
-contract PlasmaCash_StartCheckpointExit_Test is CheckpointExitsTestBase {
-    uint256 internal b2;
-    Transaction internal toCarol;
-
-    function setUp() public override {
-        super.setUp();
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-    }
-
+contract PlasmaCash_StartCheckpointExit_Test is CheckpointExitsToCarolTestBase {
     function test_StartCheckpointExit_ExitsTheCheckpointedTransaction() public {
         LeafRef memory leaf = _finalLeaf(b1, b1, _digest(toBob));
         uint256 finalizableAt = vm.getBlockTimestamp() + EXIT_PERIOD;

@@ -99,3 +99,31 @@ abstract contract CheckpointExitsTestBase is CheckpointTestBase {
         proof = _proof(blockNumber, t.slot);
     }
 }
+
+/// @notice The chain of CheckpointExitsTestBase carried one block further: bob sends `slot` to carol at b2
+/// (`toCarol`).
+abstract contract CheckpointExitsToCarolTestBase is CheckpointExitsTestBase {
+    uint256 internal b2;
+    Transaction internal toCarol;
+
+    function setUp() public virtual override {
+        super.setUp();
+        toCarol = _tx(slot, b1, carol);
+        b2 = _submitBlock(toCarol);
+    }
+}
+
+/// @notice The chain of CheckpointExitsToCarolTestBase carried one block further: carol sends `slot` to dave at b3
+/// (`toDave`). `depositBlock` is the coin's deposit block D.
+abstract contract CheckpointExitsToDaveTestBase is CheckpointExitsToCarolTestBase {
+    uint256 internal depositBlock;
+    uint256 internal b3;
+    Transaction internal toDave;
+
+    function setUp() public virtual override {
+        super.setUp();
+        depositBlock = _depositBlock(slot);
+        toDave = _tx(slot, b2, dave);
+        b3 = _submitBlock(toDave);
+    }
+}
