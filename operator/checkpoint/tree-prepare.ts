@@ -2,9 +2,9 @@
  * The three steps of a checkpoint build (tree.ts prepare), over columnar data: a million changes must not be a
  * million objects, nor a million BigInts.
  *
- * 1. hashLeaves: each change's leaf, keccak256(abi.encode(txBlock, digest)), in batches (keccak256Pairs).
- * 2. BucketedChanges: the changes grouped by bucket (counting sort), sorted by slot within it, merged into the
- *    bucket's old records, a range of buckets at a time; a bucket whose records did not change is dropped.
+ * 1. BucketedChanges groups the changes by bucket (a counting sort), then, a range of buckets at a time,
+ * 2. hashes their leaves, keccak256(abi.encode(txBlock, digest)), in batches (keccak256Pairs), and merges each
+ *    bucket's changes, sorted by slot, into its old records; a bucket whose records did not change is dropped.
  * 3. liftChangedBuckets: each changed bucket's root at BUCKET_HEIGHT, on the worker threads (tree-worker.ts,
  *    client/protocol/smt-lift.ts). Where a bucket's sub-bucket nodes (SUB_HEIGHT) are known, only the
  *    sub-buckets with a change are lifted from their leaves and the others start from their kept node; the
@@ -33,31 +33,32 @@ export function slotWords(slots: BigUint64Array): Uint32Array {
   return new Uint32Array(slots.buffer, slots.byteOffset, 2 * slots.length);
 }
 
-/** Step 1: 32 bytes per change. Yields between batches so the operator keeps serving. */
-export async function hashLeaves(changes: LeafChanges): Promise<Uint8Array> {
-  const n = changes.slots.length;
-  const leaves = new Uint8Array(32 * n);
-  const CHUNK = 65_536;
-  // abi.encode(uint256 txBlock, bytes32 digest): txBlock < 2^64 fills the last 8 bytes of its word
-  const input = new Uint8Array(64 * Math.min(CHUNK, Math.max(n, 1)));
+/**
+ * Step 1: the leaves of the changes `indices`, written at 32·i in `leaves`: abi.encode(uint256 txBlock, bytes32
+ * digest) hashed in batches (txBlock < 2^64 fills the last 8 bytes of its word).
+ */
+function hashLeaves(blockWords: Uint32Array, digestWords: Uint32Array, indices: Uint32Array, leafWords: Uint32Array): void {
+  const CHUNK = 16_384;
+  const input = new Uint8Array(64 * CHUNK);
   const inputView = new DataView(input.buffer);
   const inputWords = new Uint32Array(input.buffer);
-  const blockWords = slotWords(changes.txBlocks);
-  const { digests } = changes;
-  const digestWords = digests.byteOffset % 4 === 0 ? new Uint32Array(digests.buffer, digests.byteOffset, 8 * n) : undefined;
-  for (let start = 0; start < n; start += CHUNK) {
-    const end = Math.min(n, start + CHUNK);
-    for (let i = start; i < end; i++) {
-      const at = 64 * (i - start);
+  const output = new Uint32Array(8 * CHUNK);
+  const outputBytes = new Uint8Array(output.buffer);
+  for (let start = 0; start < indices.length; start += CHUNK) {
+    const end = Math.min(indices.length, start + CHUNK);
+    for (let k = start; k < end; k++) {
+      const i = indices[k]!;
+      const at = 64 * (k - start);
       inputView.setUint32(at + 24, blockWords[2 * i + 1]!);
       inputView.setUint32(at + 28, blockWords[2 * i]!);
-      if (digestWords === undefined) input.set(digests.subarray(32 * i, 32 * i + 32), at + 32);
-      else for (let w = 0; w < 8; w++) inputWords[at / 4 + 8 + w] = digestWords[8 * i + w]!;
+      for (let w = 0; w < 8; w++) inputWords[at / 4 + 8 + w] = digestWords[8 * i + w]!;
     }
-    keccak256Pairs(input, leaves.subarray(32 * start), end - start);
-    if (end < n) await yieldNow();
+    keccak256Pairs(input, outputBytes, end - start);
+    for (let k = start; k < end; k++) {
+      const i = indices[k]!;
+      for (let w = 0; w < 8; w++) leafWords[8 * i + w] = output[8 * (k - start) + w]!;
+    }
   }
-  return leaves;
 }
 
 export interface MergedBuckets {
@@ -80,12 +81,16 @@ export class BucketedChanges {
   readonly #starts = new Uint32Array(BUCKETS + 1);
   readonly #order: Uint32Array;
 
-  constructor(changes: LeafChanges, leaves: Uint8Array) {
+  readonly #digestWords: Uint32Array;
+
+  constructor(changes: LeafChanges) {
     const n = changes.slots.length;
     const words = slotWords(changes.slots);
+    const { digests } = changes;
+    this.#digestWords = digests.byteOffset % 4 === 0 ? new Uint32Array(digests.buffer, digests.byteOffset, 8 * n) : new Uint32Array(digests.slice().buffer);
     this.#words = words;
     this.#txBlockWords = slotWords(changes.txBlocks);
-    this.#leafWords = new Uint32Array(leaves.buffer, leaves.byteOffset, 8 * n);
+    this.#leafWords = new Uint32Array(8 * n);
     const starts = this.#starts;
     for (let i = 0; i < n; i++) starts[(words[2 * i + 1]! >>> 16) + 1]!++;
     for (let b = 0; b < BUCKETS; b++) starts[b + 1]! += starts[b]!;
@@ -118,6 +123,8 @@ export class BucketedChanges {
       const yLo = words[2 * y]!;
       return xLo !== yLo ? xLo < yLo : x < y;
     };
+    hashLeaves(this.#txBlockWords, this.#digestWords, order.subarray(this.#starts[from]!, this.#starts[to]!), this.#leafWords);
+    await yieldNow();
     const buckets = new Map<number, Uint8Array>();
     let changed = 0;
     let leafCountDelta = 0;

@@ -24,7 +24,7 @@ import { bytesToHex, checkpointLeaf, equalBytes, SparseMerkleTree, type Hash } f
 import { DEFAULT_HASHES, TREE_DEPTH } from '../../client/protocol/smt.ts';
 import { keccak256Pairs } from '../../client/protocol/keccak-batch.ts';
 import { BUCKET_HEIGHT, BUCKETS, bucketOf, leafInRecords, RECORD_BYTES, readRecord, recordCount, recordView, type CheckpointLeafRecord, type LeafChanges } from './records.ts';
-import { BucketedChanges, hashLeaves, liftChangedBuckets, type LiftedBuckets, type MergedBuckets, type SubNodes } from './tree-prepare.ts';
+import { BucketedChanges, liftChangedBuckets, type LiftedBuckets, type MergedBuckets, type SubNodes } from './tree-prepare.ts';
 
 export * from './records.ts';
 export { liftsOnWorkers } from './tree-prepare.ts';
@@ -177,12 +177,12 @@ export class CheckpointTree {
    * Computes the checkpoint after `changes` (one entry per slot; a later duplicate wins) without changing the
    * tree. The main thread hashes the changed leaves and merges them into their buckets, yielding between chunks;
    * the changed buckets are lifted on the worker threads (tree-prepare.ts). The buckets go in ranges of about
-   * equal work: while the workers lift one range the main thread merges the next.
+   * equal work: while the workers lift one range the main thread hashes and merges the next.
    */
   async prepare(changes: LeafChanges): Promise<CheckpointDelta> {
     const n = changes.slots.length;
     if (changes.txBlocks.length !== n || changes.digests.length !== 32 * n) throw new RangeError('LeafChanges: columns of different lengths');
-    const bucketed = new BucketedChanges(changes, await hashLeaves(changes));
+    const bucketed = new BucketedChanges(changes);
     const ranges = Math.max(1, Math.min(RANGES, Math.floor(n / RANGE_MIN_CHANGES)));
     const parts: { merged: MergedBuckets; lifted: Promise<LiftedBuckets> }[] = [];
     let from = 0;
