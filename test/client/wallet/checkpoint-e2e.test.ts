@@ -5,9 +5,13 @@ import t from 'tap';
 import { Contract, type Wallet } from 'ethers';
 import { CHILD_BLOCK_INTERVAL, checkpointLeaf, SparseMerkleTree, bytesToHex, signTransaction, transactionDigest, type Transaction } from '../../../client/protocol/index.ts';
 import { OperatorApi } from '../../../client/operator-api.ts';
+import { coinBySlot } from '../../../operator/db/transfers.ts';
 import { CheckpointGameL1, checkpointGameInterface } from '../../../client/l1/checkpoint-game.ts';
 import { EXIT_PERIOD_SECONDS, RESPONSE_PERIOD_SECONDS } from '../../support/anvil.ts';
 import { advance, depositAndWait, startSystem, until, userOf } from '../../support/system.ts';
+
+// The long-life test below makes thousands of child blocks: minutes on a loaded machine, past tap's 300 s per file.
+t.setTimeout(900_000);
 
 t.test('a coin received with a short package after a checkpoint exits and withdraws', async (t) => {
   const system = await startSystem(t, 'checkpoint_receive', undefined, { 'checkpoint-every-blocks': 1 });
@@ -79,15 +83,25 @@ t.test('an operator that checkpoints a forged spend of a watched coin: the watch
 });
 
 // Issue 14: "a coin that lived 5,000 blocks and is received with a package of fewer than 100 entries". A second
-// coin moves in every child block (signed transfers straight to the operator's API, each waiting for its block),
-// so the operator, with a tiny block interval, produces the blocks as fast as it can commit them to anvil.
-// NOT the issue's 5,000 yet: measured here at 4.3–4.7 child blocks/s (block-interval 10 ms, quiet 1 ms, L1 poll
-// 10 ms; the poll interval made no difference), 5,000 blocks take ~18 minutes. 300 blocks (~65 s) until the
-// per-block cost (~210 ms) is found; the package bound checked is the issue's (< 100 entries).
-const LIFE = 300n;
+// coin moves in every child block (signed transfers POSTed to the operator's API, each waiting for its block), so
+// the operator, with a tiny block interval and quiet window, makes child blocks as fast as it takes them in and
+// commits them to anvil; the rate is printed. The operator checkpoints as often as it may (every child block, once
+// RESPONSE_PERIOD of L1 time allows: about every 30 s meanwhile, at no measurable cost), and at the end L1 time is
+// moved on until a checkpoint covers the coin's last block: its base is at the end of its life.
+// The rate (bench/RESULTS.md, "Child blocks one transfer at a time"; bench/block-rate.ts): the operator used to
+// wait for each block's whole L1 commit (~10 RPCs and ~9 database round trips in a row) before claiming the next:
+// 14 blocks/s here on a quiet machine, 4.3–11 at load 3–7. Now the next block is claimed and persisted while the
+// previous one commits, and a commit makes ~6 RPCs and 5 round trips: 1.6× the rate at the same load. What is left
+// is CPU, ~40–60 ms a block across this process, anvil and Postgres. The follower polls every 1 s (it is on no
+// block's path; at 10 ms it made half of all RPCs), and the mover reads its coin's last block from the operator's
+// database rather than over HTTP (the cheaper of the two polls, a few per block). On this shared 2-core machine at
+// load 10–12: 2,000 blocks in 146 s (13.7 blocks/s), the whole file 169 s; 5,000 blocks would take ~6 minutes
+// there, past the ~4 minutes a CI file may take, so the default is 2,000 and CHECKPOINT_E2E_LIFE=5000 runs the
+// issue's figure (it passed: 515 s of blocks at load 5–8, before the follower and mover polls were made cheaper).
+const LIFE = BigInt(process.env['CHECKPOINT_E2E_LIFE'] ?? '2000');
 
-t.test(`a coin that lived ${LIFE} child blocks is received with a package of fewer than 100 entries`, { timeout: 600_000 }, async (t) => {
-  const system = await startSystem(t, 'checkpoint_long_life', undefined, { 'checkpoint-every-blocks': 1, 'block-interval-ms': 10, 'block-quiet-ms': 1, 'l1-poll-interval-ms': 10 });
+t.test(`a coin that lived ${LIFE} child blocks is received with a package of fewer than 100 entries`, { timeout: 900_000 }, async (t) => {
+  const system = await startSystem(t, 'checkpoint_long_life', undefined, { 'checkpoint-every-blocks': 1, 'block-interval-ms': 10, 'block-quiet-ms': 1, 'l1-poll-interval-ms': 1000 });
   const [alice, bob, carol] = await Promise.all([system.wallet(0), system.wallet(1), system.wallet(2)]);
   const game = new CheckpointGameL1(alice.l1.rpc, alice.l1.address);
   const api = new OperatorApi(system.operator.url);
@@ -108,8 +122,9 @@ t.test(`a coin that lived ${LIFE} child blocks is received with a package of few
       return;
     }
     const before = last;
+    // Read from the operator's database, not over HTTP: a few polls a block, each one query instead of a request.
     last = await until('the mover\'s transfer in a block', async () => {
-      const coin = await api.coin(mover.slot);
+      const coin = await coinBySlot(system.operator.store.sql, mover.slot);
       return coin !== undefined && coin.lastBlock > before ? coin.lastBlock : undefined;
     }, 30_000, 2);
     owner = 1 - owner;
