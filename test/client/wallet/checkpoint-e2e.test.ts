@@ -95,9 +95,9 @@ t.test('an operator that checkpoints a forged spend of a watched coin: the watch
 // is CPU, ~40–60 ms a block across this process, anvil and Postgres. The follower polls every 1 s (it is on no
 // block's path; at 10 ms it made half of all RPCs), and the mover reads its coin's last block from the operator's
 // database rather than over HTTP (the cheaper of the two polls, a few per block). On this shared 2-core machine at
-// load 10–12: 2,000 blocks in 146 s (13.7 blocks/s), the whole file 169 s; 5,000 blocks would take ~6 minutes
-// there, past the ~4 minutes a CI file may take, so the default is 2,000 and CHECKPOINT_E2E_LIFE=5000 runs the
-// issue's figure (it passed: 515 s of blocks at load 5–8, before the follower and mover polls were made cheaper).
+// load 10–12: 2,000 blocks in 146 s (13.7 blocks/s), the whole file 169 s; 5,000 blocks take 6–9 minutes there,
+// past the ~4 minutes a CI file may take, so the default is 2,000 and CHECKPOINT_E2E_LIFE=5000 runs the issue's
+// figure (it passes: 549 s of blocks at load 10–13, the file 589 s).
 const LIFE = BigInt(process.env['CHECKPOINT_E2E_LIFE'] ?? '2000');
 
 t.test(`a coin that lived ${LIFE} child blocks is received with a package of fewer than 100 entries`, { timeout: 900_000 }, async (t) => {
