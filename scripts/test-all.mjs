@@ -106,4 +106,6 @@ if (sequential) {
 const passed = steps.reduce((sum, s) => sum + s.passed, 0);
 const failed = steps.reduce((sum, s) => sum + s.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+// Not process.exit(): it drops what is still queued for a busy stdout pipe (CI lost this closing line after the
+// forge block) — the process ends once everything is written.
+process.exitCode = failed === 0 ? 0 : 1;
