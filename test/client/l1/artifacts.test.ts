@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { SHIPPED_CONTRACTS, artifactFile, loadArtifact, type ContractName } from '../../../client/l1/artifacts.ts';
 import { GENERATED_NOTE, buildContracts, forgeArtifact, withoutMetadata, type ShippedArtifact } from '../../../scripts/artifacts.ts';
 
-// `npm test` has built contracts/out in its forge step; forge's cache makes this a no-op then, and it builds
-// contracts/out when it is missing or older than the sources (tap run on its own).
+// `npm test` runs the forge suite beside tap in its own out-npm-test/, so this builds contracts/out (src only)
+// itself; forge's cache makes it a no-op when contracts/out is newer than the sources.
 buildContracts();
 
 for (const name of Object.keys(SHIPPED_CONTRACTS) as ContractName[]) {
