@@ -31,7 +31,7 @@ export { liftsOnWorkers } from './tree-prepare.ts';
 
 const EMPTY = new Uint8Array(0);
 /** Ranges of buckets a build is cut into (merge one while the workers lift another), and their least size. */
-const RANGES = 8;
+const RANGES = 16;
 const RANGE_MIN_CHANGES = 20_000;
 
 export interface TopNode {
