@@ -29,8 +29,8 @@ const SUBS_PER_BUCKET = 2 ** (BUCKET_HEIGHT - SUB_HEIGHT);
 const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Each u64's two 32-bit halves (low, high) without BigInts: the host is little-endian (every platform Node runs on). */
-export function slotWords(slots: BigUint64Array): Uint32Array {
-  return new Uint32Array(slots.buffer, slots.byteOffset, 2 * slots.length);
+function u64Words(values: BigUint64Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, 2 * values.length);
 }
 
 /**
@@ -85,11 +85,11 @@ export class BucketedChanges {
 
   constructor(changes: LeafChanges) {
     const n = changes.slots.length;
-    const words = slotWords(changes.slots);
+    const words = u64Words(changes.slots);
     const { digests } = changes;
     this.#digestWords = digests.byteOffset % 4 === 0 ? new Uint32Array(digests.buffer, digests.byteOffset, 8 * n) : new Uint32Array(digests.slice().buffer);
     this.#words = words;
-    this.#txBlockWords = slotWords(changes.txBlocks);
+    this.#txBlockWords = u64Words(changes.txBlocks);
     this.#leafWords = new Uint32Array(8 * n);
     const starts = this.#starts;
     for (let i = 0; i < n; i++) starts[(words[2 * i + 1]! >>> 16) + 1]!++;
