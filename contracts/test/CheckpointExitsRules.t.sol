@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CheckpointExitsTestBase} from "./utils/CheckpointExitsTestBase.sol";
+import {CheckpointExitsToDaveTestBase} from "./utils/CheckpointExitsTestBase.sol";
 import {IPlasmaCash} from "../src/interfaces/IPlasmaCash.sol";
 import {ICheckpoints} from "../src/interfaces/ICheckpoints.sol";
 import {Transaction} from "../src/Transaction.sol";
@@ -12,29 +12,7 @@ import {LeafRef} from "../src/Checkpoint.sol";
 /// CHECKPOINTS.md, "Mutation check of stage e"). Most use a stale final leaf: (B, D) at N with the coin moved
 /// again inside (B, N], which nobody voided while it was pending.
 /// @dev alice deposits at D, → bob at b1 (toBob), → carol at b2 (toCarol), → dave at b3 (toDave).
-contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsTestBase {
-    uint256 internal depositBlock;
-    uint256 internal b2;
-    uint256 internal b3;
-    Transaction internal toCarol;
-    Transaction internal toDave;
-
-    function setUp() public override {
-        super.setUp();
-        depositBlock = _depositBlock(slot);
-        toCarol = _tx(slot, b1, carol);
-        b2 = _submitBlock(toCarol);
-        toDave = _tx(slot, b2, dave);
-        b3 = _submitBlock(toDave);
-    }
-
-    function _challengeExit(uint256 nonce, Transaction memory claim, uint256 claimBlock) internal returns (bytes32) {
-        bytes memory proof = claimBlock == depositBlock ? bytes("") : _proof(claimBlock, slot);
-        vm.prank(carol);
-        plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim, proof, claimBlock);
-        return _digest(claim);
-    }
-
+contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsToDaveTestBase {
     function _expectInconsistentCancel(LeafRef memory leaf, uint256 nonce) internal {
         vm.expectEmit(address(plasma));
         emit IPlasmaCash.ExitCancelled(slot, nonce, mallory, IPlasmaCash.CancelReason.InconsistentWithCheckpoint);
@@ -89,7 +67,7 @@ contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsTestBase {
     function test_RevertWhen_RespondChallengeBefore_ChildAtSettledThrough() public {
         LeafRef memory leaf = _finalLeaf(b2, b2, _digest(toCarol));
         uint256 nonce = _exitFromCheckpoint(dave, leaf, toCarol, toDave, carolKey, b3);
-        bytes32 id = _challengeExit(nonce, toBob, b1);
+        bytes32 id = _carolChallengesBefore(nonce, toBob, b1);
         (bytes memory sig, bytes memory proof) = _signedProofOf(bobKey, toCarol, b2);
         vm.expectRevert(abi.encodeWithSelector(IPlasmaCash.SettledByCheckpoint.selector, b2, b2));
         plasma.respondChallengeBeforeExit(nonce, id, toCarol, sig, proof, b2);
@@ -109,7 +87,7 @@ contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsTestBase {
         uint256 b4 = _submitBlock(toMallory);
         LeafRef memory stale = _pendingLeaf(b2, b1, _digest(toBob));
         _startExit(mallory, toDave, b3, toMallory, daveKey, b4);
-        bytes32 id = _challengeExit(1, toCarol, b2);
+        bytes32 id = _carolChallengesBefore(1, toCarol, b2);
         _makeFinal(stale);
         vm.expectEmit(address(plasma));
         emit ICheckpoints.ChallengeAnsweredByCheckpoint(slot, 1, id, stale.k);
@@ -125,7 +103,7 @@ contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsTestBase {
         uint256 b4 = _submitBlock(toMallory);
         LeafRef memory leaf = _pendingLeaf(b2, b1, _digest(_tx(slot, depositBlock, mallory)));
         _startExit(mallory, toDave, b3, toMallory, daveKey, b4);
-        bytes32 id = _challengeExit(1, toBob, b1);
+        bytes32 id = _carolChallengesBefore(1, toBob, b1);
         _makeFinal(leaf);
         cp.respondChallengeBeforeWithCheckpoint(leaf, 1, id);
         assertEq(uint8(plasma.getChallenge(slot, 1, id).status), uint8(IPlasmaCash.ChallengeStatus.Answered));
@@ -142,7 +120,7 @@ contract PlasmaCash_CheckpointExitsRules_Test is CheckpointExitsTestBase {
         uint256 b6 = _submitBlock(exiting);
         LeafRef memory leaf = _pendingLeaf(b4, b1, _digest(toBob));
         _startExit(dave, spend, b5, exiting, carolKey, b6);
-        bytes32 id = _challengeExit(1, toBob, b4);
+        bytes32 id = _carolChallengesBefore(1, toBob, b4);
         assertEq(id, leaf.txDigest);
         _makeFinal(leaf);
         cp.respondChallengeBeforeWithCheckpoint(leaf, 1, id);

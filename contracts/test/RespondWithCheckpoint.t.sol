@@ -21,21 +21,14 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
         b4 = _submitBlock(toMallory);
     }
 
-    function _challenge(uint256 nonce, Transaction memory claim, uint256 claimBlock) internal returns (bytes32) {
-        bytes memory proof = claimBlock == depositBlock ? bytes("") : _proof(claimBlock, slot);
-        vm.prank(carol);
-        plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim, proof, claimBlock);
-        return _digest(claim);
-    }
-
     /// @dev Attack (issue 14): the checkpoint at b2 names toCarol; dave received the coin after it with a package
     /// starting at the leaf, so he holds no proof of anything before b2. Every old claim is answered with the leaf,
     /// and dave's exit finalizes and withdraws.
     function test_Attack_ReceiverWithoutOldHistoryAnswersOldChallengesAndWithdraws() public {
         LeafRef memory leaf = _finalLeaf(b2, b2, _digest(toCarol));
         uint256 nonce = _exitFromCheckpoint(dave, leaf, toCarol, toDave, carolKey, b3);
-        bytes32 depositClaim = _challenge(nonce, _depositTx(slot), depositBlock);
-        bytes32 bobClaim = _challenge(nonce, toBob, b1);
+        bytes32 depositClaim = _carolChallengesBefore(nonce, _depositTx(slot), depositBlock);
+        bytes32 bobClaim = _carolChallengesBefore(nonce, toBob, b1);
         uint256 finalizableAt = plasma.getExit(slot, nonce).finalizableAt;
 
         vm.startPrank(dave);
@@ -57,7 +50,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RespondWithCheckpoint_ClosesChallengeBondToExitor() public {
         LeafRef memory leaf = _finalLeaf(b2, b2, _digest(toCarol));
         uint256 nonce = _exitFromCheckpoint(dave, leaf, toCarol, toDave, carolKey, b3);
-        bytes32 id = _challenge(nonce, toBob, b1);
+        bytes32 id = _carolChallengesBefore(nonce, toBob, b1);
         vm.expectEmit(address(plasma));
         emit ICheckpoints.ChallengeAnsweredByCheckpoint(slot, nonce, id, leaf.k);
         vm.prank(mallory); // anyone
@@ -72,7 +65,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RespondWithCheckpoint_BindsPlainExit() public {
         LeafRef memory leaf = _pendingLeaf(b2, b2, _digest(toCarol));
         _startExit(dave, toCarol, b2, toDave, carolKey, b3);
-        bytes32 id = _challenge(1, toBob, b1);
+        bytes32 id = _carolChallengesBefore(1, toBob, b1);
         _makeFinal(leaf);
         vm.expectEmit(address(plasma));
         emit ICheckpoints.ExitBoundToCheckpoint(slot, 1, leaf.k, b2);
@@ -86,7 +79,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
         LeafRef memory older = _finalLeaf(b1, b1, _digest(toBob));
         LeafRef memory newer = _finalLeaf(b2, b2, _digest(toCarol));
         uint256 nonce = _exitFromCheckpoint(dave, newer, toCarol, toDave, carolKey, b3);
-        bytes32 id = _challenge(nonce, _depositTx(slot), depositBlock);
+        bytes32 id = _carolChallengesBefore(nonce, _depositTx(slot), depositBlock);
         cp.respondChallengeBeforeWithCheckpoint(older, nonce, id);
         assertEq(cp.exitSettledThrough(slot, nonce), b2);
         _assertBase(slot, newer);
@@ -95,7 +88,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RevertWhen_RespondWithCheckpoint_ClaimAfterCheckpoint() public {
         LeafRef memory leaf = _pendingLeaf(b1, b1, _digest(toBob));
         _startExit(mallory, toDave, b3, toMallory, daveKey, b4);
-        bytes32 id = _challenge(1, toCarol, b2);
+        bytes32 id = _carolChallengesBefore(1, toCarol, b2);
         _makeFinal(leaf);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ClaimAfterCheckpoint.selector, b2, b1));
         cp.respondChallengeBeforeWithCheckpoint(leaf, 1, id);
@@ -105,7 +98,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RevertWhen_RespondWithCheckpoint_ClaimIsCheckpointed() public {
         LeafRef memory leaf = _pendingLeaf(b1, b1, _digest(toBob));
         _startExit(mallory, toDave, b3, toMallory, daveKey, b4);
-        bytes32 id = _challenge(1, toBob, b1);
+        bytes32 id = _carolChallengesBefore(1, toBob, b1);
         _makeFinal(leaf);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.ClaimIsCheckpointed.selector, id));
         cp.respondChallengeBeforeWithCheckpoint(leaf, 1, id);
@@ -121,7 +114,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RevertWhen_RespondWithCheckpoint_InconsistentExit() public {
         LeafRef memory stale = _pendingLeaf(b2, b1, _digest(toBob));
         _startExit(carol, toBob, b1, toCarol, bobKey, b2);
-        bytes32 id = _challenge(1, _depositTx(slot), depositBlock);
+        bytes32 id = _carolChallengesBefore(1, _depositTx(slot), depositBlock);
         _makeFinal(stale);
         vm.expectRevert(abi.encodeWithSelector(ICheckpoints.InconsistentWithCheckpoint.selector, slot, b2, b2));
         vm.prank(carol);
@@ -139,7 +132,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
             abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.None)
         );
         cp.respondChallengeBeforeWithCheckpoint(leaf, nonce, id);
-        _challenge(nonce, toBob, b1);
+        _carolChallengesBefore(nonce, toBob, b1);
         cp.respondChallengeBeforeWithCheckpoint(leaf, nonce, id);
         vm.expectRevert(
             abi.encodeWithSelector(IPlasmaCash.ChallengeNotOpen.selector, id, IPlasmaCash.ChallengeStatus.Answered)
@@ -150,7 +143,7 @@ contract PlasmaCash_RespondWithCheckpoint_Test is CheckpointExitsToDaveTestBase 
     function test_RevertWhen_RespondWithCheckpoint_LeafPending() public {
         LeafRef memory leaf = _pendingLeaf(b2, b2, _digest(toCarol));
         _startExit(dave, toCarol, b2, toDave, carolKey, b3);
-        bytes32 id = _challenge(1, toBob, b1);
+        bytes32 id = _carolChallengesBefore(1, toBob, b1);
         uint256 periodEnd = cp.getCheckpoint(leaf.k).periodEnd;
         vm.expectRevert(
             abi.encodeWithSelector(ICheckpoints.LeafNotFinal.selector, leaf.k, slot, LeafStatus.Pending, periodEnd)

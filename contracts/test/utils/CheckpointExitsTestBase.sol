@@ -126,4 +126,13 @@ abstract contract CheckpointExitsToDaveTestBase is CheckpointExitsToCarolTestBas
         toDave = _tx(slot, b2, dave);
         b3 = _submitBlock(toDave);
     }
+
+    /// @dev carol challenges exit `nonce` of `slot` with challengeBefore, naming `claim` at `claimBlock`; returns
+    /// the claim's digest.
+    function _carolChallengesBefore(uint256 nonce, Transaction memory claim, uint256 claimBlock) internal returns (bytes32) {
+        bytes memory proof = claimBlock == depositBlock ? bytes("") : _proof(claimBlock, slot);
+        vm.prank(carol);
+        plasma.challengeBeforeExit{value: CHALLENGE_BOND}(nonce, claim, proof, claimBlock);
+        return _digest(claim);
+    }
 }
